@@ -1,0 +1,865 @@
+"""IR → Python source.
+
+Three steps:
+
+1. **Storage.**  SSA values are assigned to Python variables.  Values joined by
+   control flow (a loop's init, argument, yield and result; an ``If``'s yields
+   and result) share one variable when their live ranges do not interfere and
+   they stand for the same user variable; otherwise the emitter writes a copy.
+   In-place writes (``x[i] = v``, ``x += v``, ``xs.append(v)``) always keep their
+   object's variable, as Python does.
+2. **Expressions.**  Each op becomes one ``ast`` statement.  Temporaries used
+   once are folded into their user (``inline=True``; always for the test of an
+   ``if``/``while`` and the iterable of a ``for``) when no write or side effect
+   lies between.
+3. **Text.**  Statements are unparsed one by one with :func:`unparse` (the
+   standard library's ``ast.unparse``) and indented by hand, which lets the
+   emitter put the user's source line as a comment above each group of lines.
+"""
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from collections import defaultdict
+from typing import Dict, List, Optional, Set
+
+from ..ir.nodes import (Block, Const, For, Function, Global, If, Op, Prim, UNDEF,
+                        Value, While, _Undef)
+from ..frontend.resolve import MISSING, is_pure_callable
+
+
+def unparse(node: ast.AST) -> str:
+    """Python source for an ``ast`` node.
+
+    The design card names ``astunparse``, but its last release (1.6.3) emits
+    invalid code for NumPy subscripts on Python >= 3.9 (``x[1:3, None]`` becomes
+    ``x[(1:3, None)]``) and parenthesises every sub-expression; the standard
+    library's ``ast.unparse`` is its maintained successor.
+    """
+    return ast.unparse(ast.fix_missing_locations(node))
+
+
+_BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv,
+           "%": ast.Mod, "**": ast.Pow, "@": ast.MatMult, "<<": ast.LShift,
+           ">>": ast.RShift, "|": ast.BitOr, "&": ast.BitAnd, "^": ast.BitXor}
+_UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not, "~": ast.Invert}
+_CMP = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
+        "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In,
+        "not in": ast.NotIn}
+
+MUTATION_KINDS = {"setitem", "augsetitem", "setattr", "augsetattr"}
+
+
+def is_mutation(op) -> bool:
+    """Ops whose result is their first operand, changed in place."""
+    if not isinstance(op, Prim):
+        return False
+    return (op.kind in MUTATION_KINDS or op.attrs.get("mutates")
+            or (op.kind == "binop" and op.attrs.get("inplace")))
+
+
+def is_pure(op) -> bool:
+    if not isinstance(op, Prim) or is_mutation(op):
+        return False
+    if op.kind in ("binop", "unary", "compare", "getattr", "getitem", "build", "copy",
+                   "fstring", "unpack"):
+        return True
+    if op.kind == "call":
+        f = op.args[0]
+        return isinstance(f, Global) and is_pure_callable(f.obj)
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Analyses
+# ---------------------------------------------------------------------------
+def _vals(operands):
+    return {a for a in operands if isinstance(a, Value)}
+
+
+class Liveness:
+    """Which values are live right after each definition (for interference)."""
+
+    def __init__(self, fn: Function):
+        self.live_at_def: Dict[Value, Set[Value]] = defaultdict(set)
+        self.free_cache: Dict[int, Set[Value]] = {}
+        live = self.block(fn.body, set())
+        params = [p.value for p in fn.params]
+        for p in params:
+            self.record(p, live | set(params))
+
+    def record(self, v, live):
+        s = self.live_at_def[v]
+        s.update(live)
+        s.discard(v)
+
+    def free(self, op) -> Set[Value]:
+        """Values used inside an op's regions but defined outside them."""
+        key = id(op)
+        if key in self.free_cache:
+            return self.free_cache[key]
+        used, defined = set(), set()
+        for b in op.blocks():
+            _uses_defs(b, used, defined)
+        defined.update(op.defined_here())
+        extra = set()
+        if isinstance(op, (For, While)) and isinstance(op.brk, Value):
+            used.add(op.brk)
+        res = used - defined
+        self.free_cache[key] = res
+        return res
+
+    def block(self, block: Block, live_out: Set[Value]) -> Set[Value]:
+        live = set(live_out) | _vals(block.yields)
+        for op in reversed(block.ops):
+            live = self.op(op, live)
+        return live
+
+    def op(self, op: Op, live_after: Set[Value]) -> Set[Value]:
+        for r in op.results:
+            self.record(r, live_after | set(op.results))
+        live = live_after - set(op.results)
+        if isinstance(op, Prim):
+            return live | _vals(op.args)
+        if isinstance(op, If):
+            t = self.block(op.then, live)
+            e = self.block(op.orelse, live)
+            return t | e | _vals([op.cond])
+        free = self.free(op)
+        around = live | free
+        if isinstance(op, For):
+            body_out = around | _vals([op.brk] if op.brk is not None else [])
+            body_in = self.block(op.body, body_out)
+            for d in [op.item] + op.args:
+                self.record(d, body_in | {op.item} | set(op.args) | around)
+            return around | _vals(op.inits) | _vals([op.iter])
+        if isinstance(op, While):
+            body_out = around | _vals([op.brk] if op.brk is not None else [])
+            body_in = self.block(op.body, body_out)
+            cond_in = self.block(op.cond, body_in | around)
+            for d in op.args:
+                self.record(d, cond_in | set(op.args) | around)
+            return around | _vals(op.inits)
+        raise TypeError(op)
+
+    def interfere(self, a, b) -> bool:
+        return b in self.live_at_def.get(a, ()) or a in self.live_at_def.get(b, ())
+
+
+def _uses_defs(block, used, defined):
+    used.update(_vals(block.yields))
+    for op in block.ops:
+        used.update(_vals(op.operands()))
+        defined.update(op.results)
+        defined.update(op.defined_here())
+        if isinstance(op, (For, While)) and isinstance(op.brk, Value):
+            used.add(op.brk)
+        for b in op.blocks():
+            _uses_defs(b, used, defined)
+
+
+def count_uses(fn: Function) -> Dict[Value, int]:
+    uses: Dict[Value, int] = defaultdict(int)
+
+    def visit(block):
+        for a in block.yields:
+            if isinstance(a, Value):
+                uses[a] += 1
+        for op in block.ops:
+            for a in op.operands():
+                if isinstance(a, Value):
+                    uses[a] += 1
+            if isinstance(op, (For, While)) and isinstance(op.brk, Value):
+                uses[op.brk] += 1
+            for b in op.blocks():
+                visit(b)
+
+    visit(fn.body)
+    return uses
+
+
+class Storage:
+    """Union-find of values into Python variables, and their names."""
+
+    def __init__(self, fn: Function, reserved: Set[str]):
+        self.parent: Dict[Value, Value] = {}
+        self.members: Dict[Value, List[Value]] = {}
+        self.alias_global: Dict[Value, Global] = {}
+        self.order: Dict[Value, int] = {}
+        self.params = {p.value for p in fn.params}
+        self.live = Liveness(fn)
+        self._number(fn)
+        self._force(fn.body)
+        self._coalesce(fn.body)
+        self.names = self._name(reserved)
+
+    def _number(self, fn):
+        k = 0
+        for p in fn.params:
+            self.order[p.value] = k
+            k += 1
+
+        def visit(block):
+            nonlocal k
+            for op in block.ops:
+                for d in op.defined_here():
+                    self.order.setdefault(d, k)
+                    k += 1
+                for b in op.blocks():
+                    visit(b)
+                for r in op.results:
+                    self.order.setdefault(r, k)
+                    k += 1
+
+        visit(fn.body)
+
+    def find(self, v):
+        root = v
+        while self.parent.get(root, root) is not root:
+            root = self.parent[root]
+        # path compression
+        while v is not root:
+            nxt = self.parent.get(v, v)
+            self.parent[v] = root
+            v = nxt
+        return root
+
+    def group(self, v):
+        return self.members.get(self.find(v), [v])
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra is rb:
+            return
+        ma, mb = self.group(ra), self.group(rb)
+        if self.order.get(rb, 0) < self.order.get(ra, 0):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        self.parent[rb] = ra
+        self.members[ra] = ma + mb
+        self.members.pop(rb, None)
+
+    def _force(self, block):
+        for op in block.ops:
+            if is_mutation(op):
+                base = op.args[0]
+                if isinstance(base, Value):
+                    self.union(base, op.results[0])
+                elif isinstance(base, Global):
+                    self.alias_global[op.results[0]] = base
+            for b in op.blocks():
+                self._force(b)
+
+    def compatible(self, a, b) -> bool:
+        ga, gb = self.group(a), self.group(b)
+        if self.find(a) is self.find(b):
+            return True
+        if any(v in self.alias_global for v in ga + gb):
+            return False
+        hints = {v.hint for v in ga + gb if v.user}
+        if len(hints) > 1:
+            return False
+        if sum(1 for v in ga + gb if v in self.params) > 1:
+            return False
+        for x in ga:
+            for y in gb:
+                if self.live.interfere(x, y):
+                    return False
+        return True
+
+    def try_union(self, a, b):
+        if isinstance(a, Value) and isinstance(b, Value) and self.compatible(a, b):
+            self.union(a, b)
+
+    def _coalesce(self, block):
+        for op in block.ops:
+            for b in op.blocks():
+                self._coalesce(b)
+            if isinstance(op, If):
+                for r, y1, y2 in zip(op.results, op.then.yields, op.orelse.yields):
+                    self.try_union(r, y1)
+                    self.try_union(r, y2)
+            elif isinstance(op, (For, While)):
+                for a, init, y, r in zip(op.args, op.inits, op.body.yields, op.results):
+                    self.try_union(a, r)
+                    self.try_union(a, y)
+                    self.try_union(a, init)
+                if isinstance(op, For):
+                    # the loop target itself when it is carried (``i`` after the loop)
+                    for a, y in zip(op.args, op.body.yields):
+                        if y is op.item:
+                            self.try_union(a, op.item)
+
+    def _name(self, reserved):
+        taken = set(reserved)
+        names = {}
+        roots = sorted({self.find(v) for v in self.order}, key=lambda v: self.order.get(v, 0))
+        # parameters first: their names are fixed
+        for p in sorted(self.params, key=lambda v: self.order[v]):
+            r = self.find(p)
+            names[r] = p.hint
+            taken.add(p.hint)
+        for r in roots:
+            if r in names:
+                continue
+            members = self.group(r)
+            user = [v for v in members if v.user]
+            base = (min(user, key=lambda v: self.order.get(v, 0)) if user else r).hint
+            base = _identifier(base)
+            name = base
+            k = 1
+            while name in taken or keyword.iskeyword(name):
+                name = f"{base}_{k}"
+                k += 1
+            taken.add(name)
+            names[r] = name
+        return names
+
+    def name(self, v: Value) -> str:
+        return self.names[self.find(v)]
+
+
+def _identifier(s):
+    if s == "_":
+        return "_"
+    s = "".join(c if c.isalnum() or c == "_" else "_" for c in s).strip("_") or "t"
+    if s[0].isdigit():
+        s = "v" + s
+    return s
+
+
+# ---------------------------------------------------------------------------
+# Code generation
+# ---------------------------------------------------------------------------
+class Emitter:
+    def __init__(self, fn: Function, name: Optional[str] = None, inline: bool = False,
+                 comments: bool = True):
+        self.fn = fn
+        self.fname = name or fn.name
+        self.inline = inline
+        self.comments = comments
+        self.namespace: Dict[str, object] = {}
+        self.global_names: Dict[tuple, str] = {}
+        self.uses = count_uses(fn)
+        reserved = self._collect_globals(fn)
+        self.storage = Storage(fn, reserved)
+        self.inlined: Dict[Value, ast.expr] = {}
+        self.lines: List[str] = []
+        self.const_count = 0
+        self.last_comment = None
+
+    # -- globals and constants ----------------------------------------------
+    def _collect_globals(self, fn):
+        roots: Dict[str, list] = defaultdict(list)
+        consts = []
+
+        def visit_operand(a):
+            if isinstance(a, Global):
+                root = a.name.split(".")[0]
+                key = (root, id(a.root) if a.root is not None else id(a.obj))
+                if key not in [k for k in roots[root]]:
+                    roots[root].append(key)
+                    self._root_obj = getattr(self, "_root_obj", {})
+                    self._root_obj[key] = a.root if a.root is not None else a.obj
+
+        def visit(block):
+            for y in block.yields:
+                visit_operand(y)
+            for op in block.ops:
+                for a in op.operands():
+                    visit_operand(a)
+                if isinstance(op, (For, While)) and op.brk is not None:
+                    visit_operand(op.brk)
+                for b in op.blocks():
+                    visit(b)
+
+        for p in fn.params:
+            if p.default is not None:
+                visit_operand(p.default)
+        visit(fn.body)
+        reserved = set()
+        for root, keys in roots.items():
+            for i, key in enumerate(keys):
+                name = root if i == 0 else f"{root}_{i}"
+                self.global_names[key] = name
+                obj = self._root_obj[key]
+                if obj is not MISSING:
+                    self.namespace[name] = obj
+                reserved.add(name)
+        return reserved
+
+    def global_expr(self, g: Global) -> ast.expr:
+        parts = g.name.split(".")
+        key = (parts[0], id(g.root) if g.root is not None else id(g.obj))
+        node: ast.expr = ast.Name(self.global_names[key], ast.Load())
+        for p in parts[1:]:
+            node = ast.Attribute(node, p, ast.Load())
+        return node
+
+    def const_expr(self, value) -> ast.expr:
+        if _is_literal(value):
+            if isinstance(value, tuple):
+                return ast.Tuple([self.const_expr(v) for v in value], ast.Load())
+            if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+                return self.bind_const(value)
+            if value is Ellipsis:
+                return ast.Constant(...)
+            return ast.Constant(value)
+        return self.bind_const(value)
+
+    def bind_const(self, value):
+        for k, v in self.namespace.items():
+            if v is value and k.startswith("const"):
+                return ast.Name(k, ast.Load())
+        name = f"const_{self.const_count}" if self.const_count else "const"
+        self.const_count += 1
+        self.namespace[name] = value
+        return ast.Name(name, ast.Load())
+
+    # -- operands -------------------------------------------------------------
+    def operand(self, a) -> ast.expr:
+        if isinstance(a, Value):
+            if a in self.inlined:
+                return self.inlined.pop(a)
+            if a in self.storage.alias_global:
+                return self.global_expr(self.storage.alias_global[a])
+            return ast.Name(self.storage.name(a), ast.Load())
+        if isinstance(a, Const):
+            return self.const_expr(a.value)
+        if isinstance(a, Global):
+            return self.global_expr(a)
+        if a is UNDEF:
+            raise ValueError("an undefined value reached the emitter")
+        raise TypeError(f"not an operand: {a!r}")
+
+    def target(self, v: Value) -> ast.expr:
+        return ast.Name(self.storage.name(v), ast.Store())
+
+    # -- expressions of primitives --------------------------------------------
+    def index_expr(self, template, args) -> ast.expr:
+        kind = template[0]
+        if kind == "val":
+            return self.operand(args[template[1]])
+        if kind == "slice":
+            parts = [None if p is None else self.operand(args[p]) for p in template[1:]]
+            return ast.Slice(*parts)
+        return ast.Tuple([self.index_expr(t, args) for t in template[1]], ast.Load())
+
+    def call_args(self, op, first):
+        args = op.args
+        kw = op.attrs.get("kw", ())
+        star = set(op.attrs.get("star", ()))
+        dstar = set(op.attrs.get("dstar", ()))
+        nkw = len(kw)
+        positional = list(range(first, len(args) - nkw))
+        pos_nodes, keywords = [], []
+        for i in positional:
+            if i in dstar:
+                continue
+            node = self.operand(args[i])
+            pos_nodes.append(ast.Starred(node, ast.Load()) if i in star else node)
+        for i in positional:
+            if i in dstar:
+                keywords.append(ast.keyword(None, self.operand(args[i])))
+        for name, a in zip(kw, args[len(args) - nkw:]):
+            keywords.append(ast.keyword(name, self.operand(a)))
+        return pos_nodes, keywords
+
+    def expr(self, op: Prim) -> ast.expr:
+        k, a = op.kind, op.args
+        if k == "binop":
+            o = op.attrs["op"]
+            if o in ("or", "and"):
+                return ast.BoolOp(ast.Or() if o == "or" else ast.And(),
+                                  [self.operand(a[0]), self.operand(a[1])])
+            return ast.BinOp(self.operand(a[0]), _BINOPS[o](), self.operand(a[1]))
+        if k == "unary":
+            return ast.UnaryOp(_UNARY[op.attrs["op"]](), self.operand(a[0]))
+        if k == "compare":
+            return ast.Compare(self.operand(a[0]), [_CMP[op.attrs["op"]]()], [self.operand(a[1])])
+        if k == "call":
+            func = self.operand(a[0])
+            pos, kws = self.call_args(op, 1)
+            return ast.Call(func, pos, kws)
+        if k == "callmethod":
+            obj = self.operand(a[0])
+            pos, kws = self.call_args(op, 1)
+            return ast.Call(ast.Attribute(obj, op.attrs["method"], ast.Load()), pos, kws)
+        if k == "getattr":
+            return ast.Attribute(self.operand(a[0]), op.attrs["attr"], ast.Load())
+        if k == "getitem":
+            return ast.Subscript(self.operand(a[0]), self.index_expr(op.attrs["index"], a),
+                                 ast.Load())
+        if k == "build":
+            t = op.attrs["type"]
+            star = set(op.attrs.get("star", ()))
+            if t == "dict":
+                dstar = set(op.attrs.get("dstar", ()))
+                keys, values = [], []
+                i = 0
+                while i < len(a):
+                    if i in dstar:
+                        keys.append(None)
+                        values.append(self.operand(a[i]))
+                        i += 1
+                    else:
+                        keys.append(self.operand(a[i]))
+                        values.append(self.operand(a[i + 1]))
+                        i += 2
+                return ast.Dict(keys, values)
+            elts = [ast.Starred(self.operand(x), ast.Load()) if i in star else self.operand(x)
+                    for i, x in enumerate(a)]
+            if t == "tuple":
+                return ast.Tuple(elts, ast.Load())
+            if t == "list":
+                return ast.List(elts, ast.Load())
+            if not elts:
+                return ast.Call(ast.Name("set", ast.Load()), [], [])
+            return ast.Set(elts)
+        if k == "copy":
+            return self.operand(a[0])
+        if k == "fstring":
+            values = []
+            for part in op.attrs["parts"]:
+                if isinstance(part, str):
+                    values.append(ast.Constant(part))
+                else:
+                    pos, conv, spec = part
+                    fs = ast.JoinedStr([ast.Constant(spec)]) if spec else None
+                    values.append(ast.FormattedValue(self.operand(a[pos]),
+                                                     conv if conv is not None else -1, fs))
+            return ast.JoinedStr(values)
+        raise NotImplementedError(f"no expression for primitive {k}")
+
+    # -- statements -----------------------------------------------------------
+    def stmts_for_prim(self, op: Prim) -> List[ast.stmt]:
+        k, a = op.kind, op.args
+        if k == "raise":
+            return [ast.Raise(self.operand(a[0]) if a else None, None)]
+        if k in ("setitem", "augsetitem"):
+            base = self.operand(a[0])
+            value = self.operand(a[1])
+            tgt = ast.Subscript(base, self.index_expr(op.attrs["index"], a), ast.Store())
+            if k == "setitem":
+                return [ast.Assign([tgt], value)]
+            return [ast.AugAssign(tgt, _BINOPS[op.attrs["op"]](), value)]
+        if k in ("setattr", "augsetattr"):
+            base = self.operand(a[0])
+            value = self.operand(a[1])
+            tgt = ast.Attribute(base, op.attrs["attr"], ast.Store())
+            if k == "setattr":
+                return [ast.Assign([tgt], value)]
+            return [ast.AugAssign(tgt, _BINOPS[op.attrs["op"]](), value)]
+        if k == "binop" and op.attrs.get("inplace") and isinstance(a[0], Value) \
+                and self.storage.find(a[0]) is self.storage.find(op.results[0]):
+            value = self.operand(a[1])
+            return [ast.AugAssign(self.target(op.results[0]), _BINOPS[op.attrs["op"]](), value)]
+        if op.attrs.get("mutates"):
+            return [ast.Expr(self.expr(op))]
+        if k == "unpack":
+            star = op.attrs.get("star")
+            elts = []
+            for i, r in enumerate(op.results):
+                t = self.target(r) if self.uses.get(r) else ast.Name("_", ast.Store())
+                elts.append(ast.Starred(t, ast.Store()) if i == star else t)
+            return [ast.Assign([ast.Tuple(elts, ast.Store())], self.operand(a[0]))]
+        value = self.expr(op)
+        if not op.results:
+            return [ast.Expr(value)]
+        r = op.results[0]
+        if not self.uses.get(r) and k in ("call", "callmethod"):
+            return [ast.Expr(value)]
+        if isinstance(value, ast.Name) and value.id == self.storage.name(r):
+            return []  # a copy into its own variable
+        return [ast.Assign([self.target(r)], value)]
+
+    def can_inline(self, op: Op, block: Block, position: int, header: bool) -> bool:
+        """Whether op's single result may be folded into its single use."""
+        if not isinstance(op, Prim) or len(op.results) != 1 or op.kind in ("unpack", "copy"):
+            return False
+        r = op.results[0]
+        if self.uses.get(r) != 1 or r.user or r in self.storage.alias_global:
+            return False
+        if not is_pure(op):
+            return False
+        if len(self.storage.group(r)) > 1:
+            return False
+        if not (self.inline or header):
+            return False
+        return True
+
+    def find_use(self, block: Block, start: int, v: Value):
+        """Position of the op in ``block`` (from ``start``) whose own operands use v,
+        and whether the use is in a region header (cond / iter)."""
+        for j in range(start, len(block.ops)):
+            op = block.ops[j]
+            if any(x is v for x in op.operands()):
+                return j
+            for b in op.blocks():
+                if _uses_in(b, v):
+                    return None
+        if any(y is v for y in block.yields):
+            return len(block.ops)
+        return None
+
+    def reads(self, op, acc=None) -> Set:
+        """Storage roots an op's expression reads (through folded operands)."""
+        acc = set() if acc is None else acc
+        for a in op.operands():
+            if isinstance(a, Value):
+                acc.add(self.storage.find(a))
+        return acc
+
+    def emit_block(self, block: Block, indent: int, yields_to=None, header_yields=False):
+        """Emit a block; ``yields_to`` is a list of values receiving the yields."""
+        ops = block.ops
+        pending: Dict[Value, Set] = {}  # folded values -> storage they read
+        for i, op in enumerate(ops):
+            # decide whether to fold this op into a later use
+            if isinstance(op, Prim) and len(op.results) == 1:
+                r = op.results[0]
+                j = self.find_use(block, i + 1, r)
+                header = j is not None and (j < len(ops) and not isinstance(ops[j], Prim)
+                                            or j == len(ops) and header_yields)
+                if j is not None and (j < len(ops) or header_yields) and \
+                        self.can_inline(op, block, i, header) and self._safe_between(ops, i, j, op):
+                    self.inlined[r] = self.expr(op)
+                    continue
+            if self.comments and isinstance(op, Prim) and op.loc is not None and op.loc.text and \
+                    op.loc.text != self.last_comment:
+                self.lines.append("    " * indent + "# " + op.loc.text)
+                self.last_comment = op.loc.text
+            if isinstance(op, Prim):
+                for st in self.stmts_for_prim(op):
+                    self.write(st, indent)
+            elif isinstance(op, If):
+                self.emit_if(op, indent)
+            elif isinstance(op, For):
+                self.emit_for(op, indent)
+            elif isinstance(op, While):
+                self.emit_while(op, indent)
+        if yields_to is not None:
+            self.parallel_copy(list(zip(yields_to, block.yields)), indent)
+
+    def _safe_between(self, ops, i, j, op) -> bool:
+        reads = self.reads(op)
+        for k in range(i + 1, j):
+            mid = ops[k]
+            if not is_pure(mid) and not (isinstance(mid, Prim) and mid.kind in ("copy",)):
+                return False
+            for r in mid.results:
+                if self.storage.find(r) in reads:
+                    return False
+        return True
+
+    def write(self, stmt: ast.stmt, indent: int):
+        text = unparse(stmt)
+        for line in text.splitlines():
+            self.lines.append("    " * indent + line)
+
+    def parallel_copy(self, pairs, indent):
+        """Assign each destination value's variable from its source, all at once."""
+        moves = []
+        for dst, src in pairs:
+            if src is UNDEF:
+                continue
+            if isinstance(src, Value) and src not in self.inlined and \
+                    src not in self.storage.alias_global and \
+                    self.storage.find(src) is self.storage.find(dst):
+                continue
+            moves.append((dst, src))
+        if not moves:
+            return
+        dst_names = {self.storage.name(d) for d, _ in moves}
+        srcs = [s for _, s in moves]
+        conflict = any(isinstance(s, Value) and s not in self.inlined and
+                       self.storage.name(s) in dst_names for s in srcs) and len(moves) > 1
+        if conflict:
+            tgt = ast.Tuple([self.target(d) for d, _ in moves], ast.Store())
+            val = ast.Tuple([self.operand(s) for s in srcs], ast.Load())
+            self.write(ast.Assign([tgt], val), indent)
+        else:
+            for d, s in moves:
+                self.write(ast.Assign([self.target(d)], self.operand(s)), indent)
+
+    def emit_if(self, op: If, indent: int):
+        cond = self.operand(op.cond)
+        start = len(self.lines)
+        self.lines.append(None)  # header placeholder
+        self.emit_block(op.then, indent + 1, op.results)
+        then_lines = self.lines[start + 1:]
+        del self.lines[start + 1:]
+        self.emit_block(op.orelse, indent + 1, op.results)
+        else_lines = self.lines[start + 1:]
+        del self.lines[start:]
+        pad = "    " * indent
+        if not _has_code(then_lines) and _has_code(else_lines):
+            self.lines.append(pad + "if " + unparse(_negate(cond)) + ":")
+            self.lines.extend(else_lines)
+            return
+        self.lines.append(pad + "if " + unparse(cond) + ":")
+        self.lines.extend(then_lines if _has_code(then_lines) else then_lines + [pad + "    pass"])
+        if _has_code(else_lines):
+            if len(else_lines) >= 1 and _is_single_if(else_lines, indent + 1):
+                self.lines.append(pad + "el" + else_lines[0].strip())
+                self.lines.extend(line[4:] for line in else_lines[1:])
+            else:
+                self.lines.append(pad + "else:")
+                self.lines.extend(else_lines)
+
+    def emit_for(self, op: For, indent: int):
+        self.parallel_copy(list(zip(op.args, op.inits)), indent)
+        it = self.operand(op.iter)
+        body = op.body
+        first = body.ops[0] if body.ops else None
+        if isinstance(first, Prim) and first.kind == "unpack" and first.args[0] is op.item and \
+                self.uses.get(op.item) == 1 and len(self.storage.group(op.item)) == 1:
+            star = first.attrs.get("star")
+            elts = []
+            for i, r in enumerate(first.results):
+                t = self.target(r) if self.uses.get(r) or r.user else ast.Name("_", ast.Store())
+                elts.append(ast.Starred(t, ast.Store()) if i == star else t)
+            target = ast.Tuple(elts, ast.Store())
+            pad = "    " * indent
+            self.lines.append(pad + f"for {unparse(target)[1:-1] if len(elts) > 1 else unparse(target)} in {unparse(it)}:")
+            start = len(self.lines)
+            self.emit_block(Block(body.ops[1:], body.yields), indent + 1, op.args)
+            self._loop_tail(op, indent, start)
+            return
+        item = self.target(op.item) if self.uses.get(op.item) or op.item.user or \
+            len(self.storage.group(op.item)) > 1 else ast.Name("_", ast.Store())
+        pad = "    " * indent
+        self.lines.append(pad + f"for {unparse(item)} in {unparse(it)}:")
+        start = len(self.lines)
+        self.emit_block(op.body, indent + 1, op.args)
+        self._loop_tail(op, indent, start)
+
+    def _loop_tail(self, op, indent, start):
+        pad = "    " * indent
+        if op.brk is not None:
+            self.lines.append(pad + f"    if {unparse(self.operand(op.brk))}:")
+            self.lines.append(pad + "        break")
+        if not _has_code(self.lines[start:]):
+            self.lines.append(pad + "    pass")
+        self.parallel_copy(list(zip(op.results, op.args)), indent)
+
+    def emit_while(self, op: While, indent: int):
+        self.parallel_copy(list(zip(op.args, op.inits)), indent)
+        pad = "    " * indent
+        header = len(self.lines)
+        self.lines.append(None)
+        self.emit_block(op.cond, indent + 1, header_yields=True)
+        cond_lines = self.lines[header + 1:]
+        cond = self.operand(op.cond.yields[0])
+        if not _has_code(cond_lines):
+            del self.lines[header + 1:]
+            self.lines[header] = pad + f"while {unparse(cond)}:"
+        else:
+            self.lines[header] = pad + "while True:"
+            self.lines.append(pad + f"    if {unparse(_negate(cond))}:")
+            self.lines.append(pad + "        break")
+        start = len(self.lines)
+        self.emit_block(op.body, indent + 1, op.args)
+        if op.brk is not None:
+            self.lines.append(pad + f"    if {unparse(self.operand(op.brk))}:")
+            self.lines.append(pad + "        break")
+        if not _has_code(self.lines[start:]) and not _has_code(cond_lines):
+            self.lines.append(pad + "    pass")
+        self.parallel_copy(list(zip(op.results, op.args)), indent)
+
+    # -- the function -----------------------------------------------------------
+    def signature(self) -> str:
+        fn = self.fn
+        args = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
+                             kw_defaults=[], kwarg=None, defaults=[])
+        for p in fn.params:
+            name = self.storage.name(p.value)
+            a = ast.arg(name)
+            if p.kind == "positional":
+                (args.posonlyargs if p.posonly else args.args).append(a)
+                if p.default is not None:
+                    args.defaults.append(self.operand(p.default))
+            elif p.kind == "vararg":
+                args.vararg = a
+            elif p.kind == "kwonly":
+                args.kwonlyargs.append(a)
+                args.kw_defaults.append(None if p.default is None else self.operand(p.default))
+            else:
+                args.kwarg = a
+        return unparse(args)
+
+    def emit(self) -> str:
+        self.lines = []
+        header = f"def {self.fname}({self.signature()}):"
+        body_start = len(self.lines)
+        if self.fn.docstring:
+            self.lines.append("    " + repr(self.fn.docstring))
+        self.emit_block(self.fn.body, 1)
+        ret = self.fn.body.yields[0] if self.fn.body.yields else Const(None)
+        if isinstance(ret, (tuple, list)):
+            ret_node = ast.Tuple([self.operand(r) for r in ret], ast.Load())
+        else:
+            ret_node = self.operand(ret)
+        self.write(ast.Return(ret_node), 1)
+        return "\n".join([header] + self.lines) + "\n"
+
+
+def _uses_in(block, v):
+    if any(y is v for y in block.yields):
+        return True
+    for op in block.ops:
+        if any(x is v for x in op.operands()):
+            return True
+        if isinstance(op, (For, While)) and op.brk is v:
+            return True
+        for b in op.blocks():
+            if _uses_in(b, v):
+                return True
+    return False
+
+
+def _has_code(lines):
+    return any(line is not None and line.strip() and not line.strip().startswith("#")
+               for line in lines)
+
+
+def _is_single_if(lines, indent):
+    """True when the lines are exactly one if-statement (to write ``elif``)."""
+    code = [l for l in lines if l.strip() and not l.strip().startswith("#")]
+    pad = "    " * indent
+    if not code or not code[0].startswith(pad + "if "):
+        return False
+    if lines[0] is not code[0]:
+        return False
+    tops = [l for l in code if not l.startswith(pad + " ")]
+    return all(l.startswith(pad + "if ") or l.startswith(pad + "elif ") or
+               l.startswith(pad + "else:") for l in tops)
+
+
+def _negate(cond: ast.expr) -> ast.expr:
+    if isinstance(cond, ast.UnaryOp) and isinstance(cond.op, ast.Not):
+        return cond.operand
+    if isinstance(cond, ast.Compare) and len(cond.ops) == 1:
+        flip = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt,
+                ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+                ast.In: ast.NotIn, ast.NotIn: ast.In}
+        t = type(cond.ops[0])
+        if t in (ast.Is, ast.IsNot, ast.In, ast.NotIn):
+            return ast.Compare(cond.left, [flip[t]()], cond.comparators)
+    return ast.UnaryOp(ast.Not(), cond)
+
+
+def _is_literal(value) -> bool:
+    if value is None or value is Ellipsis or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return type(value) in (type(None), type(Ellipsis), bool, int, float, complex, str, bytes)
+    if type(value) is tuple:
+        return all(_is_literal(v) for v in value)
+    return False
+
+
+def emit_function(fn: Function, name: Optional[str] = None, inline: bool = False,
+                  comments: bool = True):
+    """Python source for ``fn`` and the namespace its free names need."""
+    em = Emitter(fn, name, inline, comments)
+    src = em.emit()
+    return src, em.namespace

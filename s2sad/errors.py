@@ -1,0 +1,55 @@
+"""Errors s2sad raises for input it cannot handle.
+
+Each carries where the problem is (file, line, column), shows the source line
+with a caret under the column, and says what to write instead.
+"""
+from __future__ import annotations
+
+
+class S2sadError(Exception):
+    """Base class of every error s2sad raises on purpose."""
+
+
+class SourceError(S2sadError):
+    """An error tied to a place in the user's source."""
+
+    def __init__(self, message, filename="<unknown>", lineno=None, col=None,
+                 line_text=None, hint=None):
+        self.message = message
+        self.filename = filename
+        self.lineno = lineno
+        self.col = col
+        self.line_text = line_text
+        self.hint = hint
+        super().__init__(self._format())
+
+    def _format(self):
+        parts = []
+        where = self.filename
+        if self.lineno is not None:
+            where += f":{self.lineno}"
+            if self.col is not None:
+                where += f":{self.col + 1}"
+        parts.append(f"{where}: {self.message}")
+        if self.line_text is not None:
+            text = self.line_text.rstrip("\n")
+            stripped = text.lstrip()
+            indent = len(text) - len(stripped)
+            parts.append("    " + stripped)
+            if self.col is not None:
+                parts.append("    " + " " * max(self.col - indent, 0) + "^")
+        if self.hint:
+            parts.append(self.hint)
+        return "\n".join(parts)
+
+
+class UnsupportedSyntaxError(SourceError):
+    """A Python construct s2sad cannot transform."""
+
+
+class NonDifferentiableError(SourceError):
+    """A derivative was asked of something that has none (or no rule yet)."""
+
+
+class SourceUnavailableError(S2sadError):
+    """The source of a function cannot be found."""

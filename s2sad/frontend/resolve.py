@@ -1,0 +1,56 @@
+"""Resolve the free names of a function: closure cells, then globals, then builtins.
+
+Resolution happens once, when the function is transformed; the generated code
+runs with exactly these bindings.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import types
+
+import numpy as np
+
+from ..ir.nodes import Global
+
+MISSING = object()
+
+
+def resolve(name, info):
+    """The :class:`Global` for a free name (``obj`` is MISSING if unbound)."""
+    if name in info.closure:
+        return Global(name, info.closure[name])
+    if name in info.globals:
+        return Global(name, info.globals[name])
+    if hasattr(builtins, name):
+        return Global(name, getattr(builtins, name))
+    return Global(name, MISSING)
+
+
+def fold_attribute(base: Global, attr: str):
+    """``np.sin`` is a constant: fold attribute reads on modules into globals."""
+    if isinstance(base.obj, types.ModuleType) and hasattr(base.obj, attr):
+        return Global(f"{base.name}.{attr}", getattr(base.obj, attr), base.root)
+    return None
+
+
+_PURE_BUILTINS = {abs, min, max, len, float, int, bool, range, round, sum, pow,
+                  divmod, complex, tuple, list, dict, set, enumerate, zip,
+                  reversed, sorted, isinstance, any, all, str, repr, hash}
+
+
+def is_pure_callable(obj) -> bool:
+    """True for functions with no side effects whose calls may be reordered."""
+    try:
+        if obj in _PURE_BUILTINS:
+            return True
+    except TypeError:
+        return False
+    mod = getattr(obj, "__module__", None) or ""
+    if isinstance(obj, np.ufunc):
+        return True
+    if getattr(obj, "__self__", None) is math or mod == "math":
+        return True
+    if mod.startswith("numpy") and not mod.startswith("numpy.random"):
+        return callable(obj)
+    return False

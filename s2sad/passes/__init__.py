@@ -1,0 +1,1 @@
+"""IR → IR clean-ups run after lowering and after the derivative transforms."""

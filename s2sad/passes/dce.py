@@ -1,0 +1,109 @@
+"""Dead-code elimination: drop ops whose results nobody needs.
+
+Liveness starts at the function's return value and at ops with side effects,
+and flows backwards through operands, region yields and loop-carried values, so
+a carried value that only feeds itself (a counter nobody reads) dies too.
+"""
+from __future__ import annotations
+
+from typing import Set
+
+from ..ir.nodes import Block, For, Function, If, Prim, Value, While
+from ..backend.emit import is_pure
+
+
+def _has_effect(op) -> bool:
+    if isinstance(op, Prim):
+        return not is_pure(op) and op.kind != "unpack"
+    return False
+
+
+def dce(fn: Function) -> Function:
+    live: Set[Value] = set()
+    changed = True
+
+    def mark(a):
+        nonlocal changed
+        if isinstance(a, Value) and a not in live:
+            live.add(a)
+            changed = True
+
+    def visit(block: Block, yields_live):
+        for y, keep in zip(block.yields, yields_live):
+            if keep:
+                mark(y)
+        for op in reversed(block.ops):
+            if isinstance(op, Prim):
+                if _has_effect(op) or any(r in live for r in op.results):
+                    for a in op.args:
+                        mark(a)
+            elif isinstance(op, If):
+                needed = [r in live for r in op.results]
+                inner_effect = _block_has_effect(op.then) or _block_has_effect(op.orelse)
+                if any(needed) or inner_effect:
+                    mark(op.cond)
+                visit(op.then, needed)
+                visit(op.orelse, needed)
+            else:
+                needed = [r in live or a in live for r, a in zip(op.results, op.args)]
+                if not (any(needed) or _loop_has_effect(op)):
+                    continue
+                for init, keep in zip(op.inits, needed):
+                    if keep:
+                        mark(init)
+                if isinstance(op, For):
+                    mark(op.iter)
+                else:
+                    visit(op.cond, [True])
+                if op.brk is not None:
+                    mark(op.brk)
+                visit(op.body, needed)
+
+    while changed:
+        changed = False
+        visit(fn.body, [True] * len(fn.body.yields))
+    _sweep(fn.body, live)
+    return fn
+
+
+def _loop_has_effect(op) -> bool:
+    return any(_block_has_effect(b) for b in op.blocks())
+
+
+def _block_has_effect(block: Block) -> bool:
+    for op in block.walk():
+        if _has_effect(op):
+            return True
+    return False
+
+
+def _sweep(block: Block, live):
+    kept = []
+    for op in block.ops:
+        if isinstance(op, Prim):
+            if _has_effect(op) or any(r in live for r in op.results):
+                kept.append(op)
+            continue
+        if isinstance(op, If):
+            idx = [i for i, r in enumerate(op.results) if r in live]
+            op.results = [op.results[i] for i in idx]
+            op.then.yields = [op.then.yields[i] for i in idx]
+            op.orelse.yields = [op.orelse.yields[i] for i in idx]
+            _sweep(op.then, live)
+            _sweep(op.orelse, live)
+            if not op.results and not op.then.ops and not op.orelse.ops:
+                continue
+            kept.append(op)
+            continue
+        idx = [i for i, (r, a) in enumerate(zip(op.results, op.args)) if r in live or a in live]
+        if not idx and not _loop_has_effect(op):
+            continue
+        op.results = [op.results[i] for i in idx]
+        op.args = [op.args[i] for i in idx]
+        op.inits = [op.inits[i] for i in idx]
+        op.body.yields = [op.body.yields[i] for i in idx]
+        if isinstance(op, While):
+            _sweep(op.cond, live)
+        _sweep(op.body, live)
+        kept.append(op)
+    block.ops = kept
