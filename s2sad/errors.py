@@ -53,3 +53,19 @@ class NonDifferentiableError(SourceError):
 
 class SourceUnavailableError(S2sadError):
     """The source of a function cannot be found."""
+
+
+class SourceFileError(SourceUnavailableError):
+    """A source file cannot be read (missing, a directory, not text)."""
+
+
+class SourceSyntaxError(SourceError):
+    """A source file is not valid Python."""
+
+
+class FunctionNotFoundError(S2sadError, LookupError):
+    """A function asked for by name is not a top-level function of the file."""
+
+
+class ModuleLoadError(SourceError):
+    """A top-level import of a file loaded without executing it failed."""

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Set
 
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Op, Prim, UNDEF,
                         Value, While, _Undef)
-from ..frontend.resolve import MISSING, is_pure_callable
+from ..frontend.resolve import MISSING, is_pure_call
 
 
 def unparse(node: ast.AST) -> str:
@@ -67,7 +67,8 @@ def is_pure(op) -> bool:
         return True
     if op.kind == "call":
         f = op.args[0]
-        return isinstance(f, Global) and is_pure_callable(f.obj)
+        return isinstance(f, Global) and is_pure_call(f.obj, op.attrs.get("kw", ()),
+                                                      op.attrs.get("dstar", ()))
     return False
 
 
@@ -291,32 +292,29 @@ class Storage:
                             self.try_union(a, op.item)
 
     def _name(self, reserved):
-        taken = set(reserved)
+        """Parameters keep their names; other variables are named lazily, in
+        the order the emitter writes them, so folded values take no name."""
+        self.taken = set(reserved)
         names = {}
-        roots = sorted({self.find(v) for v in self.order}, key=lambda v: self.order.get(v, 0))
-        # parameters first: their names are fixed
         for p in sorted(self.params, key=lambda v: self.order[v]):
-            r = self.find(p)
-            names[r] = p.hint
-            taken.add(p.hint)
-        for r in roots:
-            if r in names:
-                continue
-            members = self.group(r)
-            user = [v for v in members if v.user]
-            base = (min(user, key=lambda v: self.order.get(v, 0)) if user else r).hint
-            base = _identifier(base)
-            name = base
-            k = 1
-            while name in taken or keyword.iskeyword(name):
-                name = f"{base}_{k}"
-                k += 1
-            taken.add(name)
-            names[r] = name
+            names[self.find(p)] = p.hint
+            self.taken.add(p.hint)
         return names
 
     def name(self, v: Value) -> str:
-        return self.names[self.find(v)]
+        root = self.find(v)
+        name = self.names.get(root)
+        if name is None:
+            user = [m for m in self.group(root) if m.user]
+            base = (min(user, key=lambda m: self.order.get(m, 0)) if user else root).hint
+            base = _identifier(base)
+            name, k = base, 1
+            while name in self.taken or keyword.iskeyword(name):
+                name = f"{base}_{k}"
+                k += 1
+            self.taken.add(name)
+            self.names[root] = name
+        return name
 
 
 def _identifier(s):
@@ -333,8 +331,9 @@ def _identifier(s):
 # ---------------------------------------------------------------------------
 class Emitter:
     def __init__(self, fn: Function, name: Optional[str] = None, inline: bool = False,
-                 comments: bool = True):
+                 comments: bool = True, keep=frozenset()):
         self.fn = fn
+        self.keep = keep  # values that keep their own line even when used once
         self.fname = name or fn.name
         self.inline = inline
         self.comments = comments
@@ -344,6 +343,7 @@ class Emitter:
         reserved = self._collect_globals(fn)
         self.storage = Storage(fn, reserved)
         self.inlined: Dict[Value, ast.expr] = {}
+        self.inline_reads: Dict[Value, Set] = {}  # storage a folded value reads
         self.lines: List[str] = []
         self.const_count = 0
         self.last_comment = None
@@ -578,7 +578,7 @@ class Emitter:
         if not isinstance(op, Prim) or len(op.results) != 1 or op.kind in ("unpack", "copy"):
             return False
         r = op.results[0]
-        if self.uses.get(r) != 1 or r.user or r in self.storage.alias_global:
+        if self.uses.get(r) != 1 or r.user or r in self.storage.alias_global or r in self.keep:
             return False
         if not is_pure(op):
             return False
@@ -608,6 +608,7 @@ class Emitter:
         for a in op.operands():
             if isinstance(a, Value):
                 acc.add(self.storage.find(a))
+                acc |= self.inline_reads.get(a, set())
         return acc
 
     def emit_block(self, block: Block, indent: int, yields_to=None, header_yields=False):
@@ -623,6 +624,7 @@ class Emitter:
                                             or j == len(ops) and header_yields)
                 if j is not None and (j < len(ops) or header_yields) and \
                         self.can_inline(op, block, i, header) and self._safe_between(ops, i, j, op):
+                    self.inline_reads[r] = self.reads(op)
                     self.inlined[r] = self.expr(op)
                     continue
             if self.comments and isinstance(op, Prim) and op.loc is not None and op.loc.text and \
@@ -794,7 +796,7 @@ class Emitter:
         body_start = len(self.lines)
         if self.fn.docstring:
             self.lines.append("    " + repr(self.fn.docstring))
-        self.emit_block(self.fn.body, 1)
+        self.emit_block(self.fn.body, 1, header_yields=True)
         ret = self.fn.body.yields[0] if self.fn.body.yields else Const(None)
         if isinstance(ret, (tuple, list)):
             ret_node = ast.Tuple([self.operand(r) for r in ret], ast.Load())
@@ -858,8 +860,12 @@ def _is_literal(value) -> bool:
 
 
 def emit_function(fn: Function, name: Optional[str] = None, inline: bool = False,
-                  comments: bool = True):
-    """Python source for ``fn`` and the namespace its free names need."""
-    em = Emitter(fn, name, inline, comments)
+                  comments: bool = True, keep=frozenset()):
+    """Python source for ``fn`` and the namespace its free names need.
+
+    With ``inline``, temporaries used once are folded into their use, except
+    the values in ``keep``.
+    """
+    em = Emitter(fn, name, inline, comments, keep)
     src = em.emit()
     return src, em.namespace

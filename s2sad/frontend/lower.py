@@ -21,7 +21,7 @@ import gast
 from ..errors import UnsupportedSyntaxError, SourceError
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Loc, Param, Prim,
                         UNDEF, Value, While)
-from .resolve import MISSING, fold_attribute, is_pure_callable, resolve
+from .resolve import MISSING, fold_attribute, is_pure_call, resolve
 from .source import SourceInfo
 
 BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/",
@@ -144,8 +144,16 @@ class Lowerer:
     def lower_params(self, node):
         args = node.args
         func = self.info.func
-        defaults = list(getattr(func, "__defaults__", None) or ())
-        kwdefaults = dict(getattr(func, "__kwdefaults__", None) or {})
+        if func is None:
+            # Read from a file without running it: evaluate the defaults' source.
+            from .source import default_value
+            defaults = [default_value(self.info, d) for d in args.defaults]
+            kwdefaults = {a.id: default_value(self.info, d)
+                          for a, d in zip(args.kwonlyargs, args.kw_defaults)
+                          if d is not None}
+        else:
+            defaults = list(getattr(func, "__defaults__", None) or ())
+            kwdefaults = dict(getattr(func, "__kwdefaults__", None) or {})
         params = []
         positional = list(args.posonlyargs) + list(args.args)
         first_default = len(positional) - len(defaults)
@@ -167,6 +175,16 @@ class Lowerer:
             v = Value(args.kwarg.id, user=True)
             params.append(Param(v, "kwarg"))
             self.env[args.kwarg.id] = v
+        if self.info.bound:
+            # A bound method: its first parameter is the object it is bound to,
+            # a constant of the generated function (as a closure variable is).
+            if not positional:
+                raise self.error(node, "cannot bind a method whose first parameter "
+                                       "is *args", "transform the function itself "
+                                       "(type(obj).method) and pass the object")
+            first = positional[0].id
+            params.pop(0)
+            self.env[first] = Global(first, self.info.bound[0])
         return params
 
     # -- statements ----------------------------------------------------------
@@ -375,10 +393,14 @@ class Lowerer:
         keys = list(dict.fromkeys(list(then_env) + list(else_env)))
         for k in keys:
             a, b = then_env.get(k, UNDEF), else_env.get(k, UNDEF)
+            # A path that raises never reaches the merge: the other path's value
+            # flows on.  It is yielded (the raising side yields UNDEF) unless it
+            # is the value from before the If, since values defined inside a
+            # region are not visible after it.
             if then_dead == "raise":
-                a = b
+                a = b if not isinstance(b, Value) or b is outer_env.get(k) else UNDEF
             if else_dead == "raise":
-                b = a
+                b = a if not isinstance(a, Value) or a is outer_env.get(k) else UNDEF
             if a is b or (isinstance(a, Const) and a == b):
                 if a is UNDEF:
                     self.env.pop(k, None)
@@ -423,6 +445,8 @@ class Lowerer:
             self.after_loop_else(s.orelse)
 
     def stmt_While(self, s):
+        if any(isinstance(n, gast.NamedExpr) for n in gast.walk(s.test)):
+            return self.lower_while_walrus(s)
         extra = [".brk"] if s.orelse and _exits_loop(s.body) else []
         carried = self.loop_carried(s.body, extra)
 
@@ -437,6 +461,42 @@ class Lowerer:
         self.lower_loop(carried, s.body, make, None, cond_fn)
         if s.orelse:
             self.after_loop_else(s.orelse)
+
+    def lower_while_walrus(self, s):
+        """``while (k := f()) > 0: body`` assigns in its test, and ``k`` after the
+        loop is the value of the test that failed, which a While region cannot
+        yield.  Lowered as ``while True: if not test: [else part]; break`` then
+        the body (the else part behind a flag when it breaks or continues an
+        enclosing loop)."""
+        def node(cls, **fields):
+            n = cls(**fields)
+            gast.copy_location(n, s)
+            return n
+
+        orelse = list(s.orelse)
+        after = []
+        if {"break", "continue"} & set().union(*[_exits(x) for x in orelse]):
+            flag = f".welse{self.comp_counter}"
+            self.comp_counter += 1
+            self.hints[flag] = "exhausted"
+            self.locals.add(flag)
+
+            def set_flag(value):
+                return node(gast.Assign, targets=[node(gast.Name, id=flag, ctx=gast.Store(),
+                                                       annotation=None, type_comment=None)],
+                            value=node(gast.Constant, value=value, kind=None),
+                            type_comment=None)
+
+            self.lower_stmt(set_flag(False))
+            after = [node(gast.If, test=node(gast.Name, id=flag, ctx=gast.Load(),
+                                             annotation=None, type_comment=None),
+                          body=orelse, orelse=[])]
+            orelse = [set_flag(True)]
+        guard = node(gast.If, test=s.test, body=[node(gast.Pass)],
+                     orelse=orelse + [node(gast.Break)])
+        loop = node(gast.While, test=node(gast.Constant, value=True, kind=None),
+                    body=[guard] + list(s.body), orelse=[])
+        self.lower_stmts([loop] + after)
 
     def after_loop_else(self, orelse):
         broke = self.env.get(".brk", Const(False))
@@ -927,7 +987,8 @@ def _is_pure(op):
         return not op.attrs.get("inplace")
     if op.kind == "call":
         f = op.args[0]
-        return isinstance(f, Global) and is_pure_callable(f.obj)
+        return isinstance(f, Global) and is_pure_call(f.obj, op.attrs.get("kw", ()),
+                                                      op.attrs.get("dstar", ()))
     return False
 
 
@@ -939,11 +1000,14 @@ def _local_names(fdef):
     for p in (a.vararg, a.kwarg):
         if p is not None:
             names.add(p.id)
-    names.update(_assigned_names(fdef.body))
+    # ``xs.append(v)`` and ``xs[i] = v`` make a new version of a local ``xs``
+    # but do not make ``xs`` local (``np.add(a, b, out=c)`` reads the global
+    # ``np``; ``TABLE[k] = v`` writes into the global ``TABLE``).
+    names.update(_assigned_names(fdef.body, mutations=False))
     return names
 
 
-def _assigned_names(stmts):
+def _assigned_names(stmts, mutations=True):
     """Names written by the statements, in order of first write (not descending
     into comprehensions, whose targets are their own)."""
     out = []
@@ -956,7 +1020,7 @@ def _assigned_names(stmts):
                 target(e)
         elif isinstance(t, gast.Starred):
             target(t.value)
-        elif isinstance(t, (gast.Subscript, gast.Attribute)):
+        elif mutations and isinstance(t, (gast.Subscript, gast.Attribute)):
             base = t.value
             while isinstance(base, (gast.Subscript, gast.Attribute)):
                 base = base.value
@@ -973,7 +1037,7 @@ def _assigned_names(stmts):
             target(n.target)
         elif isinstance(n, gast.NamedExpr):
             target(n.target)
-        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
+        elif mutations and isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
                 n.func.attr in MUTATING_METHODS and isinstance(n.func.value, gast.Name):
             out.append(n.func.value.id)
         if isinstance(n, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)):

@@ -39,8 +39,16 @@ _PURE_BUILTINS = {abs, min, max, len, float, int, bool, range, round, sum, pow,
                   reversed, sorted, isinstance, any, all, str, repr, hash}
 
 
+# NumPy functions that write into an argument, or have effects beyond their result.
+_NUMPY_EFFECTS = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis",
+                  "save", "savez", "savez_compressed", "savetxt", "tofile", "seterr",
+                  "seterrcall", "set_printoptions", "setbufsize", "printoptions",
+                  "errstate", "load", "loadtxt", "genfromtxt", "fromfile", "memmap"}
+
+
 def is_pure_callable(obj) -> bool:
-    """True for functions with no side effects whose calls may be reordered."""
+    """True for functions with no side effects whose calls may be reordered
+    (NumPy's ``out=`` argument is the caller's business: see :func:`is_pure_call`)."""
     try:
         if obj in _PURE_BUILTINS:
             return True
@@ -52,5 +60,13 @@ def is_pure_callable(obj) -> bool:
     if getattr(obj, "__self__", None) is math or mod == "math":
         return True
     if mod.startswith("numpy") and not mod.startswith("numpy.random"):
-        return callable(obj)
+        return callable(obj) and getattr(obj, "__name__", None) not in _NUMPY_EFFECTS
     return False
+
+
+def is_pure_call(func, kw=(), dstar=()) -> bool:
+    """True for a call of ``func`` with these keyword names (and ``**`` arguments)
+    that has no side effects: a pure callable not asked to write into ``out=``."""
+    if "out" in kw or dstar:
+        return False
+    return is_pure_callable(func)

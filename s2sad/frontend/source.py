@@ -2,23 +2,30 @@
 
 Handles module-level and nested functions, closures, methods, decorated
 functions (decorators are dropped), lambdas, functions defined in notebook cells
-(IPython registers cells in ``linecache``) and source given as a string
-(:func:`from_source`).
+(IPython registers cells in ``linecache``), source given as a string
+(:func:`from_source`) and the top-level functions of a ``.py`` file read
+without running it (:func:`file_source_infos`).
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import functools
 import inspect
 import itertools
 import linecache
+import os
+import sys
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import gast
 
-from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+from ..errors import (FunctionNotFoundError, ModuleLoadError, SourceFileError,
+                      SourceSyntaxError, SourceUnavailableError, UnsupportedSyntaxError)
 
 
 @dataclass
@@ -32,6 +39,9 @@ class SourceInfo:
     globals: Dict[str, Any]
     closure: Dict[str, Any] = field(default_factory=dict)
     func: Any = None
+    # ``(obj,)`` when ``func`` came from a method bound to ``obj``: its first
+    # parameter is then a constant, as a closure variable is; ``()`` otherwise.
+    bound: tuple = ()
 
     def line_text(self, lineno: int) -> Optional[str]:
         """The text of the line ``lineno`` of the node (node numbering)."""
@@ -51,10 +61,19 @@ class SourceInfo:
 def unwrap(func):
     """The plain Python function behind bound methods, ``functools.wraps`` and
     ``s2sad.differentiate`` wrappers."""
+    return _unwrap(func)[0]
+
+
+def _unwrap(func):
+    """``(function, bound)``: the plain function and, as a 1-tuple, the object
+    the outermost bound method was bound to (``()`` if none)."""
     seen = set()
+    bound = ()
     while id(func) not in seen:
         seen.add(id(func))
         if isinstance(func, (types.MethodType,)):
+            if not bound:
+                bound = (func.__self__,)
             func = func.__func__
         elif isinstance(func, (staticmethod, classmethod)):
             func = func.__func__
@@ -70,11 +89,11 @@ def unwrap(func):
         raise SourceUnavailableError(
             f"s2sad can only transform Python functions, not {type(func).__name__} "
             f"{getattr(func, '__name__', func)!r}")
-    return func
+    return func, bound
 
 
 def get_source_info(func) -> SourceInfo:
-    func = unwrap(func)
+    func, bound = _unwrap(func)
     code = func.__code__
     filename = code.co_filename
     try:
@@ -111,7 +130,7 @@ def get_source_info(func) -> SourceInfo:
             except ValueError:  # empty cell: defined later in the enclosing scope
                 pass
     return SourceInfo(node, filename, offset, list(all_lines), func.__globals__,
-                      closure, func)
+                      closure, func, bound)
 
 
 def _find_function(module, func, offset):
@@ -187,3 +206,223 @@ def from_source(source: str, name: Optional[str] = None, globals: Optional[dict]
 def register_source(filename: str, source: str) -> None:
     """Make ``source`` visible to linecache (and so to tracebacks and inspect)."""
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
+# ---------------------------------------------------------------------------
+# Functions of a file, read without running the file
+# ---------------------------------------------------------------------------
+class FileFunction:
+    """Stands for a top-level function of a file read by :func:`file_source_infos`.
+
+    The file is never run, so there is no function object: the file's globals
+    bind each top-level function's name to one of these instead.  A function
+    that calls another function of the same file resolves the name to it, and
+    ``info`` holds the callee's :class:`SourceInfo` for an interprocedural pass.
+    """
+
+    __slots__ = ("name", "info")
+
+    def __init__(self, name: str, info: SourceInfo):
+        self.name = name
+        self.info = info
+
+    def __repr__(self):
+        return f"<s2sad.FileFunction {self.name!r} of {self.info.filename}>"
+
+    def __call__(self, *args, **kwargs):
+        raise SourceUnavailableError(
+            f"{self.name!r} was read from {self.info.filename} without running the "
+            "file, so it cannot be called; import the module to run it")
+
+
+def file_source_infos(path, names=None) -> Dict[str, SourceInfo]:
+    """The :class:`SourceInfo` of each top-level function of a ``.py`` file,
+    read WITHOUT running the file.
+
+    The file is parsed; its globals are built from the top-level statements
+    alone, in order:
+
+    * ``import`` and ``from ... import`` statements are executed (in a fresh
+      dict, with the file's directory on ``sys.path`` as when running it);
+    * assignments of literals (``N = 10``, ``COEFFS = (1.0, 2.0)``, read with
+      :func:`ast.literal_eval`) bind their names; any other assignment, a
+      ``class`` or a ``del`` leaves its names unbound;
+    * each ``def`` binds its name to a :class:`FileFunction`.
+
+    Nothing else runs: not function bodies, not decorators, not statements
+    under ``if __name__ == "__main__":``.  ``names`` picks functions (default:
+    all, in file order).  The infos' ``func`` is None.
+
+    Raises :class:`~s2sad.errors.SourceFileError` if the file cannot be read,
+    :class:`~s2sad.errors.SourceSyntaxError` if it is not valid Python,
+    :class:`~s2sad.errors.ModuleLoadError` if one of its imports fails and
+    :class:`~s2sad.errors.FunctionNotFoundError` for a name in ``names`` that
+    is not a top-level function of the file.
+    """
+    filename = os.fspath(path)
+    text = _read_text(filename)
+    lines = text.splitlines(True)
+    try:
+        tree = ast.parse(text, filename)
+    except SyntaxError as exc:
+        lineno = exc.lineno
+        line_text = lines[lineno - 1] if lineno and 1 <= lineno <= len(lines) else exc.text
+        col = exc.offset - 1 if exc.offset else None
+        raise SourceSyntaxError(f"invalid Python: {exc.msg}", filename, lineno, col,
+                                line_text) from None
+    gtree = gast.ast_to_gast(tree)
+
+    modname, package, search_path = _module_context(filename)
+    namespace: Dict[str, Any] = {"__name__": modname, "__file__": filename,
+                                 "__package__": package, "__builtins__": builtins}
+    infos: Dict[str, SourceInfo] = {}
+
+    def unbind(target):
+        for n in ast.walk(target):
+            if isinstance(n, ast.Name):
+                namespace.pop(n.id, None)
+
+    saved_path = list(sys.path)
+    sys.path[:0] = [p for p in search_path if p not in sys.path]
+    try:
+        for stmt, gstmt in zip(tree.body, gtree.body):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                info = SourceInfo(gstmt, filename, 0, lines, namespace)
+                infos[stmt.name] = info
+                namespace[stmt.name] = FileFunction(stmt.name, info)
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                _run_import(stmt, namespace, filename, lines)
+            elif isinstance(stmt, ast.Assign):
+                _assign_literal(stmt.targets, stmt.value, namespace, unbind)
+            elif isinstance(stmt, ast.AnnAssign):
+                if stmt.value is not None:
+                    _assign_literal([stmt.target], stmt.value, namespace, unbind)
+            elif isinstance(stmt, ast.AugAssign):
+                unbind(stmt.target)
+            elif isinstance(stmt, ast.ClassDef):
+                namespace.pop(stmt.name, None)
+            elif isinstance(stmt, ast.Delete):
+                for t in stmt.targets:
+                    unbind(t)
+    finally:
+        sys.path[:] = saved_path
+
+    if names is None:
+        return infos
+    if isinstance(names, str):
+        names = [names]
+    missing = [n for n in names if n not in infos]
+    if missing:
+        have = ", ".join(infos) or "none"
+        raise FunctionNotFoundError(
+            f"{filename} has no top-level function {missing[0]!r} "
+            f"(its top-level functions: {have})")
+    return {n: infos[n] for n in names}
+
+
+def _read_text(filename: str) -> str:
+    try:
+        with tokenize.open(filename) as f:  # honours a coding cookie, like Python
+            return f.read()
+    except FileNotFoundError:
+        raise SourceFileError(f"{filename}: no such file") from None
+    except IsADirectoryError:
+        raise SourceFileError(f"{filename}: is a directory, not a .py file") from None
+    except PermissionError:
+        raise SourceFileError(f"{filename}: permission denied") from None
+    except (SyntaxError, UnicodeDecodeError) as exc:  # bad coding cookie or bytes
+        raise SourceFileError(f"{filename}: cannot decode the file: {exc}") from None
+    except OSError as exc:
+        raise SourceFileError(f"{filename}: cannot read the file: {exc.strerror or exc}") \
+            from None
+
+
+def _module_context(filename: str):
+    """The module name and package of a file (as if imported from the root of
+    its package), and the directories to put on ``sys.path`` for its imports:
+    its own directory, as when it is run, and its package root."""
+    path = os.path.abspath(filename)
+    directory, base = os.path.split(path)
+    stem = os.path.splitext(base)[0]
+    parts: List[str] = []
+    root = directory
+    while os.path.isfile(os.path.join(root, "__init__.py")):
+        root, pkg = os.path.split(root)
+        if not pkg.isidentifier():
+            break
+        parts.insert(0, pkg)
+    package = ".".join(parts)
+    modname = package if stem == "__init__" and package else ".".join(parts + [stem])
+    search = [directory] if root == directory else [directory, root]
+    return modname, package, search
+
+
+def _run_import(stmt, namespace, filename, lines):
+    code = compile(ast.Module(body=[stmt], type_ignores=[]), filename, "exec",
+                   dont_inherit=True)
+    try:
+        exec(code, namespace)
+    except (Exception, SystemExit) as exc:
+        lineno = stmt.lineno
+        raise ModuleLoadError(
+            f"cannot run this import: {type(exc).__name__}: {exc}", filename, lineno,
+            stmt.col_offset, lines[lineno - 1] if lineno <= len(lines) else None,
+            "s2sad runs only a file's top-level imports; install the module or make "
+            "the import work from the file's directory") from None
+
+
+def _assign_literal(targets, value, namespace, unbind):
+    try:
+        obj = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        for t in targets:
+            unbind(t)
+        return
+    for t in targets:
+        if isinstance(t, ast.Name):
+            namespace[t.id] = obj
+        elif isinstance(t, (ast.Tuple, ast.List)) and \
+                all(isinstance(e, ast.Name) for e in t.elts) and \
+                isinstance(obj, (tuple, list)) and len(obj) == len(t.elts):
+            for e, v in zip(t.elts, obj):
+                namespace[e.id] = v
+        else:
+            unbind(t)
+
+
+def default_value(info: SourceInfo, node):
+    """The value of a parameter default when the function was read from a file
+    and not run: a literal, or a name (``N``, ``np.pi``) bound in its globals."""
+    try:
+        return gast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    attrs = []
+    base = node
+    while isinstance(base, gast.Attribute):
+        attrs.insert(0, base.attr)
+        base = base.value
+    if isinstance(base, gast.Name):
+        missing = object()
+        obj = info.closure.get(base.id, info.globals.get(base.id, missing))
+        if obj is missing:
+            obj = getattr(builtins, base.id, missing)
+        for a in attrs:
+            if obj is missing:
+                break
+            obj = getattr(obj, a, missing)
+        if obj is not missing:
+            return obj
+        dotted = ".".join([base.id] + attrs)
+        raise info.error(
+            UnsupportedSyntaxError, node,
+            f"the default value {dotted!r} is not bound when the file is read "
+            "without running it",
+            "s2sad binds only a file's imports, literal assignments (N = 10) and "
+            "functions; write the value as a literal or assign it a literal at "
+            "module level")
+    raise info.error(
+        UnsupportedSyntaxError, node,
+        "this default value cannot be computed without running the file",
+        "write the default as a literal, or as a module-level name assigned a "
+        "literal (N = 10)")

@@ -1,0 +1,305 @@
+"""Building IR inside the derivative transforms.
+
+:class:`Builder` appends ops to a current block and simplifies as it goes, so
+derivative code never holds ``x * 1.0``, ``0 + t`` or a product with a zero
+tangent.  A :class:`Zero` stands for a tangent or adjoint known to be zero; it
+vanishes through linear operations and is only turned into a real zero
+(:meth:`Builder.materialize`) where a value must exist.
+
+Derivative rules are ordinary Python functions (see :mod:`s2sad.rules`); the
+builder inlines them: the rule is lowered to IR by the same front end as user
+code, and its ops are copied in with the rule's parameters replaced by the
+operands at hand.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from ..ir.nodes import (Block, Const, For, Function, Global, If, Loc, Prim, UNDEF,
+                        Value, While)
+
+
+class Zero:
+    """A tangent/adjoint that is zero; ``like`` is the primal it mirrors."""
+
+    __slots__ = ("like",)
+
+    def __init__(self, like=None):
+        self.like = like
+
+    def __repr__(self):
+        return "Zero"
+
+
+def is_zero(a) -> bool:
+    return isinstance(a, Zero)
+
+
+NP = Global("np", np)
+
+
+def np_global(name):
+    obj = np
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return Global("np." + name, obj, np)
+
+
+def _num(a):
+    if isinstance(a, Const) and isinstance(a.value, numbers.Number) and \
+            not isinstance(a.value, bool):
+        return a.value
+    return None
+
+
+class Builder:
+    def __init__(self, loc: Optional[Loc] = None):
+        self.block = Block()
+        self.loc = loc
+        self.defs: Dict[Value, Prim] = {}
+        self.kinds: Dict = {}
+
+    # -- blocks ---------------------------------------------------------------
+    def push(self, block: Optional[Block] = None) -> Block:
+        saved = self.block
+        self.block = block if block is not None else Block()
+        return saved
+
+    def pop(self, saved: Block) -> Block:
+        done = self.block
+        self.block = saved
+        return done
+
+    def append(self, op):
+        self.block.ops.append(op)
+        if isinstance(op, Prim):
+            for r in op.results:
+                self.defs[r] = op
+        return op
+
+    # -- raw emission -----------------------------------------------------------
+    def prim(self, kind, args, hint="t", user=False, nresults=1, loc=None, **attrs):
+        results = [Value(hint, user) for _ in range(nresults)]
+        op = Prim(kind, list(args), results, attrs, loc or self.loc)
+        self.append(op)
+        return op
+
+    def value(self, kind, args, hint="t", **attrs):
+        return self.prim(kind, args, hint, **attrs).results[0]
+
+    # -- simplifying constructors ---------------------------------------------
+    def materialize(self, a, hint="zero"):
+        """A real operand for ``a``: zeros shaped like its primal if it is Zero."""
+        if not is_zero(a):
+            return a
+        like = a.like
+        kind = self.kinds.get(like) if isinstance(like, Value) else None
+        if like is None or kind in ("float", "int", "bool") or \
+                (isinstance(like, Const) and isinstance(like.value, (int, float))):
+            return Const(0.0)
+        return self.call(np_global("zeros_like"), [like], hint=hint)
+
+    def add(self, a, b, hint="t"):
+        if is_zero(a):
+            return b
+        if is_zero(b):
+            return a
+        if _num(a) == 0:
+            return b
+        if _num(b) == 0:
+            return a
+        if _num(a) is not None and _num(b) is not None:
+            return Const(a.value + b.value)
+        nb = self.negated(b)
+        if nb is not None:
+            return self.binop("-", a, nb, hint)
+        return self.binop("+", a, b, hint)
+
+    def sub(self, a, b, hint="t"):
+        if is_zero(b):
+            return a
+        if is_zero(a):
+            return self.neg(b, hint)
+        if _num(b) == 0:
+            return a
+        nb = self.negated(b)
+        if nb is not None:
+            return self.binop("+", a, nb, hint)
+        return self.binop("-", a, b, hint)
+
+    def negated(self, a):
+        """If ``a`` is ``-x`` return ``x``."""
+        op = self.defs.get(a) if isinstance(a, Value) else None
+        if op is not None and op.kind == "unary" and op.attrs["op"] == "-" and not a.user:
+            return op.args[0]
+        return None
+
+    def neg(self, a, hint="t"):
+        if is_zero(a):
+            return a
+        n = _num(a)
+        if n is not None:
+            return Const(-n)
+        inner = self.negated(a)
+        if inner is not None:
+            return inner
+        return self.value("unary", [a], hint, op="-")
+
+    def mul(self, a, b, hint="t"):
+        if is_zero(a):
+            return a
+        if is_zero(b):
+            return b
+        na, nb = _num(a), _num(b)
+        if na == 1:
+            return b
+        if nb == 1:
+            return a
+        if na == -1:
+            return self.neg(b, hint)
+        if nb == -1:
+            return self.neg(a, hint)
+        if na is not None and nb is not None:
+            return Const(na * nb)
+        # (1 / d) * b  ->  b / d
+        for x, y in ((a, b), (b, a)):
+            op = self.defs.get(x) if isinstance(x, Value) else None
+            if op is not None and op.kind == "binop" and op.attrs["op"] == "/" and \
+                    _num(op.args[0]) == 1 and not x.user:
+                return self.div(y, op.args[1], hint)
+        # (-x) * y -> -(x * y)
+        for x, y in ((a, b), (b, a)):
+            inner = self.negated(x)
+            if inner is not None:
+                return self.neg(self.mul(inner, y), hint)
+        return self.binop("*", a, b, hint)
+
+    def div(self, a, b, hint="t"):
+        if is_zero(a):
+            return a
+        if _num(b) == 1:
+            return a
+        inner = self.negated(a)
+        if inner is not None:
+            return self.neg(self.div(inner, b), hint)
+        return self.binop("/", a, b, hint)
+
+    def binop(self, op, a, b, hint="t"):
+        if is_zero(a) or is_zero(b):
+            if op == "+":
+                return self.add(a, b, hint)
+            if op == "-":
+                return self.sub(a, b, hint)
+            if op in ("*", "@") or (op == "/" and is_zero(a)):
+                return a if is_zero(a) else b
+            a, b = self.materialize(a), self.materialize(b)
+        return self.value("binop", [a, b], hint, op=op)
+
+    def call(self, func: Global, args, hint="t", kw=None):
+        kw = kw or {}
+        args = list(args)
+        if any(is_zero(a) for a in args) or any(is_zero(v) for v in kw.values()):
+            from ..rules.registry import linear_args
+            lin = linear_args(func.obj)
+            zero_pos = [i for i, a in enumerate(args) if is_zero(a)]
+            if lin is not None and zero_pos and all(i in lin for i in zero_pos):
+                return args[zero_pos[0]]
+            args = [self.materialize(a) for a in args]
+            kw = {k: self.materialize(v) for k, v in kw.items()}
+        ops = [func] + args + list(kw.values())
+        attrs = {"kw": tuple(kw)} if kw else {}
+        return self.value("call", ops, hint, **attrs)
+
+    # -- inlining rule templates ----------------------------------------------
+    def inline(self, template: Function, bindings: Dict[Value, object], loc=None):
+        """Copy ``template``'s body here with its parameters bound; returns the
+        operand it returns, or a list of operands when it returns a tuple
+        literal (whose entries may be :class:`Zero`)."""
+        env = dict(bindings)
+        body = template.body
+        ret = body.yields[0]
+        last = body.ops[-1] if body.ops else None
+        if isinstance(last, Prim) and last.kind == "build" and last.attrs["type"] == "tuple" \
+                and last.results[0] is ret and not last.attrs.get("star"):
+            self._inline_block(Block(body.ops[:-1], []), env, loc)
+            return [self._operand(a, env) for a in last.args]
+        return self._inline_block(body, env, loc)[0]
+
+    def _operand(self, a, env):
+        if isinstance(a, Value):
+            return env[a]
+        return a
+
+    def _inline_block(self, block: Block, env, loc):
+        for op in block.ops:
+            if isinstance(op, Prim):
+                args = [self._operand(a, env) for a in op.args]
+                res = self.clone_prim(op, args, loc)
+                for r, v in zip(op.results, res):
+                    env[r] = v
+            elif isinstance(op, If):
+                cond = self._operand(op.cond, env)
+                if isinstance(cond, Const):
+                    taken = op.then if cond.value else op.orelse
+                    vals = self._inline_block(taken, env, loc)
+                    for r, v in zip(op.results, vals):
+                        env[r] = v
+                    continue
+                new = If(cond, Block(), Block(), [], loc or op.loc)
+                for src, dst in ((op.then, new.then), (op.orelse, new.orelse)):
+                    saved = self.push(dst)
+                    vals = self._inline_block(src, dict(env), loc)
+                    dst.yields = [self.materialize(v) for v in vals]
+                    self.pop(saved)
+                new.results = [Value("t") for r in op.results]
+                for r, v in zip(op.results, new.results):
+                    env[r] = v
+                self.append(new)
+            else:
+                raise NotImplementedError("loops inside derivative rules are not supported")
+        return [self._operand(y, env) for y in block.yields]
+
+    def clone_prim(self, op: Prim, args, loc=None):
+        """Re-create a primitive on new operands, simplifying where possible."""
+        k = op.kind
+        hint = "t"  # names inside a rule mean nothing at the call site
+        if k == "binop" and not op.attrs.get("inplace"):
+            o = op.attrs["op"]
+            fn = {"+": self.add, "-": self.sub, "*": self.mul, "/": self.div}.get(o)
+            if fn is not None:
+                return [fn(args[0], args[1], hint)]
+            if o == "**" and _num(args[1]) == 1:
+                return [args[0]]
+            if o in ("or", "and", "is", "is not") or not any(is_zero(a) for a in args):
+                if o == "**" and all(_num(a) is not None for a in args):
+                    return [Const(_num(args[0]) ** _num(args[1]))]
+            return [self.binop(o, args[0], args[1], hint)]
+        if k == "unary" and op.attrs["op"] == "-":
+            return [self.neg(args[0], hint)]
+        if k == "copy":
+            return [args[0]]
+        if k == "compare" and all(isinstance(a, Const) for a in args):
+            try:
+                import operator
+                fn = {"is": operator.is_, "is not": operator.is_not, "==": operator.eq,
+                      "!=": operator.ne}.get(op.attrs["op"])
+                if fn is not None:
+                    return [Const(fn(args[0].value, args[1].value))]
+            except Exception:
+                pass
+        if k == "call" and isinstance(args[0], Global):
+            kwnames = op.attrs.get("kw", ())
+            if not op.attrs.get("star") and not op.attrs.get("dstar"):
+                npos = len(args) - 1 - len(kwnames)
+                pos = args[1:1 + npos]
+                kw = dict(zip(kwnames, args[1 + npos:]))
+                return [self.call(args[0], pos, hint, kw)]
+        args = [self.materialize(a) for a in args]
+        new = Prim(k, args, [Value("t") for r in op.results], dict(op.attrs),
+                   loc or self.loc or op.loc)
+        self.append(new)
+        return new.results

@@ -1,0 +1,356 @@
+"""Forward mode: IR → IR where every active value ``v`` gets a tangent ``v_dot``.
+
+The primal ops are kept in order; after each active op comes its tangent, from
+the rule registry.  Tangents flow through ``If`` as extra yielded results and
+through ``For``/``While`` as extra carried values, so the generated code is the
+seeds' tangent-trace table: one tangent line per primal line.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Sequence
+
+from ..errors import NonDifferentiableError
+from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
+                        Value, While)
+from ..rules import registry
+from .activity import differentiable_kind, infer_activity, infer_kinds
+from .builder import Builder, Zero, is_zero
+
+
+def _dot(v: Value) -> Value:
+    return Value(v.hint + "_dot", v.user)
+
+
+class RuleBinding:
+    """Binds a primitive's operands to a rule function's parameters."""
+
+    @staticmethod
+    def bind(rule, which, op: Prim, first: int):
+        args = op.args[first:]
+        kwnames = op.attrs.get("kw", ())
+        if op.attrs.get("star") or op.attrs.get("dstar"):
+            raise NotImplementedError("star arguments")
+        npos = len(args) - len(kwnames)
+        sig = rule.signature(which)
+        bound = sig.bind(*args[:npos], **dict(zip(kwnames, args[npos:])))
+        bound.apply_defaults()
+        return bound.arguments  # name -> operand (or default value)
+
+
+def primitive_key(op: Prim):
+    if op.kind in ("binop", "unary"):
+        return f"{op.kind}:{op.attrs['op']}", 0
+    if op.kind == "call" and isinstance(op.args[0], Global):
+        return op.args[0].obj, 1
+    return None, None
+
+
+class Forward:
+    def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict):
+        self.fn = fn
+        self.kinds = infer_kinds(fn, kinds)
+        self.active = infer_activity(fn, set(active_params), self.kinds)
+        self.b = Builder()
+        self.b.kinds = self.kinds
+        self.tan: Dict[Value, object] = {}
+
+    # -- helpers --------------------------------------------------------------
+    def t(self, a):
+        """The tangent of an operand (Zero when it has none)."""
+        if isinstance(a, Value) and a in self.active:
+            return self.tan.get(a, Zero(a))
+        return Zero(a)
+
+    def name_tangent(self, result: Value, tangent, start: int):
+        """Give a freshly computed tangent the name ``<result>_dot``."""
+        if isinstance(tangent, Value) and not tangent.user and any(
+                tangent in op.results for op in self.b.block.ops[start:]):
+            tangent.hint = result.hint + "_dot"
+            tangent.user = result.user
+        return tangent
+
+    def error(self, op, message, hint=None):
+        loc = op.loc
+        if loc is None:
+            return NonDifferentiableError(message, hint=hint)
+        return NonDifferentiableError(message, loc.filename, loc.lineno, loc.col, loc.text, hint)
+
+    # -- driver ---------------------------------------------------------------
+    def run(self, name: str) -> Function:
+        params = list(self.fn.params)
+        tangent_params = []
+        for p in self.fn.params:
+            if p.value in self.active:
+                d = _dot(p.value)
+                self.tan[p.value] = d
+                tangent_params.append(Param(d))
+        self.block(self.fn.body)
+        out = self.fn.body.yields[0]
+        self.b.loc = None
+        out_dot = self.b.materialize(self.t(out))
+        ret = self.b.value("build", [out, out_dot], "result", type="tuple")
+        body = self.b.block
+        body.yields = [ret]
+        positional = [p for p in params if p.kind == "positional"]
+        rest = [p for p in params if p.kind != "positional"]
+        new_params = positional + tangent_params + rest
+        return Function(name, new_params, body, self.fn.filename, self.fn.firstlineno,
+                        None, self.fn.source)
+
+    def block(self, block: Block):
+        for op in block.ops:
+            self.b.loc = op.loc
+            if isinstance(op, Prim):
+                self.prim(op)
+            elif isinstance(op, If):
+                self.if_(op)
+            elif isinstance(op, For):
+                self.for_(op)
+            else:
+                self.while_(op)
+
+    # -- primitives -------------------------------------------------------------
+    def prim(self, op: Prim):
+        self.b.append(op)
+        results = [r for r in op.results if r in self.active]
+        if not results or not any(isinstance(a, Value) and a in self.active for a in op.args):
+            return
+        start = len(self.b.block.ops)
+        k = op.kind
+        if k == "copy":
+            self.tan[op.result] = self.t(op.args[0])
+            return
+        if k == "build":
+            self.build_tangent(op)
+            return
+        if k == "unpack":
+            td = self.t(op.args[0])
+            if is_zero(td):
+                for r in op.results:
+                    self.tan[r] = Zero(r)
+                return
+            new = self.b.prim("unpack", [td], nresults=len(op.results), **op.attrs)
+            for r, tr in zip(op.results, new.results):
+                tr.hint, tr.user = r.hint + "_dot", r.user
+                self.tan[r] = tr
+            return
+        if k == "getitem":
+            td = self.t(op.args[0])
+            if is_zero(td):
+                self.tan[op.result] = Zero(op.result)
+                return
+            tv = self.b.value("getitem", [td] + op.args[1:], op.result.hint + "_dot",
+                              index=op.attrs["index"])
+            tv.user = op.result.user
+            self.tan[op.result] = tv
+            return
+        if k == "getattr":
+            attr = op.attrs["attr"]
+            if attr in ("T", "real", "imag"):
+                td = self.t(op.args[0])
+                self.tan[op.result] = td if is_zero(td) else self.b.value(
+                    "getattr", [td], op.result.hint + "_dot", attr=attr)
+                return
+            raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
+                             "only .T, .real and .imag of arrays carry derivatives")
+        if k in ("setitem", "augsetitem"):
+            self.setitem_tangent(op)
+            return
+        if k == "binop" and op.attrs.get("inplace"):
+            # x += v: the tangent is the plain sum (tangents are never updated in place)
+            pass
+        key, first = primitive_key(op)
+        rule = registry.lookup(key) if key is not None else None
+        if rule is None:
+            raise self.unknown(op)
+        if rule.nondiff:
+            return
+        if rule.partials is not None:
+            tangent = self.by_partials(rule, op, first)
+        elif rule.jvp is not None:
+            tangent = self.by_jvp(rule, op, first)
+        else:
+            raise self.error(op, f"{rule.name} has no forward rule",
+                             f"register one with @s2sad.defjvp({rule.name})")
+        self.tan[op.result] = self.name_tangent(op.result, tangent, start)
+
+    def unknown(self, op):
+        if op.kind == "call":
+            f = op.args[0]
+            name = f.name if isinstance(f, Global) else "this function"
+            return self.error(op, f"no derivative rule for {name}",
+                              f"register one with @s2sad.defjvp({name}) / @s2sad.defvjp({name}), "
+                              f"or declare it by its partials with @s2sad.defpartials({name})")
+        if op.kind == "callmethod":
+            m = op.attrs["method"]
+            return self.error(op, f"no derivative rule for the method .{m}()",
+                              "call the NumPy function instead (np.sum(x) for x.sum())")
+        return self.error(op, f"cannot differentiate '{op.kind}' here")
+
+    def bound(self, rule, which, op, first):
+        try:
+            return RuleBinding.bind(rule, which, op, first)
+        except TypeError as exc:
+            raise self.error(op, f"the call does not match the rule for {rule.name}: {exc}")
+        except NotImplementedError:
+            raise self.error(op, "cannot differentiate a call with *args or **kwargs",
+                             "pass the arguments one by one")
+
+    def template_bindings(self, rule, which, op, first, extra):
+        tmpl = rule.template(which)
+        bound = self.bound(rule, which, op, first)
+        env = {}
+        for p in tmpl.params:
+            name = p.value.hint
+            if name in bound:
+                v = bound[name]
+                env[p.value] = v if isinstance(v, (Value, Const, Global)) else Const(v)
+            elif name in extra:
+                env[p.value] = extra[name]
+            elif p.default is not None:
+                env[p.value] = p.default
+            else:
+                raise self.error(op, f"rule for {rule.name} has an unbound parameter {name!r}")
+        return tmpl, bound, env
+
+    def by_partials(self, rule, op, first):
+        tmpl, bound, env = self.template_bindings(rule, "partials", op, first,
+                                                  {"ans": op.result})
+        partials = self.b.inline(tmpl, env, op.loc)
+        if not isinstance(partials, list):
+            partials = [partials]
+        acc = Zero(op.result)
+        for (name, operand), partial in zip(bound.items(), partials):
+            td = self.t(operand) if isinstance(operand, Value) else Zero()
+            if is_zero(td) or is_zero(partial) or (isinstance(partial, Const) and partial.value is None):
+                continue
+            acc = self.b.add(acc, self.b.mul(td, partial))
+        return acc
+
+    def by_jvp(self, rule, op, first):
+        bound = self.bound(rule, "jvp", op, first)
+        extra = {"ans": op.result}
+        for name, operand in bound.items():
+            extra[name + "_dot"] = self.t(operand) if isinstance(operand, Value) else Zero()
+        tmpl, _, env = self.template_bindings(rule, "jvp", op, first, extra)
+        return self.b.inline(tmpl, env, op.loc)
+
+    def build_tangent(self, op):
+        tans = [self.t(a) for a in op.args]
+        if all(is_zero(x) for x in tans):
+            self.tan[op.result] = Zero(op.result)
+            return
+        if op.attrs["type"] == "dict":
+            items = []
+            for i in range(0, len(op.args), 2):
+                items += [op.args[i], self.b.materialize(tans[i + 1])]
+        else:
+            items = [self.b.materialize(x) for x in tans]
+        tv = self.b.value("build", items, op.result.hint + "_dot", **op.attrs)
+        tv.user = op.result.user
+        self.tan[op.result] = tv
+
+    def setitem_tangent(self, op):
+        base, value = op.args[0], op.args[1]
+        tb, tv = self.t(base), self.t(value)
+        if is_zero(tb) and is_zero(tv):
+            self.tan[op.result] = Zero(op.result)
+            return
+        if is_zero(tb):
+            fresh = self.b.materialize(Zero(base))
+        else:
+            fresh = self.b.value("callmethod", [tb], base.hint + "_dot", method="copy")
+        tv = self.b.materialize(tv) if op.kind == "setitem" else tv
+        if is_zero(tv):
+            self.tan[op.result] = fresh
+            return
+        new = self.b.prim(op.kind, [fresh, tv] + op.args[2:], base.hint + "_dot", **op.attrs)
+        new.result.user = op.result.user
+        self.tan[op.result] = new.result
+
+    # -- control flow -----------------------------------------------------------
+    def if_(self, op: If):
+        active = [r for r in op.results if r in self.active]
+        new = If(op.cond, Block(), Block(), list(op.results), op.loc)
+        for src, dst in ((op.then, new.then), (op.orelse, new.orelse)):
+            saved = self.b.push(dst)
+            self.block(src)
+            dst.yields = list(src.yields) + [
+                self.b.materialize(self.t(y)) if y is not UNDEF else UNDEF
+                for r, y in zip(op.results, src.yields) if r in self.active]
+            self.b.pop(saved)
+        for r in active:
+            d = _dot(r)
+            new.results.append(d)
+            self.tan[r] = d
+        self.b.loc = op.loc
+        self.b.append(new)
+
+    def carried_tangents(self, op):
+        idx = [i for i, a in enumerate(op.args) if a in self.active]
+        new_args = []
+        for i in idx:
+            d = _dot(op.args[i])
+            self.tan[op.args[i]] = d
+            new_args.append(d)
+        inits = [self.b.materialize(self.t(op.inits[i])) if op.inits[i] is not UNDEF else UNDEF
+                 for i in idx]
+        return idx, new_args, inits
+
+    def loop_body(self, op, body: Block, idx):
+        saved = self.b.push(Block())
+        self.block(body)
+        yields = list(body.yields) + [
+            self.b.materialize(self.t(body.yields[i])) if body.yields[i] is not UNDEF else UNDEF
+            for i in idx]
+        done = self.b.pop(saved)
+        done.yields = yields
+        return done
+
+    def finish_loop(self, op, new, idx):
+        for i in idx:
+            d = _dot(op.results[i])
+            new.results.append(d)
+            self.tan[op.results[i]] = d
+        self.b.loc = op.loc
+        self.b.append(new)
+
+    def for_(self, op: For):
+        idx, targs, tinits = self.carried_tangents(op)
+        it, item = op.iter, op.item
+        pre_body = []
+        if item in self.active:
+            # iterate over primal and tangent together
+            it_dot = self.b.materialize(self.t(op.iter))
+            zipped = self.b.call(Global("zip", zip), [op.iter, it_dot], hint="pairs")
+            pair = Value("pair")
+            unpack = Prim("unpack", [pair], [item, _dot(item)], {"star": None}, op.loc)
+            self.tan[item] = unpack.results[1]
+            it, item = zipped, pair
+            pre_body = [unpack]
+        body = self.loop_body(op, op.body, idx)
+        body.ops[:0] = pre_body
+        new = For(it, item, list(op.args) + targs, list(op.inits) + tinits, body,
+                  list(op.results), op.brk, op.loc)
+        self.finish_loop(op, new, idx)
+
+    def while_(self, op: While):
+        idx, targs, tinits = self.carried_tangents(op)
+        saved = self.b.push(Block())
+        self.block(op.cond)
+        cond = self.b.pop(saved)
+        cond.yields = list(op.cond.yields)
+        body = self.loop_body(op, op.body, idx)
+        new = While(list(op.args) + targs, list(op.inits) + tinits, cond, body,
+                    list(op.results), op.brk, op.loc)
+        self.finish_loop(op, new, idx)
+
+
+def forward(fn: Function, active_params, kinds, name=None) -> Function:
+    """The JVP of ``fn``: takes the primals then a tangent per active parameter,
+    returns ``(out, out_dot)``.  ``fn.keep`` lists the lines to keep apart (each
+    active primal and its tangent), as in the seeds' tangent-trace table."""
+    fwd = Forward(fn, active_params, kinds)
+    out = fwd.run(name or f"{fn.name}_jvp")
+    out.keep = set(fwd.tan.values()) | fwd.active
+    return out

@@ -1,0 +1,181 @@
+"""The one registry of derivative rules.
+
+A rule is attached to a primitive: a Python or NumPy function (by identity), or
+an operator (``"binop:*"``, ``"unary:-"``).  Rules are plain Python functions
+that the derivative transforms *inline* into the generated code, so what a rule
+says is what the user reads.  Four ways to declare one:
+
+``@defpartials(fn)``
+    For elementwise functions: return the partial derivative with respect to
+    each argument (a tuple for several).  Parameters are named as the
+    primitive's arguments; a parameter named ``ans`` receives the result.  Both
+    the forward rule (``ans_dot = sum(partial_i * x_i_dot)``) and the reverse
+    rule (``x_i_bar += ans_bar * partial_i``) are generated from it, so the two
+    modes cannot drift apart.
+
+``@defjvp(fn)``
+    A forward rule: parameters are the primitive's arguments, then keyword-only
+    ``ans`` and ``<arg>_dot`` for each differentiable argument; returns
+    ``ans_dot``.  An inactive argument's tangent is a symbolic zero that
+    vanishes from the generated code.
+
+``@defvjp(fn)``
+    A reverse rule: the primitive's arguments, then keyword-only ``ans`` and
+    ``ans_bar``; returns one cotangent per positional argument (a tuple), with
+    ``None`` for arguments that have none.
+
+``nondifferentiable(fn, ...)``
+    No derivative (``floor``, ``len``, comparisons...): results carry none.
+"""
+from __future__ import annotations
+
+import inspect
+import itertools
+import threading
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+from ..errors import S2sadError
+
+
+class Rule:
+    def __init__(self, primitive, name: str, library: str):
+        self.primitive = primitive
+        self.name = name
+        self.library = library
+        self.partials: Optional[Callable] = None
+        self.jvp: Optional[Callable] = None
+        self.vjp: Optional[Callable] = None
+        self.nondiff = False
+        self.linear: Optional[Tuple[int, ...]] = None
+        self._ir = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self):
+        return f"<Rule {self.library}.{self.name}>"
+
+    @property
+    def has_forward(self):
+        return self.nondiff or self.partials is not None or self.jvp is not None
+
+    @property
+    def has_reverse(self):
+        return self.nondiff or self.partials is not None or self.vjp is not None
+
+    def template(self, which: str):
+        """The rule function ``which`` ('partials', 'jvp', 'vjp') lowered to IR."""
+        with self._lock:
+            if which not in self._ir:
+                from ..frontend import to_ir
+                from ..passes.dce import dce
+                fn = getattr(self, which)
+                self._ir[which] = dce(to_ir(fn))
+            return self._ir[which]
+
+    def signature(self, which: str) -> inspect.Signature:
+        """The primitive's own parameters, as the rule function names them."""
+        sig = inspect.signature(getattr(self, which))
+        params = [p for p in sig.parameters.values()
+                  if p.kind != p.KEYWORD_ONLY and p.name != "ans"]
+        return sig.replace(parameters=params)
+
+
+_RULES: Dict[object, Rule] = {}
+_KEEP: List[object] = []  # keeps primitives alive so that ids stay unique
+
+
+def _key(primitive):
+    return primitive if isinstance(primitive, str) else id(primitive)
+
+
+def lookup(primitive) -> Optional[Rule]:
+    try:
+        return _RULES.get(_key(primitive))
+    except TypeError:
+        return None
+
+
+def _rule(primitive, library, name=None) -> Rule:
+    key = _key(primitive)
+    rule = _RULES.get(key)
+    if rule is None:
+        if name is None:
+            name = primitive if isinstance(primitive, str) else getattr(primitive, "__name__", repr(primitive))
+        rule = Rule(primitive, name, library)
+        _RULES[key] = rule
+        _KEEP.append(primitive)
+    return rule
+
+
+def _invalidate():
+    from ..api import _clear_caches
+    _clear_caches()
+
+
+def defpartials(primitive, *, library: str = "user", name: str = None):
+    """Declare an elementwise primitive's derivative by its partials."""
+
+    def register(fn):
+        rule = _rule(primitive, library, name)
+        rule.partials = fn
+        rule.jvp = rule.vjp = None
+        rule.nondiff = False
+        rule._ir.clear()
+        if library == "user":
+            _invalidate()
+        return fn
+
+    return register
+
+
+def defjvp(primitive, *, library: str = "user", name: str = None):
+    """Register a hand-written forward rule for ``primitive``."""
+
+    def register(fn):
+        rule = _rule(primitive, library, name)
+        rule.jvp = fn
+        rule.nondiff = False
+        rule._ir.pop("jvp", None)
+        if library == "user":
+            _invalidate()
+        return fn
+
+    return register
+
+
+def defvjp(primitive, *, library: str = "user", name: str = None):
+    """Register a hand-written reverse rule for ``primitive``."""
+
+    def register(fn):
+        rule = _rule(primitive, library, name)
+        rule.vjp = fn
+        rule.nondiff = False
+        rule._ir.pop("vjp", None)
+        if library == "user":
+            _invalidate()
+        return fn
+
+    return register
+
+
+def nondifferentiable(*primitives, library: str = "user"):
+    """Declare primitives whose results carry no derivative."""
+    for p in primitives:
+        rule = _rule(p, library)
+        rule.nondiff = True
+    if library == "user" and primitives:
+        _invalidate()
+
+
+def deflinear(primitive, argnums=(0,), *, library: str = "user"):
+    """Mark ``primitive`` as linear in ``argnums``: a zero there gives zero."""
+    rule = _rule(primitive, library)
+    rule.linear = tuple(argnums)
+
+
+def linear_args(primitive):
+    rule = lookup(primitive)
+    return None if rule is None else rule.linear
+
+
+def all_rules() -> List[Rule]:
+    return list(_RULES.values())
