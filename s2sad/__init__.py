@@ -5,5 +5,5 @@ from .errors import (S2sadError, SourceError, UnsupportedSyntaxError,  # noqa: F
 from .frontend.source import from_source  # noqa: F401
 
 __version__ = "0.1.0"
-from .api import jvp, derivative_source  # noqa: F401,E402
+from .api import jvp, derivative_source, grad, value_and_grad, vjp  # noqa: F401,E402
 from .rules import defjvp, defvjp, defpartials, nondifferentiable  # noqa: F401,E402

@@ -88,9 +88,9 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
         if mode == "forward":
             from .ad.forward import forward
             out = forward(fn, active_values, kind_map)
-        elif mode == "reverse":
+        elif mode in ("reverse", "reverse_value"):
             from .ad.reverse import reverse
-            out = reverse(fn, active_values, kind_map)
+            out = reverse(fn, active_values, kind_map, with_value=mode == "reverse_value")
         else:
             raise S2sadError(f"unknown mode {mode!r}: use 'forward' or 'reverse'")
         out = verify(dce(verify(out)))
@@ -100,15 +100,20 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
         return compiled
 
 
-def derivative_source(func, mode: str = "forward", argnums=None) -> str:
+def derivative_source(func, mode: str = "forward", argnums=None, args=None) -> str:
     """The generated derivative code of ``func``, as text.
 
     ``mode`` is "forward" (a JVP: tangents ``x_dot`` in, ``(y, y_dot)`` out) or
-    "reverse" (a VJP: ``y_bar`` in, the adjoints ``x_bar`` out).
+    "reverse" (a VJP: ``y_bar`` in, the adjoints ``x_bar`` out).  With example
+    ``args`` the code is the one compiled for arguments of those kinds (floats
+    need no broadcasting helpers); without, it is the generic code.
     """
     n = len(_positional(ssa_ir(func)))
     argnums = tuple(range(n)) if argnums is None else _normalize_argnums(argnums, n)[1]
-    return compile_derivative(func, mode, argnums, (None,) * n).source
+    kinds = (None,) * n if args is None else tuple(kind_of_object(a) for a in args)
+    if mode == "forward_value":
+        mode = "forward"
+    return compile_derivative(func, mode, argnums, kinds).source
 
 
 def jvp(func, primals, tangents):
@@ -129,3 +134,88 @@ def jvp(func, primals, tangents):
     compiled = compile_derivative(func, "forward", argnums, kinds)
     fn = compiled.fn
     return fn(*primals, *[tangents[i] for i in compiled.active])
+
+
+def _scalar_output_error(name, out):
+    shape = getattr(out, "shape", None)
+    what = f"an array of shape {shape}" if shape is not None else f"a {type(out).__name__}"
+    return S2sadError(f"{name} needs a function that returns a scalar, but it returned {what}; "
+                      "use s2sad.vjp for a vector-Jacobian product or s2sad.jacrev for the "
+                      "whole Jacobian")
+
+
+def _check_scalar(name, out):
+    import numpy as np
+    if isinstance(out, (float, int)) and not isinstance(out, bool):
+        return
+    if isinstance(out, np.ndarray) and out.shape == () or isinstance(out, np.number):
+        return
+    raise _scalar_output_error(name, out)
+
+
+def _reverse_call(func, args, argnums, with_value):
+    n = len(args)
+    single, nums = _normalize_argnums(argnums, n)
+    kinds = [kind_of_object(x) for x in args]
+    for i in nums:
+        if not differentiable_kind(kinds[i]):
+            raise S2sadError(
+                f"argument {i} is {type(args[i]).__name__} {args[i]!r}, which is not "
+                "differentiable; pass a float (e.g. 2.0 rather than 2) or leave it out of argnums")
+    compiled = compile_derivative(func, "reverse_value" if with_value else "reverse", nums, kinds)
+    return single, nums, compiled
+
+
+def grad(func, argnums=0):
+    """The gradient of a scalar-valued ``func`` with respect to ``argnums``.
+
+    ``grad(f)(x)`` has the shape of ``x``; with a tuple of argnums the result
+    is a tuple of gradients.
+    """
+    vg = value_and_grad(func, argnums)
+
+    def grad_f(*args):
+        return vg(*args)[1]
+
+    _wrap(grad_f, func, "grad")
+    return grad_f
+
+
+def value_and_grad(func, argnums=0):
+    """Like :func:`grad`, returning ``(func(*args), gradient)`` from one sweep."""
+
+    def value_and_grad_f(*args):
+        single, nums, compiled = _reverse_call(func, args, argnums, True)
+        out, grads = compiled.fn(*args, 1.0)
+        _check_scalar("grad", out)
+        return out, grads[0] if single else tuple(grads)
+
+    _wrap(value_and_grad_f, func, "value_and_grad")
+    return value_and_grad_f
+
+
+def vjp(func, *primals):
+    """``(func(*primals), vjp_fn)`` where ``vjp_fn(cotangent)`` returns one
+    cotangent per primal (a tuple), as in JAX."""
+    n = len(primals)
+    kinds = [kind_of_object(x) for x in primals]
+    nums = tuple(i for i in range(n) if differentiable_kind(kinds[i]))
+    compiled = compile_derivative(func, "reverse", nums, kinds)
+    out = func(*primals)
+
+    def vjp_fn(cotangent):
+        grads = compiled.fn(*primals, cotangent)
+        full = [None] * n
+        for i, g in zip(compiled.active, grads):
+            full[i] = g
+        return tuple(full)
+
+    return out, vjp_fn
+
+
+def _wrap(wrapper, func, what):
+    name = getattr(func, "__name__", "f")
+    wrapper.__name__ = f"{what}_{name}"
+    wrapper.__qualname__ = wrapper.__name__
+    wrapper.__doc__ = f"{what} of {name} (generated by s2sad)."
+    wrapper.__wrapped_by_s2sad__ = func

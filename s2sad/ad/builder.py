@@ -171,11 +171,6 @@ class Builder:
             if op is not None and op.kind == "binop" and op.attrs["op"] == "/" and \
                     _num(op.args[0]) == 1 and not x.user:
                 return self.div(y, op.args[1], hint)
-        # (-x) * y -> -(x * y)
-        for x, y in ((a, b), (b, a)):
-            inner = self.negated(x)
-            if inner is not None:
-                return self.neg(self.mul(inner, y), hint)
         return self.binop("*", a, b, hint)
 
     def div(self, a, b, hint="t"):

@@ -183,7 +183,9 @@ def count_uses(fn: Function) -> Dict[Value, int]:
 class Storage:
     """Union-find of values into Python variables, and their names."""
 
-    def __init__(self, fn: Function, reserved: Set[str]):
+    def __init__(self, fn: Function, reserved: Set[str], merge_names: bool = False,
+                 uses=None):
+        self.uses = uses or {}
         self.parent: Dict[Value, Value] = {}
         self.members: Dict[Value, List[Value]] = {}
         self.alias_global: Dict[Value, Global] = {}
@@ -193,6 +195,8 @@ class Storage:
         self._number(fn)
         self._force(fn.body)
         self._coalesce(fn.body)
+        if merge_names:
+            self._merge_same_names()
         self.names = self._name(reserved)
 
     def _number(self, fn):
@@ -201,9 +205,13 @@ class Storage:
             self.order[p.value] = k
             k += 1
 
+        self.foldable = set()  # results of single-result primitives
+
         def visit(block):
             nonlocal k
             for op in block.ops:
+                if isinstance(op, Prim) and len(op.results) == 1 and op.kind != "unpack":
+                    self.foldable.add(op.results[0])
                 for d in op.defined_here():
                     self.order.setdefault(d, k)
                     k += 1
@@ -291,6 +299,28 @@ class Storage:
                         if y is op.item:
                             self.try_union(a, op.item)
 
+    def _merge_same_names(self, limit=400):
+        """Let values of the same user name share a variable when their lives do
+        not overlap, so a reverse sweep reads ``x`` rather than ``x_3``."""
+        by_hint: Dict[str, List[Value]] = defaultdict(list)
+        for v in sorted(self.order, key=lambda v: self.order[v]):
+            if v.hint != "t" and v not in self.alias_global and \
+                    (v.user or self.uses.get(v, 0) != 1 or v not in self.foldable):
+                by_hint[v.hint].append(v)
+        for hint, values in by_hint.items():
+            roots: List[Value] = []
+            for v in values[:limit]:
+                r = self.find(v)
+                if r in roots:
+                    continue
+                for other in roots:
+                    if self.compatible(other, v):
+                        self.union(other, v)
+                        break
+                else:
+                    roots.append(r)
+                roots = list(dict.fromkeys(self.find(x) for x in roots))
+
     def _name(self, reserved):
         """Parameters keep their names; other variables are named lazily, in
         the order the emitter writes them, so folded values take no name."""
@@ -341,7 +371,7 @@ class Emitter:
         self.global_names: Dict[tuple, str] = {}
         self.uses = count_uses(fn)
         reserved = self._collect_globals(fn)
-        self.storage = Storage(fn, reserved)
+        self.storage = Storage(fn, reserved, merge_names=inline, uses=self.uses)
         self.inlined: Dict[Value, ast.expr] = {}
         self.inline_reads: Dict[Value, Set] = {}  # storage a folded value reads
         self.lines: List[str] = []
@@ -519,16 +549,23 @@ class Emitter:
         if k == "copy":
             return self.operand(a[0])
         if k == "fstring":
-            values = []
-            for part in op.attrs["parts"]:
-                if isinstance(part, str):
-                    values.append(ast.Constant(part))
-                else:
+            def joined(parts):
+                values = []
+                for part in parts:
+                    if isinstance(part, str):
+                        values.append(ast.Constant(part))
+                        continue
                     pos, conv, spec = part
-                    fs = ast.JoinedStr([ast.Constant(spec)]) if spec else None
-                    values.append(ast.FormattedValue(self.operand(a[pos]),
-                                                     conv if conv is not None else -1, fs))
-            return ast.JoinedStr(values)
+                    value = self.operand(a[pos])  # before the spec's operands
+                    if isinstance(spec, str):
+                        fs = ast.JoinedStr([ast.Constant(spec)]) if spec else None
+                    else:
+                        fs = joined(spec) if spec else None
+                    values.append(ast.FormattedValue(value, conv if conv is not None else -1,
+                                                     fs))
+                return ast.JoinedStr(values)
+
+            return joined(op.attrs["parts"])
         raise NotImplementedError(f"no expression for primitive {k}")
 
     # -- statements -----------------------------------------------------------
@@ -580,13 +617,23 @@ class Emitter:
         r = op.results[0]
         if self.uses.get(r) != 1 or r.user or r in self.storage.alias_global or r in self.keep:
             return False
-        if not is_pure(op):
+        if not is_pure(op) and not self._next_use_only(op, block, position):
             return False
         if len(self.storage.group(r)) > 1:
             return False
         if not (self.inline or header):
             return False
         return True
+
+    def _next_use_only(self, op, block, position) -> bool:
+        """A call with effects may fold into the very next statement when nothing
+        else folded there would now run before it (``x, y = tape.pop()``)."""
+        if op.kind not in ("call", "callmethod") or position + 1 >= len(block.ops):
+            return False
+        nxt = block.ops[position + 1]
+        if not isinstance(nxt, Prim) or not any(a is op.results[0] for a in nxt.args):
+            return False
+        return not any(isinstance(a, Value) and a in self.inlined for a in nxt.args)
 
     def find_use(self, block: Block, start: int, v: Value):
         """Position of the op in ``block`` (from ``start``) whose own operands use v,
@@ -611,9 +658,17 @@ class Emitter:
                 acc |= self.inline_reads.get(a, set())
         return acc
 
-    def emit_block(self, block: Block, indent: int, yields_to=None, header_yields=False):
-        """Emit a block; ``yields_to`` is a list of values receiving the yields."""
+    def emit_block(self, block: Block, indent: int, yields_to=None, header_yields=False,
+                   owner=None):
+        """Emit a block; ``yields_to`` is a list of values receiving the yields.
+
+        Inside a compound statement the source-line comments start afresh, unless
+        the statement and its body come from one line (a comprehension)."""
         ops = block.ops
+        if owner is not None:
+            first = next((o for o in block.walk() if o.loc is not None), None)
+            if owner.loc is None or first is None or first.loc.text != owner.loc.text:
+                self.last_comment = None
         pending: Dict[Value, Set] = {}  # folded values -> storage they read
         for i, op in enumerate(ops):
             # decide whether to fold this op into a later use
@@ -688,10 +743,10 @@ class Emitter:
         cond = self.operand(op.cond)
         start = len(self.lines)
         self.lines.append(None)  # header placeholder
-        self.emit_block(op.then, indent + 1, op.results)
+        self.emit_block(op.then, indent + 1, op.results, owner=op)
         then_lines = self.lines[start + 1:]
         del self.lines[start + 1:]
-        self.emit_block(op.orelse, indent + 1, op.results)
+        self.emit_block(op.orelse, indent + 1, op.results, owner=op)
         else_lines = self.lines[start + 1:]
         del self.lines[start:]
         pad = "    " * indent
@@ -725,7 +780,7 @@ class Emitter:
             pad = "    " * indent
             self.lines.append(pad + f"for {unparse(target)[1:-1] if len(elts) > 1 else unparse(target)} in {unparse(it)}:")
             start = len(self.lines)
-            self.emit_block(Block(body.ops[1:], body.yields), indent + 1, op.args)
+            self.emit_block(Block(body.ops[1:], body.yields), indent + 1, op.args, owner=op)
             self._loop_tail(op, indent, start)
             return
         item = self.target(op.item) if self.uses.get(op.item) or op.item.user or \
@@ -733,7 +788,7 @@ class Emitter:
         pad = "    " * indent
         self.lines.append(pad + f"for {unparse(item)} in {unparse(it)}:")
         start = len(self.lines)
-        self.emit_block(op.body, indent + 1, op.args)
+        self.emit_block(op.body, indent + 1, op.args, owner=op)
         self._loop_tail(op, indent, start)
 
     def _loop_tail(self, op, indent, start):
@@ -761,7 +816,7 @@ class Emitter:
             self.lines.append(pad + f"    if {unparse(_negate(cond))}:")
             self.lines.append(pad + "        break")
         start = len(self.lines)
-        self.emit_block(op.body, indent + 1, op.args)
+        self.emit_block(op.body, indent + 1, op.args, owner=op)
         if op.brk is not None:
             self.lines.append(pad + f"    if {unparse(self.operand(op.brk))}:")
             self.lines.append(pad + "        break")
@@ -798,11 +853,15 @@ class Emitter:
             self.lines.append("    " + repr(self.fn.docstring))
         self.emit_block(self.fn.body, 1, header_yields=True)
         ret = self.fn.body.yields[0] if self.fn.body.yields else Const(None)
-        if isinstance(ret, (tuple, list)):
-            ret_node = ast.Tuple([self.operand(r) for r in ret], ast.Load())
+        ret_node = self.operand(ret)
+        if isinstance(ret_node, ast.Tuple) and ret_node.elts:
+            # ``return a, b`` rather than ``return (a, b)``
+            parts = ", ".join(unparse(e) for e in ret_node.elts)
+            if len(ret_node.elts) == 1:
+                parts = f"({parts},)"
+            self.lines.append("    return " + parts)
         else:
-            ret_node = self.operand(ret)
-        self.write(ast.Return(ret_node), 1)
+            self.write(ast.Return(ret_node), 1)
         return "\n".join([header] + self.lines) + "\n"
 
 
@@ -834,8 +893,8 @@ def _is_single_if(lines, indent):
     if lines[0] is not code[0]:
         return False
     tops = [l for l in code if not l.startswith(pad + " ")]
-    return all(l.startswith(pad + "if ") or l.startswith(pad + "elif ") or
-               l.startswith(pad + "else:") for l in tops)
+    # one if, then only its own elif/else parts (a second if is another statement)
+    return all(l.startswith(pad + "elif ") or l.startswith(pad + "else:") for l in tops[1:])
 
 
 def _negate(cond: ast.expr) -> ast.expr:

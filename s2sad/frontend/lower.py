@@ -327,7 +327,8 @@ class Lowerer:
                             op=op, attr=t.attr).result
             self.rebind(t.value, res)
         else:
-            raise self.error(t, "unsupported augmented assignment target")
+            raise self.error(t, "unsupported augmented assignment target",
+                             "augment a name, a subscript or an attribute")
 
     def stmt_Return(self, s):
         value = Const(None) if s.value is None else self.expr(s.value, self.ret_hint)
@@ -439,10 +440,11 @@ class Lowerer:
         def bind_target():
             self.assign(s.target, item, copy=False)
 
+        outer_brk = self.env.get(".brk")
         op = self.lower_loop(carried, s.body, lambda args: For(it, item, args, [], Block(), loc=self.loc),
                              bind_target)
         if s.orelse:
-            self.after_loop_else(s.orelse)
+            self.after_loop_else(s.orelse, outer_brk)
 
     def stmt_While(self, s):
         if any(isinstance(n, gast.NamedExpr) for n in gast.walk(s.test)):
@@ -458,9 +460,10 @@ class Lowerer:
             c = self.expr(s.test)
             op.cond.yields = [c]
 
+        outer_brk = self.env.get(".brk")
         self.lower_loop(carried, s.body, make, None, cond_fn)
         if s.orelse:
-            self.after_loop_else(s.orelse)
+            self.after_loop_else(s.orelse, outer_brk)
 
     def lower_while_walrus(self, s):
         """``while (k := f()) > 0: body`` assigns in its test, and ``k`` after the
@@ -498,9 +501,14 @@ class Lowerer:
                     body=[guard] + list(s.body), orelse=[])
         self.lower_stmts([loop] + after)
 
-    def after_loop_else(self, orelse):
+    def after_loop_else(self, orelse, outer_brk):
+        """The else part of a loop runs when the loop did not break; then
+        ``.brk`` is again the flag of the enclosing loop (if any)."""
         broke = self.env.get(".brk", Const(False))
-        self.env.pop(".brk", None)
+        if outer_brk is None:
+            self.env.pop(".brk", None)
+        else:
+            self.env[".brk"] = outer_brk
         self.branch(broke, lambda: None, lambda: self.lower_stmts(orelse))
 
     def lower_loop(self, carried, body, make, bind_target=None, cond_fn=None):
@@ -508,7 +516,10 @@ class Lowerer:
         outer_env, outer_block = self.env, self.block
         inits, args = [], []
         for n in carried:
-            init = outer_env.get(n, Const(False) if n in (".ret", ".brk") else UNDEF)
+            if n == ".brk":
+                init = Const(False)  # this loop's own flag, not an enclosing loop's
+            else:
+                init = outer_env.get(n, Const(False) if n == ".ret" else UNDEF)
             inits.append(init)
             args.append(Value(self.hint_for(n), user=not n.startswith(".") or n == ".retval"))
         op = make(args)
@@ -594,9 +605,11 @@ class Lowerer:
                             attr=target.attr).result
             self.rebind(target.value, res)
         elif isinstance(target, gast.Starred):
-            raise self.error(target, "a starred assignment target must be inside a tuple")
+            raise self.error(target, "a starred assignment target must be inside a tuple",
+                             "write '*a, = value' or 'a = list(value)'")
         else:
-            raise self.error(target, "unsupported assignment target")
+            raise self.error(target, "unsupported assignment target",
+                             "assign to a name, a subscript, an attribute or a tuple of them")
 
     def rebind(self, node, new):
         """After an in-place write ``x[i] = v`` the name ``x`` sees a new version."""
@@ -610,7 +623,8 @@ class Lowerer:
             return self.env[name]
         if name in self.locals:
             raise self.error(node, f"local variable '{name}' is read before it is assigned",
-                             cls=SourceError)
+                             f"assign '{name}' before this line (Python would raise "
+                             "UnboundLocalError here)", cls=SourceError)
         g = resolve(name, self.info)
         return g
 
@@ -857,24 +871,32 @@ class Lowerer:
         return self.emit("build", items, hint or "d", user=hint is not None, **attrs).result
 
     def expr_JoinedStr(self, node, hint):
-        args, parts = [], []
-        for v in node.values:
-            if isinstance(v, gast.Constant):
-                parts.append(str(v.value))
-            elif isinstance(v, gast.FormattedValue):
-                spec = None
-                if v.format_spec is not None:
-                    fs = v.format_spec
-                    if not all(isinstance(x, gast.Constant) for x in fs.values):
-                        raise self.error(v, "nested f-string format specs are not supported",
-                                         "use a constant format spec")
-                    spec = "".join(str(x.value) for x in fs.values)
-                args.append(self.expr(v.value))
-                parts.append((len(args) - 1, v.conversion, spec))
-            else:
-                raise self.error(v, "unsupported f-string part")
+        args = []
+
+        def parts_of(values):
+            """str | (position, conversion, spec) with spec None, a str, or
+            the parts of a nested spec (``f"{x:{width}.3f}"``)."""
+            parts = []
+            for v in values:
+                if isinstance(v, gast.Constant):
+                    parts.append(str(v.value))
+                elif isinstance(v, gast.FormattedValue):
+                    args.append(self.expr(v.value))  # the value, then its spec
+                    pos = len(args) - 1
+                    spec = None
+                    if v.format_spec is not None:
+                        spec = parts_of(v.format_spec.values)
+                        if all(isinstance(x, str) for x in spec):
+                            spec = "".join(spec)
+                    parts.append((pos, v.conversion, spec))
+                else:
+                    raise self.error(v, "unsupported f-string part",
+                                     "format the value with str.format instead")
+            return tuple(parts)
+
+        parts = parts_of(node.values)
         return self.emit("fstring", args, hint or "text", user=hint is not None,
-                         parts=tuple(parts)).result
+                         parts=parts).result
 
     # -- comprehensions become loops -----------------------------------------
     def comprehension(self, node, hint, kind):
@@ -896,7 +918,8 @@ class Lowerer:
         stmt = inner
         for gen in reversed(node.generators):
             if getattr(gen, "is_async", 0):
-                raise self.error(node, "async comprehensions are not supported")
+                raise self.error(node, "async comprehensions are not supported",
+                                 UNSUPPORTED["AsyncFor"])
             for cond in reversed(gen.ifs):
                 stmt = gast.If(test=cond, body=[stmt], orelse=[])
             stmt = gast.For(target=gen.target, iter=gen.iter, body=[stmt], orelse=[],
@@ -943,7 +966,8 @@ class Lowerer:
 
     def expr_Starred(self, node, hint):
         raise self.error(node, "a starred expression is only supported inside a call, "
-                               "a list, a tuple or a set")
+                               "a list, a tuple or a set",
+                         "build the sequence first (tuple(xs)) and use it")
 
 
 # ---------------------------------------------------------------------------

@@ -54,6 +54,8 @@ def is_pure_callable(obj) -> bool:
             return True
     except TypeError:
         return False
+    if getattr(obj, "__s2sad_pure__", False):
+        return True
     mod = getattr(obj, "__module__", None) or ""
     if isinstance(obj, np.ufunc):
         return True

@@ -53,9 +53,13 @@ class SourceInfo:
     def error(self, cls, node, message, hint=None):
         lineno = getattr(node, "lineno", None)
         col = getattr(node, "col_offset", None)
+        text = None if lineno is None else self.line_text(lineno)
+        if col is not None and text is not None and not text.isascii():
+            # ast columns count UTF-8 bytes; the caret and the message count characters
+            col = len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
         return cls(message, self.filename,
                    None if lineno is None else lineno + self.line_offset,
-                   col, None if lineno is None else self.line_text(lineno), hint)
+                   col, text, hint)
 
 
 def unwrap(func):
@@ -193,7 +197,8 @@ def from_source(source: str, name: Optional[str] = None, globals: Optional[dict]
     code = compile(source, filename, "exec")
     exec(code, namespace)
     module = gast.parse(source)
-    names = [n.name for n in module.body if isinstance(n, gast.FunctionDef)]
+    names = [n.name for n in module.body
+             if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
     if name is None:
         if not names:
             raise ValueError("from_source: the text defines no function")

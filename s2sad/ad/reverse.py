@@ -1,0 +1,656 @@
+"""Reverse mode: IR → IR with a forward sweep, a tape, and a reverse sweep.
+
+The forward sweep is the primal program.  The reverse sweep visits its ops in
+reverse order and accumulates adjoints ``v_bar`` (the first contribution
+initialises, later ones add: the seeds' ``v̄0 = v̄0 + v̄2 ∂v2/∂v0``).
+
+Control flow keeps its structure:
+
+* an ``If`` is reversed into an ``If`` on the same condition; values of a
+  branch that its reverse needs leave the forward ``If`` as extra results;
+* a ``For``/``While`` is reversed into a ``for`` loop running backwards
+  (``reversed(range(n))`` for a ``range`` loop without ``break``, otherwise over
+  the trip count the forward loop counts); adjoints of carried values and of
+  the loop's free values are the reverse loop's carried values.
+
+Tape discipline (to-be-recorded analysis): a value goes on the tape only if the
+reverse sweep reads it and the forward loop redefines it every iteration.
+After the reverse body is built, the values it reads that the forward body
+defines are pushed, as one tuple, at the end of each forward iteration and
+popped at the start of each reverse iteration.  Straight-line values are read
+from their SSA names.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Dict, List, Optional, Sequence, Set
+
+from ..errors import NonDifferentiableError
+from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
+                        Value, While)
+from ..rules import registry
+from .activity import infer_activity, infer_kinds
+from .builder import Builder, Zero, is_zero, np_global
+from .forward import RuleBinding, primitive_key
+
+RUNTIME = "s2sad.runtime"
+
+
+def runtime_global(name):
+    from .. import runtime
+    return Global(name, getattr(runtime, name))
+
+
+class Scope:
+    """Where adjoints live while a region is reversed.
+
+    ``local`` are the forward values defined inside the region.  In a loop, the
+    adjoint of an outer value becomes a carried value of the reverse loop the
+    first time the body adds to it (a *slot*); in a branch, it reads through to
+    the enclosing scope and is yielded at the end if the branch changed it.
+    """
+
+    def __init__(self, parent: Optional["Scope"], kind: str, local=frozenset(), on_slot=None):
+        self.parent = parent
+        self.on_slot = on_slot if on_slot is not None else (parent.on_slot if parent else None)
+        self.kind = kind
+        self.local = local
+        self.env: Dict[Value, object] = {}
+        self.slots: List = []  # loops: (outer value, carried adjoint)
+        self.touched: List[Value] = []  # branches: outer values whose adjoint changed
+
+    def get(self, v):
+        if v in self.env:
+            return self.env[v]
+        if self.kind == "function" or v in self.local:
+            return None
+        if self.kind == "branch":
+            return self.parent.get(v)
+        slot = Value(v.hint + "_bar", v.user)
+        if self.on_slot is not None:
+            self.on_slot(slot)
+        self.slots.append((v, slot))
+        self.env[v] = slot
+        return slot
+
+    def set(self, v, value):
+        if self.kind == "branch" and v not in self.local and v not in self.env \
+                and v not in self.touched:
+            self.touched.append(v)
+        self.env[v] = value
+
+
+def _defined_deep(block: Block) -> Set[Value]:
+    out = set()
+    for op in block.walk():
+        out.update(op.results)
+        out.update(op.defined_here())
+    return out
+
+
+def _own(block: Block) -> List[Value]:
+    out = []
+    for op in block.ops:
+        out.extend(op.results)
+    return out
+
+
+def _used_deep(block: Block) -> List[Value]:
+    """Values read anywhere in the block, in first-use order."""
+    seen = {}
+
+    def add(a):
+        if isinstance(a, Value) and a not in seen:
+            seen[a] = None
+
+    def visit(b):
+        for op in b.ops:
+            for a in op.operands():
+                add(a)
+            if isinstance(op, (For, While)) and op.brk is not None:
+                add(op.brk)
+            for inner in op.blocks():
+                visit(inner)
+        for y in b.yields:
+            add(y)
+
+    visit(block)
+    return list(seen)
+
+
+def substitute(block: Block, mapping: Dict[Value, object]):
+    """Replace uses (never definitions) of values throughout a block."""
+    if not mapping:
+        return
+
+    def f(a):
+        return mapping.get(a, a) if isinstance(a, Value) else a
+
+    def visit(b):
+        for op in b.ops:
+            op.replace_operands(f)
+            if isinstance(op, (For, While)) and op.brk is not None:
+                op.brk = f(op.brk)
+            for inner in op.blocks():
+                visit(inner)
+        b.yields = [f(y) for y in b.yields]
+
+    visit(block)
+
+
+class Reverse:
+    def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict):
+        self.fn = fn
+        self.kinds = infer_kinds(fn, kinds)
+        self.active = infer_activity(fn, set(active_params), self.kinds)
+        self.active_params = list(active_params)
+        self.b = Builder()
+        self.b.kinds = self.kinds
+        self.produced: Set[Value] = set()
+        self.scope = Scope(None, "function", on_slot=self.produced.add)
+        self.tape = Value("tape")
+        self.defs_outside = {r: op for op in fn.body.walk() if isinstance(op, Prim)
+                             for r in op.results}
+        self.holders: Counter = Counter()
+
+    # -- adjoint bookkeeping --------------------------------------------------
+    def bar(self, v):
+        if not isinstance(v, Value) or v not in self.active:
+            return None
+        return self.scope.get(v)
+
+    def set_bar(self, v, value):
+        old = self.scope.env.get(v)
+        if old is not None and not isinstance(old, list):
+            self.holders[old] -= 1
+        self.scope.set(v, value)
+        if not isinstance(value, list):
+            self.holders[value] += 1
+
+    def accumulate(self, v, contrib, start=None):
+        """Add ``contrib`` to the adjoint of ``v``."""
+        if not isinstance(v, Value) or v not in self.active or contrib is None:
+            return
+        if is_zero(contrib) or (isinstance(contrib, Const) and contrib.value is None):
+            return
+        if isinstance(contrib, list):
+            if all(is_zero(c) for c in contrib):
+                return
+            cur = self.bar(v)
+            if cur is None:
+                self.set_bar(v, contrib)
+                return
+            if isinstance(cur, list):
+                self.set_bar(v, [self.b.add(a, c) for a, c in zip(cur, contrib)])
+                return
+            contrib = self.pack(contrib)
+        cur = self.bar(v)
+        if isinstance(cur, list):
+            cur = self.pack(cur)
+        if cur is None:
+            new = contrib
+        else:
+            new = self.b.add(cur, contrib)
+            op = self.b.defs.get(new) if isinstance(new, Value) else None
+            if op is not None and op.args and op.args[0] is cur and \
+                    self.kinds.get(v) in ("float", "int") and self.holders[cur] <= 1 and \
+                    cur in self.produced:
+                op.attrs["inplace"] = True
+        if isinstance(new, Value) and not new.user and self.b.defs.get(new) is not None \
+                and self.holders[new] == 0:
+            new.hint, new.user = v.hint + "_bar", v.user
+        if isinstance(new, Value) and self.b.defs.get(new) is not None:
+            self.produced.add(new)
+        self.set_bar(v, new)
+
+    def release(self, values):
+        """Adjoints of values whose definition has been reversed are read no more."""
+        for v in values:
+            old = self.scope.env.pop(v, None) if v in self.scope.env else None
+            if old is not None and not isinstance(old, list):
+                self.holders[old] -= 1
+
+    def pack(self, items):
+        """A real tuple from a list of adjoints (zeros where there is none)."""
+        return self.b.value("build", [self.b.materialize(x) for x in items], "t", type="tuple")
+
+    def error(self, op, message, hint=None):
+        loc = op.loc
+        if loc is None:
+            return NonDifferentiableError(message, hint=hint)
+        return NonDifferentiableError(message, loc.filename, loc.lineno, loc.col, loc.text, hint)
+
+    # -- driver ---------------------------------------------------------------
+    def run(self, name: str, with_value: bool) -> Function:
+        fn = self.fn
+        for op in fn.body.walk():
+            if isinstance(op, Prim) and op.kind == "binop":
+                op.attrs.pop("inplace", None)
+        main = Block([Prim("build", [], [self.tape], {"type": "list"})] + list(fn.body.ops))
+        self.b.push(main)
+        out = fn.body.yields[0]
+        out_bar = Value((out.hint if isinstance(out, Value) else "out") + "_bar", True)
+        self.produced.add(out_bar)
+        self.set_bar(out, out_bar)
+        self.holders[out_bar] += 1  # the caller's: never update it in place
+        self.reverse_ops(fn.body.ops)
+        self.b.loc = None
+        grads = []
+        for p in self.active_params:
+            g = self.bar(p)
+            if isinstance(g, list):
+                g = self.pack(g)
+            grads.append(self.b.materialize(g if g is not None else Zero(p)))
+        grads_tuple = self.b.value("build", grads, "grads", type="tuple")
+        ret = self.b.value("build", [out, grads_tuple], "result", type="tuple") if with_value \
+            else grads_tuple
+        main.yields = [ret]
+        self.copy_before_writes(main)
+        params = [p for p in fn.params if p.kind == "positional"]
+        rest = [p for p in fn.params if p.kind != "positional"]
+        default = Const(1.0) if self.kinds.get(out) == "float" and not rest else None
+        new = Function(name, params + [Param(out_bar, "positional", default)] + rest, main,
+                       fn.filename, fn.firstlineno, None, fn.source)
+        new.keep = set()
+        return new
+
+    def copy_before_writes(self, main: Block):
+        """An in-place write must not destroy a value that is read again: write
+        into a copy instead (this also leaves the caller's arrays alone)."""
+        from ..backend.emit import count_uses, is_mutation
+        fn_like = Function("f", [], main)
+        uses = count_uses(fn_like)
+        for p in self.fn.params:
+            uses[p.value] += 1  # the caller still holds its arguments
+
+        def visit(block):
+            new_ops = []
+            for op in block.ops:
+                if is_mutation(op) and op.kind != "binop" and isinstance(op.args[0], Value) and \
+                        uses.get(op.args[0], 0) > 1 and not (isinstance(op, Prim) and op.kind == "callmethod"
+                                                            and op.args[0] is self.tape):
+                    old = op.args[0]
+                    cp = Prim("callmethod", [old], [Value(old.hint, old.user)],
+                              {"method": "copy"}, op.loc)
+                    new_ops.append(cp)
+                    op.args[0] = cp.results[0]
+                new_ops.append(op)
+                for b in op.blocks():
+                    visit(b)
+            block.ops = new_ops
+
+        visit(main)
+
+    def reverse_ops(self, ops):
+        for op in reversed(ops):
+            self.b.loc = op.loc
+            if isinstance(op, Prim):
+                self.prim(op)
+            elif isinstance(op, If):
+                self.if_(op)
+            else:
+                self.loop(op)
+            self.release(op.results)
+
+    # -- primitives -------------------------------------------------------------
+    def prim(self, op: Prim):
+        if not op.results or not any(r in self.active for r in op.results):
+            return
+        bars = [self.bar(r) for r in op.results]
+        if all(b is None for b in bars):
+            return
+        k = op.kind
+        ybar = bars[0]
+        if k == "copy":
+            self.accumulate(op.args[0], ybar)
+            return
+        if k == "build":
+            self.build(op, ybar)
+            return
+        if k == "unpack":
+            self.accumulate(op.args[0], [b if b is not None else Zero(r)
+                                         for r, b in zip(op.results, bars)])
+            return
+        if isinstance(ybar, list):
+            ybar = self.pack(ybar)
+        if k == "getitem":
+            self.getitem(op, ybar)
+            return
+        if k == "getattr":
+            attr = op.attrs["attr"]
+            if attr in ("T", "real"):
+                self.accumulate(op.args[0], self.b.value("getattr", [ybar], "t", attr=attr))
+                return
+            raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
+                             "only .T and .real of arrays carry derivatives")
+        if k in ("setitem", "augsetitem"):
+            self.setitem(op, ybar)
+            return
+        if k == "callmethod" and op.attrs.get("mutates") and op.attrs["method"] == "append":
+            lst, v = op.args[0], op.args[1]
+            self.accumulate(v, self.b.value("getitem", [ybar, Const(-1)], "t", index=("val", 1)))
+            self.accumulate(lst, self.b.value("getitem", [ybar, Const(-1)], "t",
+                                              index=("slice", None, 1, None)))
+            return
+        key, first = primitive_key(op)
+        rule = registry.lookup(key) if key is not None else None
+        if rule is None:
+            from .forward import Forward
+            raise Forward.unknown(self, op)
+        if rule.nondiff:
+            return
+        if rule.partials is not None:
+            self.by_partials(rule, op, first, ybar)
+        elif rule.vjp is not None:
+            self.by_vjp(rule, op, first, ybar)
+        else:
+            raise self.error(op, f"{rule.name} has no reverse rule",
+                             f"register one with @s2sad.defvjp({rule.name})")
+
+    def broadcastable(self, arg, result) -> bool:
+        ka, kr = self.kinds.get(arg) if isinstance(arg, Value) else None, self.kinds.get(result)
+        return not (ka in ("float", "int") and kr in ("float", "int"))
+
+    def contribute(self, arg, contrib, result):
+        if is_zero(contrib) or contrib is None:
+            return
+        if isinstance(arg, Value) and arg in self.active and self.broadcastable(arg, result):
+            contrib = self.b.call(runtime_global("unbroadcast"), [contrib, arg])
+        self.accumulate(arg, contrib)
+
+    def by_partials(self, rule, op, first, ybar):
+        from .forward import Forward
+        tmpl, bound, env = Forward.template_bindings(self, rule, "partials", op, first,
+                                                     {"ans": op.result})
+        partials = self.b.inline(tmpl, env, op.loc)
+        if not isinstance(partials, list):
+            partials = [partials]
+        total = {}  # x * x: one contribution with the summed partials
+        for (name, operand), partial in zip(bound.items(), partials):
+            if not (isinstance(operand, Value) and operand in self.active):
+                continue
+            if is_zero(partial) or (isinstance(partial, Const) and partial.value is None):
+                continue
+            total[operand] = self.b.add(total[operand], partial) if operand in total else partial
+        for operand, partial in total.items():
+            self.contribute(operand, self.b.mul(ybar, partial), op.result)
+
+    def by_vjp(self, rule, op, first, ybar):
+        from .forward import Forward
+        tmpl, bound, env = Forward.template_bindings(self, rule, "vjp", op, first,
+                                                     {"ans": op.result, "ans_bar": ybar})
+        cots = self.b.inline(tmpl, env, op.loc)
+        if not isinstance(cots, list):
+            cots = [cots]
+        for (name, operand), c in zip(bound.items(), cots):
+            if isinstance(operand, Value) and operand in self.active:
+                self.accumulate(operand, c)
+
+    def bound(self, rule, which, op, first):
+        from .forward import Forward
+        return Forward.bound(self, rule, which, op, first)
+
+    def build(self, op, ybar):
+        t = op.attrs["type"]
+        if op.attrs.get("star") or op.attrs.get("dstar"):
+            raise self.error(op, "cannot differentiate a starred element in a literal")
+        if t == "dict":
+            if isinstance(ybar, list):
+                ybar = self.pack(ybar)
+            for i in range(0, len(op.args), 2):
+                if isinstance(op.args[i + 1], Value) and op.args[i + 1] in self.active:
+                    g = self.b.call(Global("dict.get", dict.get), [ybar, op.args[i]])
+                    self.accumulate(op.args[i + 1], g)
+            return
+        if not isinstance(ybar, list):
+            res = self.b.prim("unpack", [ybar], nresults=len(op.args), star=None)
+            for r, a in zip(res.results, op.args):
+                r.hint = (a.hint if isinstance(a, Value) else "t") + "_bar"
+            ybar = res.results
+        for a, g in zip(op.args, ybar):
+            self.accumulate(a, g)
+
+    def getitem(self, op, ybar):
+        base = op.args[0]
+        if not (isinstance(base, Value) and base in self.active):
+            return
+        kind = self.kinds.get(base)
+        index = self.index_object(op.attrs["index"], op.args)
+        if kind == "array":
+            zeros = self.b.call(np_global("zeros_like"), [base], hint=base.hint + "_bar")
+            at = Global("np.add.at", __import__("numpy").add.at, __import__("numpy"))
+            self.b.prim("call", [at, zeros, index, ybar], nresults=0)
+            self.accumulate(base, zeros)
+            return
+        self.accumulate(base, self.b.call(runtime_global("index_adjoint"), [ybar, base, index]))
+
+    def index_object(self, template, args):
+        """The index of a subscript as a runtime object (slices become slice())."""
+        kind = template[0]
+        if kind == "val":
+            return args[template[1]]
+        if kind == "slice":
+            parts = [Const(None) if p is None else args[p] for p in template[1:]]
+            return self.b.call(Global("slice", slice), parts, hint="index")
+        items = [self.index_object(t, args) for t in template[1]]
+        return self.b.value("build", items, "index", type="tuple")
+
+    def setitem(self, op, ybar):
+        base, value = op.args[0], op.args[1]
+        idx_args = op.args[2:]
+        shifted = op.attrs["index"]
+        if op.kind == "augsetitem" and op.attrs["op"] not in ("+", "-"):
+            raise self.error(op, f"cannot differentiate '{op.attrs['op']}=' into an element yet",
+                             "write x[i] = x[i] * v instead")
+        if isinstance(value, Value) and value in self.active:
+            part = self.b.value("getitem", [ybar] + idx_args, "t",
+                                index=_shift_index(shifted, -1))
+            if op.kind == "augsetitem" and op.attrs["op"] == "-":
+                part = self.b.neg(part)
+            self.contribute(value, part, op.result)
+        if isinstance(base, Value) and base in self.active:
+            if op.kind == "augsetitem":
+                self.accumulate(base, ybar)
+            else:
+                cleared = self.b.value("callmethod", [ybar], base.hint + "_bar", method="copy")
+                self.b.prim("setitem", [cleared, Const(0.0)] + idx_args, "t", index=shifted)
+                self.accumulate(base, cleared)
+
+    # -- control flow ---------------------------------------------------------
+    def if_(self, F: If):
+        bars = [self.bar(r) if r in self.active else None for r in F.results]
+        if all(b is None for b in bars) and not self._has_active_effect(F):
+            return
+        R = If(F.cond, Block(), Block(), [], F.loc)
+        parent = self.scope
+        scopes = []
+        for fwd, rev in ((F.then, R.then), (F.orelse, R.orelse)):
+            scope = Scope(parent, "branch", _defined_deep(fwd))
+            self.scope = scope
+            saved = self.b.push(rev)
+            for y, g in zip(fwd.yields, bars):
+                if g is not None:
+                    self.accumulate(y, g)
+            self.reverse_ops(fwd.ops)
+            self.b.pop(saved)
+            scopes.append(scope)
+            self.scope = parent
+        touched = list(dict.fromkeys(scopes[0].touched + scopes[1].touched))
+        for v in touched:
+            result = Value(v.hint + "_bar", v.user)
+            for scope, rev in zip(scopes, (R.then, R.orelse)):
+                saved = self.b.push(rev)
+                g = scope.env.get(v, None)
+                if g is None:
+                    g = parent.get(v)
+                if isinstance(g, list):
+                    g = self.pack(g)
+                rev.yields.append(self.b.materialize(g if g is not None else Zero(v)))
+                self.b.pop(saved)
+            R.results.append(result)
+            self.produced.add(result)
+            self.set_bar(v, result)
+        _local_dce(R.then)
+        _local_dce(R.orelse)
+        self.b.append(R)
+        self.export(F, R)
+
+    def _has_active_effect(self, op):
+        return False
+
+    def export(self, F: If, R: If):
+        """Branch values the reverse branch reads leave the forward If as results."""
+        for side, (fwd, rev) in enumerate(((F.then, R.then), (F.orelse, R.orelse))):
+            own = set(_own(fwd))
+            mapping = {}
+            for v in _used_deep(rev):
+                if v in own:
+                    r = Value(v.hint, v.user)
+                    F.results.append(r)
+                    F.then.yields.append(v if side == 0 else UNDEF)
+                    F.orelse.yields.append(v if side == 1 else UNDEF)
+                    mapping[v] = r
+                    self.kinds[r] = self.kinds.get(v)
+            substitute(rev, mapping)
+
+    def loop(self, L):
+        bars = [self.bar(r) if r in self.active else None for r in L.results]
+        if all(b is None for b in bars):
+            return
+        parent = self.scope
+        local = _defined_deep(L.body) | set(L.defined_here())
+        if isinstance(L, While):
+            local |= _defined_deep(L.cond)
+        use_range = isinstance(L, For) and L.brk is None and self.kinds.get(L.iter) == "range"
+        scope = Scope(parent, "loop", local)
+        self.scope = scope
+        body = Block()
+        saved = self.b.push(body)
+        arg_slots = []
+        for i, (a, y) in enumerate(zip(L.args, L.body.yields)):
+            if a in self.active:
+                s = Value(a.hint + "_bar", a.user)
+                self.produced.add(s)
+                arg_slots.append((i, s))
+                self.holders[s] += 1  # held by the loop until the body is built
+                self.accumulate(y, s)
+                self.holders[s] -= 1
+        self.reverse_ops(L.body.ops)
+        self.b.loc = None
+        arg_yields = []
+        for i, s in arg_slots:
+            g = scope.env.get(L.args[i])
+            if isinstance(g, list):
+                g = self.pack(g)
+            arg_yields.append(self.b.materialize(g if g is not None else Zero(L.args[i])))
+        slot_yields = []
+        for v, s in scope.slots:
+            g = scope.env.get(v)
+            if isinstance(g, list):
+                g = self.pack(g)
+            slot_yields.append(self.b.materialize(g if g is not None else Zero(v)))
+        body.yields = arg_yields + slot_yields
+        _local_dce(body)
+        self.b.pop(saved)
+        self.scope = parent
+        self.b.loc = L.loc
+        # where the reverse loop's adjoints start
+        inits = []
+        for i, s in arg_slots:
+            g = bars[i]
+            if isinstance(g, list):
+                g = self.pack(g)
+            inits.append(self.b.materialize(g if g is not None else Zero(L.results[i])))
+        for v, s in scope.slots:
+            g = parent.get(v)
+            if isinstance(g, list):
+                g = self.pack(g)
+            inits.append(self.b.materialize(g if g is not None else Zero(v)))
+        # iteration order
+        if use_range:
+            item = Value(L.item.hint, L.item.user)
+            it = L.iter
+            made = self.defs_outside.get(it)
+            if made is not None and made.kind == "call" and isinstance(made.args[0], Global) \
+                    and made.args[0].obj is range and not made.attrs:
+                it = self.b.call(made.args[0], made.args[1:], hint=it.hint)  # range(n) again
+            it = self.b.call(Global("reversed", reversed), [it], hint="backwards")
+            substitute(body, {L.item: item})
+        else:
+            trips = self.count_trips(L)
+            item = Value("_")
+            it = self.b.call(Global("range", range), [trips], hint="steps")
+        self.record(L, body, use_range)
+        args = [s for _, s in arg_slots] + [s for _, s in scope.slots]
+        results = [Value(s.hint, s.user) for s in args]
+        R = For(it, item, args, inits, body, results, None, L.loc)
+        self.b.append(R)
+        for r in results:
+            self.produced.add(r)
+        for (i, s), r in zip(arg_slots, results):
+            self.accumulate(L.inits[i], r)
+        for (v, s), r in zip(scope.slots, results[len(arg_slots):]):
+            self.set_bar(v, r)
+
+    def count_trips(self, L) -> Value:
+        """Add a carried counter to the forward loop; returns its final value."""
+        arg, res = Value("trips"), Value("trips")
+        step = Prim("binop", [arg, Const(1)], [Value("trips")], {"op": "+"}, None)
+        L.body.ops.append(step)
+        L.args.append(arg)
+        L.inits.append(Const(0))
+        L.body.yields.append(step.result)
+        L.results.append(res)
+        self.kinds[res] = "int"
+        return res
+
+    def record(self, L, body: Block, use_range: bool):
+        """Push what the reverse body reads of each forward iteration; pop it back."""
+        own = set(_own(L.body)) | set(L.args)
+        if not use_range and isinstance(L, For):
+            own.add(L.item)
+        needed = [v for v in _used_deep(body) if v in own]
+        if not needed:
+            return
+        if len(needed) == 1:
+            pushed = needed[0]
+        else:
+            pushed = Value("saved")
+            L.body.ops.append(Prim("build", list(needed), [pushed], {"type": "tuple"}, None))
+        L.body.ops.append(Prim("callmethod", [self.tape, pushed], [], {"method": "append"}, None))
+        popped = [Value(v.hint, v.user) for v in needed]
+        for p, v in zip(popped, needed):
+            self.kinds[p] = self.kinds.get(v)
+        if len(needed) == 1:
+            pop = Prim("callmethod", [self.tape], popped, {"method": "pop"}, None)
+            ops = [pop]
+        else:
+            got = Value("saved")
+            pop = Prim("callmethod", [self.tape], [got], {"method": "pop"}, None)
+            unpack = Prim("unpack", [got], popped, {"star": None}, None)
+            ops = [pop, unpack]
+        substitute(body, dict(zip(needed, popped)))
+        body.ops[:0] = ops
+
+
+def _local_dce(block: Block):
+    """Drop what a reverse region computes but never uses (partials of inactive
+    arguments), before deciding what it needs from the forward sweep."""
+    from ..passes.dce import dce
+    dce(Function("region", [], block))
+
+
+def _shift_index(template, k):
+    kind = template[0]
+    if kind == "val":
+        return ("val", template[1] + k)
+    if kind == "slice":
+        return ("slice",) + tuple(None if p is None else p + k for p in template[1:])
+    return ("tuple", tuple(_shift_index(t, k) for t in template[1]))
+
+
+def reverse(fn: Function, active_params, kinds, name=None, with_value=False) -> Function:
+    """The VJP of ``fn``: takes the primals then ``out_bar``; returns the tuple of
+    adjoints of the active parameters (``(out, adjoints)`` with ``with_value``)."""
+    rev = Reverse(fn, active_params, kinds)
+    return rev.run(name or f"{fn.name}_vjp", with_value)

@@ -1,0 +1,86 @@
+"""The few helpers that generated derivative code imports.
+
+Generated code calls these only where it cannot know shapes at compile time;
+code compiled for scalar arguments uses none of them.  The transpiler copies
+this module's functions into the modules it writes, so they run without s2sad
+installed.
+
+The tape of reverse mode is a plain Python list: the forward sweep appends a
+tuple of the values the reverse sweep will read, once per loop iteration, and
+the reverse sweep pops them in the opposite order.  Nothing else is recorded.
+"""
+import numpy as np
+
+
+def _pure(fn):
+    fn.__s2sad_pure__ = True  # no side effects: generated code may fold calls to it
+    return fn
+
+
+@_pure
+def unbroadcast(g, x):
+    """Sum the adjoint ``g`` of a broadcast result back to the shape of ``x``."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if not shape:
+        return g[()] if isinstance(g, np.ndarray) else g
+    return g.reshape(shape)
+
+
+@_pure
+def zeros_like_value(x):
+    """A zero with the structure of ``x``: 0.0, an array, or a tuple/list/dict of zeros."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like_value(v) for v in x)
+    if isinstance(x, dict):
+        return {k: zeros_like_value(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x)
+    if isinstance(x, (int, float, np.number)):
+        return 0.0
+    return None
+
+
+@_pure
+def add_any(a, b):
+    """Add two adjoints that may be containers (tuples, lists, dicts) or None."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (tuple, list)):
+        return type(a)(add_any(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = add_any(out.get(k), v)
+        return out
+    return a + b
+
+
+@_pure
+def index_adjoint(g, x, index):
+    """The adjoint of ``x`` from the adjoint ``g`` of ``x[index]``."""
+    if isinstance(x, (tuple, list)):
+        out = [zeros_like_value(v) for v in x]
+        if isinstance(index, slice):
+            for i, gi in zip(range(*index.indices(len(x))), g):
+                out[i] = add_any(out[i], gi)
+        else:
+            out[index] = add_any(out[index], g)
+        return type(x)(out) if isinstance(x, tuple) else out
+    if isinstance(x, dict):
+        out = zeros_like_value(x)
+        out[index] = add_any(out[index], g)
+        return out
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, g) if np.ndim(x) else float)
+    np.add.at(out, index, g)
+    return out
