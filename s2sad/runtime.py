@@ -84,3 +84,10 @@ def index_adjoint(g, x, index):
     out = np.zeros(np.shape(x), dtype=np.result_type(x, g) if np.ndim(x) else float)
     np.add.at(out, index, g)
     return out
+
+
+@_pure
+def repeat_like(g, xs):
+    """The adjoint of the elements of ``xs`` from the adjoint ``g`` of ``sum(xs)``:
+    a fresh list holding ``g`` once per element."""
+    return [g] * len(xs)

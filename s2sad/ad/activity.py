@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import builtins
 import math
+import types
 import numbers
 from typing import Dict, Optional, Set
 
 import numpy as np
 
-from ..ir.nodes import Const, For, Function, Global, If, Prim, Value, While
+from ..ir.nodes import UNDEF, Const, For, Function, Global, If, Prim, Value, While
 
 NONDIFF_KINDS = {"int", "bool", "intarray", "str", "none", "range"}
 
@@ -44,7 +45,13 @@ def kind_of_object(x) -> Optional[str]:
         return "str"
     if x is None:
         return "none"
+    if isinstance(x, (tuple, list, dict)):
+        return type(x).__name__
     return None
+
+
+CONTAINER_KINDS = {"tuple", "list", "dict"}
+_UNSET = "<unset>"  # a loop-carried value not defined yet (bottom of the kind lattice)
 
 
 _INT_FUNCS = {len, int, round, math.floor, math.ceil, math.trunc, math.factorial,
@@ -72,6 +79,13 @@ def _num_kind(kinds):
 
 def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[Value, Optional[str]]:
     kinds: Dict[Value, Optional[str]] = dict(param_kinds)
+    elems: Dict[Value, list] = {}  # kinds of the entries of tuple/list literals
+
+    def element(base, i):
+        got = elems.get(base) if isinstance(base, Value) else None
+        if got is not None and isinstance(i, int) and -len(got) <= i < len(got):
+            return got[i]
+        return None
 
     def k(a):
         if isinstance(a, Value):
@@ -84,6 +98,10 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[V
         a = op.args
         kd = op.kind
         res = None
+        if any(k(x) is _UNSET for x in a):
+            for r in op.results:
+                kinds[r] = _UNSET  # not known until the loop around has been seen once
+            return
         if kd == "binop":
             o = op.attrs["op"]
             if o in ("or", "and"):
@@ -127,6 +145,8 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[V
                         res = "array"
                 elif f in (abs, min, max, sum):
                     res = _num_kind(args) if args else None
+                elif isinstance(f, types.FunctionType):
+                    res = callee_kind(f, args, op)
             except TypeError:
                 res = None
         elif kd == "getattr" and op.attrs["attr"] in ("shape", "ndim", "size", "dtype"):
@@ -137,13 +157,29 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[V
             base = k(a[0])
             if base == "intarray":
                 res = "intarray"
+            index = op.attrs.get("index")
+            if base in ("tuple", "list") and index is not None and index[0] == "val" and \
+                    isinstance(a[index[1]], Const):
+                res = element(a[0], a[index[1]].value)
+        elif kd == "build":
+            t = op.attrs.get("type")
+            res = t if t in CONTAINER_KINDS else None
+            if t in ("tuple", "list") and not op.attrs.get("star"):
+                elems[op.results[0]] = [k(x) for x in a]
+        elif kd == "unpack":
+            got = elems.get(a[0]) if isinstance(a[0], Value) else None
+            if got is not None and len(got) == len(op.results) and not op.attrs.get("star"):
+                for r, kr in zip(op.results, got):
+                    kinds[r] = kr
+                return
         elif kd == "copy":
             res = k(a[0])
         elif kd == "fstring":
             res = "str"
         for r in op.results:
             kinds[r] = res
-        if op.attrs.get("inplace") or op.kind in ("setitem", "augsetitem"):
+        if op.attrs.get("inplace") or op.kind in ("setitem", "augsetitem") or \
+                (kd == "callmethod" and op.attrs.get("mutates") and op.results):
             kinds[op.results[0]] = k(a[0])
 
     def join(a, b):
@@ -164,9 +200,12 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[V
                     it_kind = k(it)
                     kinds[op.item] = "int" if it_kind == "range" else (
                         "float" if it_kind == "array" else None)
+                    got = elems.get(it) if isinstance(it, Value) else None
+                    if it_kind in ("tuple", "list") and got and all(g == got[0] for g in got):
+                        kinds[op.item] = got[0]
                 for a_, init in zip(op.args, op.inits):
-                    kinds[a_] = k(init)
-                for _ in range(3):
+                    kinds[a_] = _UNSET if init is UNDEF else k(init)
+                for _ in range(10):
                     if isinstance(op, While):
                         block(op.cond)
                     block(op.body)
@@ -182,14 +221,16 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[V
                     kinds[r] = kinds.get(a_)
 
     block(fn.body)
+    for v, kv in kinds.items():
+        if kv is _UNSET:
+            kinds[v] = None
     return kinds
 
 
 def _join_yields(k, y1, y2):
-    from ..ir.nodes import UNDEF
-    if y1 is UNDEF:
+    if y1 is UNDEF or k(y1) is _UNSET:
         return k(y2)
-    if y2 is UNDEF:
+    if y2 is UNDEF or k(y2) is _UNSET:
         return k(y1)
     a, b = k(y1), k(y2)
     if a == b:
@@ -260,3 +301,30 @@ def infer_activity(fn: Function, active_params: Set[Value], kinds) -> Set[Value]
     while block(fn.body):
         pass
     return active
+
+
+_callee_kinds: Dict = {}
+
+
+def callee_kind(f, arg_kinds, op):
+    """The kind a user function returns for arguments of these kinds."""
+    if op.attrs.get("kw") or op.attrs.get("star") or op.attrs.get("dstar"):
+        return None
+    key = (f, tuple(arg_kinds))
+    if key in _callee_kinds:
+        return _callee_kinds[key]
+    _callee_kinds[key] = None  # recursion: unknown until known
+    try:
+        from ..api import ssa_ir
+        fn = ssa_ir(f)
+        params = [p for p in fn.params if p.kind == "positional"]
+        kinds = {p.value: (kind_of_object(p.default.value) if isinstance(p.default, Const) else None)
+                 for p in params}
+        kinds.update({p.value: k for p, k in zip(params, arg_kinds)})
+        out = fn.body.yields[0]
+        res = infer_kinds(fn, kinds).get(out) if isinstance(out, Value) else \
+            (kind_of_object(out.value) if isinstance(out, Const) else None)
+    except Exception:
+        res = None
+    _callee_kinds[key] = res
+    return res

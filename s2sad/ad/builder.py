@@ -101,7 +101,10 @@ class Builder:
         if like is None or kind in ("float", "int", "bool") or \
                 (isinstance(like, Const) and isinstance(like.value, (int, float))):
             return Const(0.0)
-        return self.call(np_global("zeros_like"), [like], hint=hint)
+        if kind == "array":
+            return self.call(np_global("zeros_like"), [like], hint=hint)
+        from .. import runtime  # unknown kind: 0.0, an array or a container of zeros
+        return self.call(Global("zeros_like_value", runtime.zeros_like_value), [like], hint=hint)
 
     def add(self, a, b, hint="t"):
         if is_zero(a):
@@ -222,7 +225,24 @@ class Builder:
                 and last.results[0] is ret and not last.attrs.get("star"):
             self._inline_block(Block(body.ops[:-1], []), env, loc)
             return [self._operand(a, env) for a in last.args]
-        return self._inline_block(body, env, loc)[0]
+        saved, self._fresh = getattr(self, "_fresh", None), set()
+        try:
+            out = self._inline_block(body, env, loc)[0]
+            # a tuple literal returned from inside an if (``if base is None:
+            # return 1 / x`` / ``return a, b``) is a list of operands as well
+            parts = self._fresh_tuple(out)
+            return parts if parts is not None else out
+        finally:
+            self._fresh = saved
+
+    def _fresh_tuple(self, a):
+        """The entries of ``a`` if a rule being inlined built it as a tuple literal."""
+        op = self.defs.get(a) if isinstance(a, Value) else None
+        if op is not None and a in (getattr(self, "_fresh", None) or ()) and \
+                op.kind == "build" and op.attrs.get("type") == "tuple" and \
+                not op.attrs.get("star"):
+            return list(op.args)
+        return None
 
     def _operand(self, a, env):
         if isinstance(a, Value):
@@ -245,15 +265,37 @@ class Builder:
                         env[r] = v
                     continue
                 new = If(cond, Block(), Block(), [], loc or op.loc)
+                branch_vals = []
                 for src, dst in ((op.then, new.then), (op.orelse, new.orelse)):
                     saved = self.push(dst)
-                    vals = self._inline_block(src, dict(env), loc)
-                    dst.yields = [self.materialize(v) for v in vals]
+                    branch_vals.append(self._inline_block(src, dict(env), loc))
                     self.pop(saved)
-                new.results = [Value("t") for r in op.results]
-                for r, v in zip(op.results, new.results):
-                    env[r] = v
+                # tuple literals yielded by both branches leave the If entry by entry
+                # (so that ``if a >= b: return ans_bar, 0.0`` gives one cotangent each)
+                widths = []
+                for i in range(len(op.results)):
+                    parts = [self._fresh_tuple(vals[i]) for vals in branch_vals]
+                    same = all(p is not None for p in parts) and len({len(p) for p in parts}) == 1
+                    widths.append(len(parts[0]) if same else None)
+                for vals, dst in zip(branch_vals, (new.then, new.orelse)):
+                    saved = self.push(dst)
+                    ys = []
+                    for v, w in zip(vals, widths):
+                        ys += [self.materialize(v)] if w is None else \
+                            [self.materialize(x) for x in self._fresh_tuple(v)]
+                    dst.yields = ys
+                    self.pop(saved)
                 self.append(new)
+                for r, w in zip(op.results, widths):
+                    if w is None:
+                        v = Value("t")
+                        new.results.append(v)
+                        env[r] = v
+                    else:
+                        entries = [Value("t") for _ in range(w)]
+                        new.results.extend(entries)
+                        env[r] = self.clone_prim(
+                            Prim("build", entries, [Value("t")], {"type": "tuple"}), entries)[0]
             else:
                 raise NotImplementedError("loops inside derivative rules are not supported")
         return [self._operand(y, env) for y in block.yields]
@@ -286,6 +328,13 @@ class Builder:
                     return [Const(fn(args[0].value, args[1].value))]
             except Exception:
                 pass
+        if k == "compare" and op.attrs["op"] in ("is", "is not") and \
+                any(isinstance(a, Const) and a.value is None for a in args):
+            # ``base is None`` for an operand whose kind says it is a number or an array
+            other = args[1] if isinstance(args[0], Const) and args[0].value is None else args[0]
+            if isinstance(other, Value) and self.kinds.get(other) in (
+                    "float", "int", "bool", "complex", "array", "intarray"):
+                return [Const(op.attrs["op"] == "is not")]
         if k == "call" and isinstance(args[0], Global):
             kwnames = op.attrs.get("kw", ())
             if not op.attrs.get("star") and not op.attrs.get("dstar"):
@@ -297,4 +346,6 @@ class Builder:
         new = Prim(k, args, [Value("t") for r in op.results], dict(op.attrs),
                    loc or self.loc or op.loc)
         self.append(new)
+        if getattr(self, "_fresh", None) is not None:
+            self._fresh.update(new.results)
         return new.results

@@ -42,6 +42,11 @@ def primitive_key(op: Prim):
         return f"{op.kind}:{op.attrs['op']}", 0
     if op.kind == "call" and isinstance(op.args[0], Global):
         return op.args[0].obj, 1
+    if op.kind == "callmethod":
+        from ..rules.methods import method_function
+        fn = method_function(op)
+        if fn is not None:
+            return fn, 0
     return None, None
 
 
@@ -111,6 +116,8 @@ class Forward:
 
     # -- primitives -------------------------------------------------------------
     def prim(self, op: Prim):
+        if self.call_through(op):
+            return
         self.b.append(op)
         results = [r for r in op.results if r in self.active]
         if not results or not any(isinstance(a, Value) and a in self.active for a in op.args):
@@ -156,6 +163,15 @@ class Forward:
         if k in ("setitem", "augsetitem"):
             self.setitem_tangent(op)
             return
+        if k == "callmethod" and op.attrs.get("mutates"):
+            self.mutation_tangent(op)
+            return
+        if k == "callmethod" and op.attrs["method"] == "pop" and len(op.args) == 1:
+            # the tangent list mirrors the list: pop it too
+            td = self.b.materialize(self.t(op.args[0]))
+            self.tan[op.result] = self.b.value("callmethod", [td], op.result.hint + "_dot",
+                                               method="pop")
+            return
         if k == "binop" and op.attrs.get("inplace"):
             # x += v: the tangent is the plain sum (tangents are never updated in place)
             pass
@@ -169,10 +185,39 @@ class Forward:
             tangent = self.by_partials(rule, op, first)
         elif rule.jvp is not None:
             tangent = self.by_jvp(rule, op, first)
+        elif rule.linear is not None:
+            tangent = self.by_linearity(rule, op, first)
         else:
             raise self.error(op, f"{rule.name} has no forward rule",
                              f"register one with @s2sad.defjvp({rule.name})")
         self.tan[op.result] = self.name_tangent(op.result, tangent, start)
+
+    def call_through(self, op) -> bool:
+        """``y = g(x)`` for a user function g: ``y, y_dot = g_jvp(x, x_dot)``."""
+        from .calls import operand_kind, positional_operands, user_function
+        f = user_function(op)
+        if f is None or registry.lookup(f) is not None or \
+                not any(r in self.active for r in op.results):
+            return False
+        found = positional_operands(f, op)
+        if found is None:
+            raise self.error(op, "cannot differentiate through a call with *args, **kwargs "
+                                 "or keyword-only parameters", "pass the arguments by position")
+        target, pos = found
+        active = [i for i, a in enumerate(pos) if isinstance(a, Value) and a in self.active]
+        if not active:
+            return False
+        from ..api import compile_derivative
+        kinds = [operand_kind(self.kinds, a) for a in pos]
+        compiled = compile_derivative(target, "forward", tuple(active), tuple(kinds))
+        name = f"{target.__name__}_jvp".replace("<lambda>", "lambda")
+        tangents = [self.b.materialize(self.t(pos[i])) for i in compiled.active]
+        pair = self.b.value("call", [Global(name, compiled.fn)] + pos + tangents, "pair")
+        r = op.result
+        dot = _dot(r)
+        self.b.append(Prim("unpack", [pair], [r, dot], {"star": None}, op.loc))
+        self.tan[r] = dot
+        return True
 
     def unknown(self, op):
         if op.kind == "call":
@@ -235,9 +280,26 @@ class Forward:
         tmpl, _, env = self.template_bindings(rule, "jvp", op, first, extra)
         return self.b.inline(tmpl, env, op.loc)
 
+    def by_linearity(self, rule, op, first):
+        """f is linear in each of rule.linear: its tangent is the sum, over those
+        arguments, of f with that argument replaced by its tangent."""
+        acc = Zero(op.result)
+        for pos in rule.linear:
+            k = first + pos
+            if k >= len(op.args) or k in op.attrs.get("star", ()):
+                continue
+            td = self.t(op.args[k])
+            if is_zero(td):
+                continue
+            args = list(op.args)
+            args[k] = self.b.materialize(td)
+            term = self.b.value(op.kind, args, "t", **op.attrs)
+            acc = self.b.add(acc, term)
+        return acc
+
     def build_tangent(self, op):
         tans = [self.t(a) for a in op.args]
-        if all(is_zero(x) for x in tans):
+        if all(is_zero(x) for x in tans) and op.attrs["type"] != "list":
             self.tan[op.result] = Zero(op.result)
             return
         if op.attrs["type"] == "dict":
@@ -249,6 +311,20 @@ class Forward:
         tv = self.b.value("build", items, op.result.hint + "_dot", **op.attrs)
         tv.user = op.result.user
         self.tan[op.result] = tv
+
+    def mutation_tangent(self, op):
+        """xs.append(v): the tangent list changes the same way (it was made fresh
+        where xs was made, so it is as private as xs)."""
+        method = op.attrs["method"]
+        if method not in ("append", "extend", "insert"):
+            raise self.error(op, f"cannot differentiate through .{method}() yet")
+        base = self.b.materialize(self.t(op.args[0]))
+        args = list(op.args[1:])
+        k = 1 if method == "insert" else 0
+        args[k] = self.b.materialize(self.t(args[k]))
+        new = self.b.prim("callmethod", [base] + args, op.args[0].hint + "_dot", **op.attrs)
+        new.result.user = op.result.user
+        self.tan[op.result] = new.result
 
     def setitem_tangent(self, op):
         base, value = op.args[0], op.args[1]

@@ -327,13 +327,30 @@ class Reverse:
             self.setitem(op, ybar)
             return
         if k == "callmethod" and op.attrs.get("mutates") and op.attrs["method"] == "append":
+            # A list's adjoint is a list that runs backwards like a stack: what
+            # xs.append(v) pushed, its reverse pops (and xs.pop() pushes back).
             lst, v = op.args[0], op.args[1]
-            self.accumulate(v, self.b.value("getitem", [ybar, Const(-1)], "t", index=("val", 1)))
-            self.accumulate(lst, self.b.value("getitem", [ybar, Const(-1)], "t",
-                                              index=("slice", None, 1, None)))
+            g = self.b.value("callmethod", [ybar], v.hint + "_bar" if isinstance(v, Value) else "t",
+                             method="pop")
+            self.accumulate(v, g)
+            self.accumulate(lst, ybar)
+            return
+        if k == "callmethod" and op.attrs["method"] == "pop" and len(op.args) == 1:
+            lst = op.args[0]
+            if isinstance(lst, Value) and lst in self.active:
+                cur = self.bar(lst)
+                if isinstance(cur, list):
+                    cur = self.pack(cur)
+                if cur is None:
+                    cur = self.b.materialize(Zero(lst))
+                    self.set_bar(lst, cur)
+                self.b.prim("callmethod", [cur, self.b.materialize(
+                    ybar if ybar is not None else Zero(op.result))], nresults=0, method="append")
             return
         key, first = primitive_key(op)
         rule = registry.lookup(key) if key is not None else None
+        if rule is None and self.call_through(op, ybar):
+            return
         if rule is None:
             from .forward import Forward
             raise Forward.unknown(self, op)
@@ -358,6 +375,31 @@ class Reverse:
             contrib = self.b.call(runtime_global("unbroadcast"), [contrib, arg])
         self.accumulate(arg, contrib)
 
+    def call_through(self, op, ybar) -> bool:
+        """``y = g(x)`` for a user function g: ``x_bar += g_vjp(x, y_bar)``."""
+        from .calls import operand_kind, positional_operands, user_function
+        f = user_function(op)
+        if f is None:
+            return False
+        found = positional_operands(f, op)
+        if found is None:
+            raise self.error(op, "cannot differentiate through a call with *args, **kwargs "
+                                 "or keyword-only parameters", "pass the arguments by position")
+        target, pos = found
+        active = [i for i, a in enumerate(pos) if isinstance(a, Value) and a in self.active]
+        if not active:
+            return True
+        from ..api import compile_derivative
+        kinds = [operand_kind(self.kinds, a) for a in pos]
+        compiled = compile_derivative(target, "reverse", tuple(active), tuple(kinds))
+        name = f"{target.__name__}_vjp".replace("<lambda>", "lambda")
+        grads = self.b.value("call", [Global(name, compiled.fn)] + pos + [ybar], "grads")
+        res = self.b.prim("unpack", [grads], nresults=len(compiled.active), star=None)
+        for i, g in zip(compiled.active, res.results):
+            g.hint = (pos[i].hint if isinstance(pos[i], Value) else "t") + "_bar"
+            self.accumulate(pos[i], g)
+        return True
+
     def by_partials(self, rule, op, first, ybar):
         from .forward import Forward
         tmpl, bound, env = Forward.template_bindings(self, rule, "partials", op, first,
@@ -381,7 +423,7 @@ class Reverse:
                                                      {"ans": op.result, "ans_bar": ybar})
         cots = self.b.inline(tmpl, env, op.loc)
         if not isinstance(cots, list):
-            cots = [cots]
+            cots = [cots]  # a rule that returns no tuple literal answers for its first argument
         for (name, operand), c in zip(bound.items(), cots):
             if isinstance(operand, Value) and operand in self.active:
                 self.accumulate(operand, c)

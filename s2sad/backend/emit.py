@@ -327,8 +327,12 @@ class Storage:
         self.taken = set(reserved)
         names = {}
         for p in sorted(self.params, key=lambda v: self.order[v]):
-            names[self.find(p)] = p.hint
-            self.taken.add(p.hint)
+            name, k = _identifier(p.hint), 1
+            while name in self.taken:  # derivatives of derivatives: y_bar of y_bar
+                name = f"{_identifier(p.hint)}_{k}"
+                k += 1
+            names[self.find(p)] = name
+            self.taken.add(name)
         return names
 
     def name(self, v: Value) -> str:
@@ -408,9 +412,15 @@ class Emitter:
                 visit_operand(p.default)
         visit(fn.body)
         reserved = set()
+        fixed = {self.fname} | {p.value.hint for p in fn.params}  # may not be shadowed
         for root, keys in roots.items():
-            for i, key in enumerate(keys):
-                name = root if i == 0 else f"{root}_{i}"
+            k = 0
+            for key in keys:
+                name = root if k == 0 else f"{root}_{k}"
+                while name in fixed:
+                    k += 1
+                    name = f"{root}_{k}"
+                k += 1
                 self.global_names[key] = name
                 obj = self._root_obj[key]
                 if obj is not MISSING:

@@ -1,7 +1,8 @@
 """Python's operators and builtins."""
 import numpy as np
 
-from .registry import defjvp, defpartials, deflinear, nondifferentiable
+from ..runtime import repeat_like
+from .registry import defjvp, defpartials, defvjp, deflinear, nondifferentiable
 
 L = "core"
 
@@ -75,6 +76,20 @@ def min_(a, b, *, a_dot, b_dot):
     return b_dot
 
 
+@defvjp(max, library=L)
+def max_vjp(a, b, *, ans_bar):
+    if a >= b:
+        return ans_bar, 0.0
+    return 0.0, ans_bar
+
+
+@defvjp(min, library=L)
+def min_vjp(a, b, *, ans_bar):
+    if a <= b:
+        return ans_bar, 0.0
+    return 0.0, ans_bar
+
+
 @defjvp(sum, library=L)
 def sum_(xs, start=0, *, xs_dot):
     return sum(xs_dot)
@@ -85,7 +100,13 @@ def pow_(x, y, ans):
     return y * x ** (y - 1), ans * np.log(x)
 
 
+@defvjp(sum, library=L)
+def sum_vjp(xs, start=0, *, ans_bar):
+    return repeat_like(ans_bar, xs), ans_bar
+
+
 deflinear(sum, (0,), library=L)
 nondifferentiable("binop://", "binop:<<", "binop:>>", "binop:|", "binop:&", "binop:^",
                   "unary:not", "unary:~", len, int, round, bool, range, enumerate, isinstance,
+                  reversed,
                   library=L)

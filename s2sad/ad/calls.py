@@ -1,0 +1,69 @@
+"""Calls to the user's own functions.
+
+A call to a Python function that has no rule is differentiated *through*: the
+callee gets its own derivative function (``g_jvp`` / ``g_vjp``), compiled once
+per argument kinds and cached, and the call site calls it.  Reverse mode calls
+``g_vjp`` in the reverse sweep, which recomputes ``g``'s forward sweep (a
+checkpoint at the function boundary, so the caller's tape holds nothing of
+``g``).  Recursion works: a function being compiled refers to itself through a
+forward reference filled in when its compilation ends.
+"""
+from __future__ import annotations
+
+import inspect
+import types
+
+from ..ir.nodes import Const, Global, Prim, Value
+from .activity import kind_of_object
+
+
+def user_function(op: Prim):
+    """The Python function a call op calls, if it should be differentiated through."""
+    if op.kind != "call" or not isinstance(op.args[0], Global):
+        return None
+    f = op.args[0].obj
+    if isinstance(f, types.MethodType) and isinstance(f.__func__, types.FunctionType):
+        return f
+    if isinstance(f, types.FunctionType) and not f.__module__.startswith(("numpy", "s2sad.runtime")):
+        return f
+    if hasattr(f, "__s2sad_specialize__"):
+        return f
+    return None
+
+
+def positional_operands(f, op: Prim):
+    """The call's operands in the callee's parameter order (defaults filled in)."""
+    args = op.args[1:]
+    kwnames = op.attrs.get("kw", ())
+    if op.attrs.get("star") or op.attrs.get("dstar"):
+        return None
+    npos = len(args) - len(kwnames)
+    target = f.__func__ if isinstance(f, types.MethodType) else f
+    sig = inspect.signature(target)
+    pos = list(args[:npos])
+    if isinstance(f, types.MethodType):
+        pos = [Const(f.__self__)] + pos
+    params = [p for p in sig.parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY) for p in sig.parameters.values()):
+        return None
+    bound = dict(zip([p.name for p in params], pos))
+    for name, a in zip(kwnames, args[npos:]):
+        bound[name] = a
+    out = []
+    for p in params:
+        if p.name in bound:
+            out.append(bound[p.name])
+        elif p.default is not p.empty:
+            out.append(Const(p.default))
+        else:
+            return None
+    return target, out
+
+
+def operand_kind(kinds, a):
+    if isinstance(a, Value):
+        return kinds.get(a)
+    if isinstance(a, Const):
+        return kind_of_object(a.value)
+    return None
