@@ -1,9 +1,15 @@
-"""s2sad: source-to-source automatic differentiation for Python and NumPy."""
-from .api import ssa_source, ssa_function  # noqa: F401
-from .errors import (S2sadError, SourceError, UnsupportedSyntaxError,  # noqa: F401
-                     NonDifferentiableError, SourceUnavailableError)
+"""s2sad: source-to-source automatic differentiation for Python and NumPy.
+
+Public names, in the order a newcomer needs them: ``grad``, ``value_and_grad``,
+``jvp``, ``vjp``, ``derivative_source``, ``differentiate``, ``jacfwd``,
+``jacrev``, ``hessian``, ``hvp``, the rule API (``defpartials``, ``defjvp``,
+``defvjp``, ``nondifferentiable``), ``ssa_source`` and ``from_source``.
+"""
+from .api import (derivative_source, differentiate, grad, hessian, hvp, jacfwd,  # noqa: F401
+                  jacrev, jvp, ssa_function, ssa_source, value_and_grad, vjp)
+from .errors import (NonDifferentiableError, S2sadError, SourceError,  # noqa: F401
+                     SourceUnavailableError, UnsupportedSyntaxError)
 from .frontend.source import from_source  # noqa: F401
+from .rules import defjvp, defpartials, defvjp, nondifferentiable  # noqa: F401
 
 __version__ = "0.1.0"
-from .api import jvp, derivative_source, grad, value_and_grad, vjp  # noqa: F401,E402
-from .rules import defjvp, defvjp, defpartials, nondifferentiable  # noqa: F401,E402

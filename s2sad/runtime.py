@@ -12,6 +12,13 @@ the reverse sweep pops them in the opposite order.  Nothing else is recorded.
 import numpy as np
 
 
+def _rebuild(x, items):
+    """A container of x's type (named tuples too) holding ``items``."""
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*items)
+    return type(x)(items)
+
+
 def _pure(fn):
     fn.__s2sad_pure__ = True  # no side effects: generated code may fold calls to it
     return fn
@@ -39,7 +46,7 @@ def unbroadcast(g, x):
 def zeros_like_value(x):
     """A zero with the structure of ``x``: 0.0, an array, or a tuple/list/dict of zeros."""
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like_value(v) for v in x)
+        return _rebuild(x, [zeros_like_value(v) for v in x])
     if isinstance(x, dict):
         return {k: zeros_like_value(v) for k, v in x.items()}
     if isinstance(x, np.ndarray):
@@ -57,7 +64,7 @@ def add_any(a, b):
     if b is None:
         return a
     if isinstance(a, (tuple, list)):
-        return type(a)(add_any(x, y) for x, y in zip(a, b))
+        return _rebuild(a, [add_any(x, y) for x, y in zip(a, b)])
     if isinstance(a, dict):
         out = dict(a)
         for k, v in b.items():

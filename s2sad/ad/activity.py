@@ -41,10 +41,20 @@ def kind_of_object(x) -> Optional[str]:
         if np.issubdtype(x.dtype, np.integer) or x.dtype == bool:
             return "intarray"
         return None
+    if isinstance(x, tuple):
+        return "tuple"
+    if isinstance(x, list):
+        return "list"
+    if isinstance(x, dict):
+        return "dict"
     if isinstance(x, str):
         return "str"
     if x is None:
         return "none"
+    cls = type(x)
+    if getattr(cls, "__module__", "builtins") not in ("builtins",) and \
+            not cls.__module__.startswith("numpy") and hasattr(x, "__dict__"):
+        return ("object", cls)  # a user object: its methods can be differentiated through
     if isinstance(x, (tuple, list, dict)):
         return type(x).__name__
     return None
@@ -94,10 +104,35 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[V
             return kind_of_object(a.value)
         return None
 
+    iterators: Dict[Value, tuple] = {}  # enumerate(xs), zip(a, b), reversed(xs)
+
+    def item_of(it):
+        """The kind of what iterating over ``it`` gives, and its entries' kinds."""
+        it_kind = k(it)
+        if it_kind == "range":
+            return "int", None
+        if it_kind == "array":
+            return "float", None
+        got = elems.get(it) if isinstance(it, Value) else None
+        if it_kind in ("tuple", "list") and got and all(g == got[0] for g in got):
+            return got[0], None
+        made = iterators.get(it) if isinstance(it, Value) else None
+        if made is not None:
+            f, args = made
+            if f is enumerate:
+                return "tuple", ["int", item_of(args[0])[0]]
+            if f is zip:
+                return "tuple", [item_of(x)[0] for x in args]
+            return item_of(args[0])  # reversed
+        return None, None
+
     def prim(op: Prim):
         a = op.args
         kd = op.kind
         res = None
+        if kd == "call" and isinstance(a[0], Global) and a[0].obj in (enumerate, zip, reversed) \
+                and len(a) > 1 and not op.attrs.get("kw") and not op.attrs.get("star"):
+            iterators[op.results[0]] = (a[0].obj, a[1:])
         if any(k(x) is _UNSET for x in a):
             for r in op.results:
                 kinds[r] = _UNSET  # not known until the loop around has been seen once
@@ -196,13 +231,10 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[V
                     kinds[r] = _join_yields(k, y1, y2)
             else:
                 if isinstance(op, For):
-                    it = op.iter
-                    it_kind = k(it)
-                    kinds[op.item] = "int" if it_kind == "range" else (
-                        "float" if it_kind == "array" else None)
-                    got = elems.get(it) if isinstance(it, Value) else None
-                    if it_kind in ("tuple", "list") and got and all(g == got[0] for g in got):
-                        kinds[op.item] = got[0]
+                    item_kind = item_of(op.iter)
+                    kinds[op.item] = item_kind[0]
+                    if item_kind[1] is not None:
+                        elems[op.item] = item_kind[1]
                 for a_, init in zip(op.args, op.inits):
                     kinds[a_] = _UNSET if init is UNDEF else k(init)
                 for _ in range(10):

@@ -129,6 +129,8 @@ class Builder:
             return self.neg(b, hint)
         if _num(b) == 0:
             return a
+        if _num(a) is not None and _num(b) is not None:
+            return Const(a.value - b.value)
         nb = self.negated(b)
         if nb is not None:
             return self.binop("+", a, nb, hint)
@@ -181,6 +183,8 @@ class Builder:
             return a
         if _num(b) == 1:
             return a
+        if _num(a) is not None and _num(b) not in (None, 0):
+            return Const(a.value / b.value)
         inner = self.negated(a)
         if inner is not None:
             return self.neg(self.div(inner, b), hint)

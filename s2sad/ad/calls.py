@@ -17,8 +17,18 @@ from ..ir.nodes import Const, Global, Prim, Value
 from .activity import kind_of_object
 
 
-def user_function(op: Prim):
-    """The Python function a call op calls, if it should be differentiated through."""
+def user_function(op: Prim, kinds=None):
+    """The Python function a call op calls, if it should be differentiated through.
+
+    ``obj.method(x)`` counts when ``obj``'s kind names its class: the method's
+    function is called with ``obj`` first."""
+    if op.kind == "callmethod" and kinds is not None:
+        kind = operand_kind(kinds, op.args[0])
+        if isinstance(kind, tuple) and kind[0] == "object":
+            f = getattr(kind[1], op.attrs["method"], None)
+            if isinstance(f, types.FunctionType):
+                return f
+        return None
     if op.kind != "call" or not isinstance(op.args[0], Global):
         return None
     f = op.args[0].obj
@@ -33,7 +43,7 @@ def user_function(op: Prim):
 
 def positional_operands(f, op: Prim):
     """The call's operands in the callee's parameter order (defaults filled in)."""
-    args = op.args[1:]
+    args = op.args[1:] if op.kind == "call" else op.args  # a method's object comes first
     kwnames = op.attrs.get("kw", ())
     if op.attrs.get("star") or op.attrs.get("dstar"):
         return None

@@ -158,8 +158,15 @@ class Forward:
                 self.tan[op.result] = td if is_zero(td) else self.b.value(
                     "getattr", [td], op.result.hint + "_dot", attr=attr)
                 return
-            raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
-                             "only .T, .real and .imag of arrays carry derivatives")
+            if self.kinds.get(op.args[0]) in ("array", "float", "int"):
+                raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
+                                 "only .T, .real and .imag of arrays carry derivatives")
+            # an object's tangent is a dict of its attributes' tangents
+            td = self.t(op.args[0])
+            self.tan[op.result] = td if is_zero(td) else self.b.call(
+                Global("dict.get", dict.get, dict), [td, Const(attr), Const(0.0)],
+                hint=op.result.hint + "_dot")
+            return
         if k in ("setitem", "augsetitem"):
             self.setitem_tangent(op)
             return
@@ -195,7 +202,7 @@ class Forward:
     def call_through(self, op) -> bool:
         """``y = g(x)`` for a user function g: ``y, y_dot = g_jvp(x, x_dot)``."""
         from .calls import operand_kind, positional_operands, user_function
-        f = user_function(op)
+        f = user_function(op, self.kinds)
         if f is None or registry.lookup(f) is not None or \
                 not any(r in self.active for r in op.results):
             return False

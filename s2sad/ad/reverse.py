@@ -29,11 +29,12 @@ from ..errors import NonDifferentiableError
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
 from ..rules import registry
-from .activity import infer_activity, infer_kinds
+from .activity import CONTAINER_KINDS, infer_activity, infer_kinds
 from .builder import Builder, Zero, is_zero, np_global
 from .forward import RuleBinding, primitive_key
 
 RUNTIME = "s2sad.runtime"
+ARRAY_ATTRS = {"T", "real", "imag", "shape", "ndim", "size", "dtype"}
 
 
 def runtime_global(name):
@@ -152,6 +153,7 @@ class Reverse:
         self.defs_outside = {r: op for op in fn.body.walk() if isinstance(op, Prim)
                              for r in op.results}
         self.holders: Counter = Counter()
+        self._indexed = None
 
     # -- adjoint bookkeeping --------------------------------------------------
     def bar(self, v):
@@ -189,6 +191,9 @@ class Reverse:
             cur = self.pack(cur)
         if cur is None:
             new = contrib
+        elif self.is_container(v):
+            # tuples, lists and dicts add entry by entry (``+`` would concatenate)
+            new = self.b.call(runtime_global("add_any"), [cur, contrib], hint=v.hint + "_bar")
         else:
             new = self.b.add(cur, contrib)
             op = self.b.defs.get(new) if isinstance(new, Value) else None
@@ -202,6 +207,21 @@ class Reverse:
         if isinstance(new, Value) and self.b.defs.get(new) is not None:
             self.produced.add(new)
         self.set_bar(v, new)
+
+    def is_container(self, v) -> bool:
+        """Whether ``v`` is (or may be) a tuple, list or dict: its kind says so, or
+        its kind is unknown and the function indexes or unpacks it."""
+        kind = self.kinds.get(v)
+        if kind in CONTAINER_KINDS or isinstance(kind, tuple):  # tuple: ("object", cls)
+            return True
+        if kind is not None:
+            return False
+        if self._indexed is None:
+            self._indexed = {op.args[0] for op in self.fn.body.walk() if isinstance(op, Prim)
+                             and (op.kind in ("getitem", "unpack") or op.kind == "getattr" and
+                                  op.attrs["attr"] not in ARRAY_ATTRS) and op.args}
+            self._indexed |= {op.iter for op in self.fn.body.walk() if isinstance(op, For)}
+        return v in self._indexed
 
     def release(self, values):
         """Adjoints of values whose definition has been reversed are read no more."""
@@ -321,8 +341,13 @@ class Reverse:
             if attr in ("T", "real"):
                 self.accumulate(op.args[0], self.b.value("getattr", [ybar], "t", attr=attr))
                 return
-            raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
-                             "only .T and .real of arrays carry derivatives")
+            if self.kinds.get(op.args[0]) in ("array", "float", "int"):
+                raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
+                                 "only .T and .real of arrays carry derivatives")
+            # an object's adjoint is a dict of its attributes' adjoints
+            self.accumulate(op.args[0], self.b.value("build", [Const(attr), ybar],
+                                                     op.args[0].hint + "_bar", type="dict"))
+            return
         if k in ("setitem", "augsetitem"):
             self.setitem(op, ybar)
             return
@@ -378,7 +403,7 @@ class Reverse:
     def call_through(self, op, ybar) -> bool:
         """``y = g(x)`` for a user function g: ``x_bar += g_vjp(x, y_bar)``."""
         from .calls import operand_kind, positional_operands, user_function
-        f = user_function(op)
+        f = user_function(op, self.kinds)
         if f is None:
             return False
         found = positional_operands(f, op)
@@ -441,7 +466,7 @@ class Reverse:
                 ybar = self.pack(ybar)
             for i in range(0, len(op.args), 2):
                 if isinstance(op.args[i + 1], Value) and op.args[i + 1] in self.active:
-                    g = self.b.call(Global("dict.get", dict.get), [ybar, op.args[i]])
+                    g = self.b.call(Global("dict.get", dict.get, dict), [ybar, op.args[i]])
                     self.accumulate(op.args[i + 1], g)
             return
         if not isinstance(ybar, list):
@@ -457,6 +482,18 @@ class Reverse:
         if not (isinstance(base, Value) and base in self.active):
             return
         kind = self.kinds.get(base)
+        made = self.defs_outside.get(base)
+        template = op.attrs["index"]
+        if made is not None and made.kind == "build" and made.attrs.get("type") in ("tuple", "list") \
+                and not made.attrs.get("star") and template[0] == "val" and \
+                isinstance(op.args[template[1]], Const) and \
+                isinstance(op.args[template[1]].value, int) and \
+                -len(made.args) <= op.args[template[1]].value < len(made.args):
+            # t = (x, y); t[0]: the adjoint of t stays a list of entries [ybar, 0]
+            parts = [Zero(a) for a in made.args]
+            parts[op.args[template[1]].value] = ybar
+            self.accumulate(base, parts)
+            return
         index = self.index_object(op.attrs["index"], op.args)
         if kind == "array":
             zeros = self.b.call(np_global("zeros_like"), [base], hint=base.hint + "_bar")
@@ -494,8 +531,10 @@ class Reverse:
             if op.kind == "augsetitem":
                 self.accumulate(base, ybar)
             else:
-                cleared = self.b.value("callmethod", [ybar], base.hint + "_bar", method="copy")
-                self.b.prim("setitem", [cleared, Const(0.0)] + idx_args, "t", index=shifted)
+                # the overwritten entry's old value had no effect: its adjoint is 0
+                copied = self.b.value("callmethod", [ybar], base.hint + "_bar", method="copy")
+                cleared = self.b.value("setitem", [copied, Const(0.0)] + idx_args,
+                                       base.hint + "_bar", index=shifted)
                 self.accumulate(base, cleared)
 
     # -- control flow ---------------------------------------------------------
@@ -579,6 +618,12 @@ class Reverse:
                 self.holders[s] -= 1
         self.reverse_ops(L.body.ops)
         self.b.loc = None
+        item_index = None
+        if isinstance(L, For) and L.item in self.active and scope.env.get(L.item) is not None:
+            # ``for v in xs``: v is xs[k] in iteration k, so its adjoint goes back
+            # into the adjoint of xs at k (the reverse loop runs k backwards)
+            item_index = Value("k")
+            self.item_adjoint(L.iter, scope.env.get(L.item), item_index)
         arg_yields = []
         for i, s in arg_slots:
             g = scope.env.get(L.args[i])
@@ -620,8 +665,10 @@ class Reverse:
             substitute(body, {L.item: item})
         else:
             trips = self.count_trips(L)
-            item = Value("_")
+            item = Value("_") if item_index is None else item_index
             it = self.b.call(Global("range", range), [trips], hint="steps")
+            if item_index is not None:
+                it = self.b.call(Global("reversed", reversed), [it], hint="backwards")
         self.record(L, body, use_range)
         args = [s for _, s in arg_slots] + [s for _, s in scope.slots]
         results = [Value(s.hint, s.user) for s in args]
@@ -633,6 +680,33 @@ class Reverse:
             self.accumulate(L.inits[i], r)
         for (v, s), r in zip(scope.slots, results[len(arg_slots):]):
             self.set_bar(v, r)
+
+    def item_adjoint(self, it, g, index):
+        """Add ``g``, the adjoint of item ``index`` of the iteration over ``it``, to
+        the adjoint of the sequence the item comes from (through ``enumerate``,
+        ``zip`` and ``reversed``, whose iterators are consumed by then)."""
+        made = self.defs_outside.get(it) if isinstance(it, Value) else None
+        f = made.args[0].obj if made is not None and made.kind == "call" and \
+            isinstance(made.args[0], Global) and not made.attrs.get("kw") and \
+            not made.attrs.get("star") else None
+        if f is reversed and len(made.args) == 2:
+            self.item_adjoint(made.args[1], g, self.b.binop("-", Const(-1), index, "back"))
+            return
+        if f in (enumerate, zip) and len(made.args) > 1:
+            sources = made.args[1:2] if f is enumerate else made.args[1:]
+            offset = 1 if f is enumerate else 0
+            for j, src in enumerate(sources):
+                if not (isinstance(src, Value) and src in self.active):
+                    continue
+                gj = g[j + offset] if isinstance(g, list) else self.b.value(
+                    "getitem", [g, Const(j + offset)], "t", index=("val", 1))
+                if gj is not None and not is_zero(gj):
+                    self.item_adjoint(src, gj, index)
+            return
+        if isinstance(g, list):
+            g = self.pack(g)
+        hint = (it.hint if isinstance(it, Value) else "t") + "_bar"
+        self.accumulate(it, self.b.call(runtime_global("index_adjoint"), [g, it, index], hint=hint))
 
     def count_trips(self, L) -> Value:
         """Add a carried counter to the forward loop; returns its final value."""
@@ -654,6 +728,7 @@ class Reverse:
         needed = [v for v in _used_deep(body) if v in own]
         if not needed:
             return
+        _define_everywhere(L, needed)
         if len(needed) == 1:
             pushed = needed[0]
         else:
@@ -673,6 +748,33 @@ class Reverse:
             ops = [pop, unpack]
         substitute(body, dict(zip(needed, popped)))
         body.ops[:0] = ops
+
+
+def _define_everywhere(L, values):
+    """The forward loop pushes ``values`` on the tape every iteration, but some
+    are only defined on some paths (a value of one branch, exported from an
+    ``If``; a carried value that starts undefined): give them ``None`` where they
+    are undefined (the reverse sweep reads them only on the paths that set them)."""
+    made = {}
+    for op in [L] + list(L.body.walk()):
+        if isinstance(op, If):
+            for i, r in enumerate(op.results):
+                made[r] = [(b, i) for b in (op.then, op.orelse)]
+        elif isinstance(op, (For, While)):
+            for i, (a, r) in enumerate(zip(op.args, op.results)):
+                made[a] = made[r] = [(op, i), (op.body, i)]
+    todo, seen = list(values), set()
+    while todo:
+        v = todo.pop()
+        if v in seen or v not in made:
+            continue
+        seen.add(v)
+        for holder, i in made[v]:
+            seq = holder.inits if isinstance(holder, (For, While)) else holder.yields
+            if seq[i] is UNDEF:
+                seq[i] = Const(None)
+            elif isinstance(seq[i], Value):
+                todo.append(seq[i])
 
 
 def _local_dce(block: Block):

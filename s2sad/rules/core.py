@@ -95,6 +95,25 @@ def sum_(xs, start=0, *, xs_dot):
     return sum(xs_dot)
 
 
+# Iterating over these gives the entries of their arguments: their tangents are
+# the same iterators over the tangents (the tangent of enumerate's count is the
+# count itself, which no one reads: the count is an int).  In reverse mode a loop
+# over one of them sends each item's adjoint back to the argument it came from.
+@defjvp(enumerate, library=L)
+def enumerate_(xs, start=0, *, xs_dot):
+    return enumerate(xs_dot, start)
+
+
+@defjvp(reversed, library=L)
+def reversed_(xs, *, xs_dot):
+    return reversed(xs_dot)
+
+
+@defjvp(zip, library=L)
+def zip_(a, b, *, a_dot, b_dot):
+    return zip(a_dot, b_dot)
+
+
 @defpartials(pow, library=L)
 def pow_(x, y, ans):
     return y * x ** (y - 1), ans * np.log(x)
@@ -107,6 +126,5 @@ def sum_vjp(xs, start=0, *, ans_bar):
 
 deflinear(sum, (0,), library=L)
 nondifferentiable("binop://", "binop:<<", "binop:>>", "binop:|", "binop:&", "binop:^",
-                  "unary:not", "unary:~", len, int, round, bool, range, enumerate, isinstance,
-                  reversed,
+                  "unary:not", "unary:~", len, int, round, bool, range, isinstance,
                   library=L)
