@@ -23,6 +23,10 @@ def _clear_caches():
 
 def ssa_ir(func, kinds=None):
     """The function lowered to SSA, cleaned up and verified."""
+    from .frontend.source import FileFunction
+    if isinstance(func, FileFunction):
+        from .frontend.lower import lower
+        return verify(dce(verify(lower(func.info))))
     if hasattr(func, "__s2sad_specialize__"):
         if kinds is None:
             raise S2sadError(f"{func!r} is generated per argument kinds; call "
@@ -52,11 +56,14 @@ def ssa_function(func):
 class Compiled:
     """A generated derivative: the running function and its source."""
 
-    def __init__(self, fn, source, ir, active):
+    def __init__(self, fn, source, ir, active, name, namespace, callees):
         self.fn = fn
         self.source = source
         self.ir = ir
         self.active = active  # positions of the differentiated arguments
+        self.name = name  # unique among derivatives: g_vjp, g_vjp_2 for other argnums
+        self.namespace = namespace  # what its free names are bound to
+        self.callees = callees  # derivatives of user functions it calls
 
 
 def _positional(fn_ir):
@@ -82,15 +89,19 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
     """
     if hasattr(func, "__s2sad_specialize__"):
         func = func.__s2sad_specialize__(kinds)
-    key = (unwrap(func), mode, tuple(argnums), tuple(kinds))
+    key = (_identity(func), mode, tuple(argnums), tuple(kinds))
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             return hit
         active = [i for i in argnums if differentiable_kind(kinds[i])]
-        _cache[key] = pending = _Pending(active)  # a recursive call finds this
+        base = _function_name(func) + ("_jvp" if mode == "forward" else "_vjp")
+        count = _names.get(base, 0) + 1
+        _names[base] = count
+        name = base if count == 1 else f"{base}_{count}"
+        _cache[key] = pending = _Pending(active, name)  # a recursive call finds this
         try:
-            compiled = _compile(func, mode, argnums, kinds)
+            compiled = _compile(func, mode, argnums, kinds, name)
         except BaseException:
             _cache.pop(key, None)
             raise
@@ -99,13 +110,29 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
         return compiled
 
 
+_names = {}
+
+
+def _identity(func):
+    from .frontend.source import FileFunction
+    return func if isinstance(func, FileFunction) else unwrap(func)
+
+
+def _function_name(func):
+    from .frontend.source import FileFunction
+    name = func.name if isinstance(func, FileFunction) else unwrap(func).__name__
+    return name.replace("<lambda>", "lambda")
+
+
 class _Pending:
     """Stands for a derivative while it is being compiled: a recursive function's
     derivative calls itself through this."""
 
-    def __init__(self, active):
+    def __init__(self, active, name):
         self.active = active
+        self.name = name
         self.target = None
+        self.callees = []
 
     @property
     def fn(self):
@@ -115,7 +142,7 @@ class _Pending:
         return self.target(*args)
 
 
-def _compile(func, mode, argnums, kinds):
+def _compile(func, mode, argnums, kinds, name):
     if True:
         fn = ssa_ir(func)
         params = _positional(fn)
@@ -124,15 +151,17 @@ def _compile(func, mode, argnums, kinds):
         active_values = [params[i].value for i in active]
         if mode == "forward":
             from .ad.forward import forward
-            out = forward(fn, active_values, kind_map)
+            out = forward(fn, active_values, kind_map, name=name)
         elif mode in ("reverse", "reverse_value"):
             from .ad.reverse import reverse
-            out = reverse(fn, active_values, kind_map, with_value=mode == "reverse_value")
+            out = reverse(fn, active_values, kind_map, name=name,
+                          with_value=mode == "reverse_value")
         else:
             raise S2sadError(f"unknown mode {mode!r}: use 'forward' or 'reverse'")
         out = verify(dce(verify(out)))
         src, ns = emit_function(out, inline=True, keep=getattr(out, "keep", frozenset()))
-        return Compiled(compile_function(src, out.name, ns, mode), src, out, active)
+        return Compiled(compile_function(src, out.name, ns, mode), src, out, active, name, ns,
+                        getattr(out, "callees", []))
 
 
 def derivative_source(func, mode: str = "forward", argnums=None, args=None) -> str:

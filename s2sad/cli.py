@@ -140,8 +140,91 @@ def _run_ssa(args) -> int:
     return status
 
 
-# Later subcommands (transpile, show, trace, graph) register here.
-COMMANDS = [_add_ssa]
+def _argnums(text):
+    try:
+        nums = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--argnums takes integers like 0 or 0,1, not {text!r}")
+    if not nums:
+        raise argparse.ArgumentTypeError("--argnums needs at least one position")
+    return nums
+
+
+def _add_transpile(sub) -> None:
+    p = sub.add_parser(
+        "transpile", help="write a module with the derivatives of a file's functions",
+        description="Write a Python module holding the derivatives of the chosen\n"
+                    "functions of FILE (default: all top-level functions).  The\n"
+                    "module runs on its own with only NumPy installed.  FILE is\n"
+                    "read, never run: names come from its import statements.",
+        epilog="examples:\n"
+               "  s2sad transpile samples/textbook.py -o textbook_derivatives.py\n"
+               "  s2sad transpile model.py --function loss --mode reverse --argnums 0,1",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", metavar="FILE.py")
+    p.add_argument("--function", action="append", dest="functions", metavar="NAME",
+                   help="a function to differentiate (repeat for several)")
+    p.add_argument("--mode", choices=("forward", "reverse", "both"), default="both")
+    p.add_argument("--argnums", type=_argnums, default=None,
+                   help="positions of the arguments to differentiate (default: all)")
+    p.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of stdout")
+    p.add_argument("--scalar", action="store_true",
+                   help="the arguments are floats: plainer code without broadcasting helpers")
+    p.set_defaults(handler=_run_transpile)
+
+
+def _run_transpile(args) -> int:
+    from .transpile import transpile_file
+
+    text = transpile_file(args.file, args.functions, args.mode, args.argnums, args.scalar)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _add_show(sub) -> None:
+    p = sub.add_parser(
+        "show", help="print the derivative source of functions",
+        description="Print the generated derivative code of each function.",
+        epilog="examples:\n"
+               "  s2sad show samples/textbook.py:f --mode reverse\n"
+               "  s2sad show samples/textbook.py:f --mode forward --argnums 0",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_target_argument(p)
+    p.add_argument("--mode", choices=("forward", "reverse"), default="reverse")
+    p.add_argument("--argnums", type=_argnums, default=None)
+    p.add_argument("--scalar", action="store_true",
+                   help="the arguments are floats: plainer code without broadcasting helpers")
+    p.set_defaults(handler=_run_show)
+
+
+def _run_show(args) -> int:
+    from .api import compile_derivative, _normalize_argnums
+    from .frontend.source import FileFunction
+    import inspect
+
+    first = True
+    for name, info in load_targets(args.targets):
+        placeholder = info.globals.get(name)
+        if not isinstance(placeholder, FileFunction):
+            placeholder = FileFunction(name, info)
+        n = len([p for p in inspect.signature(placeholder).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        nums = tuple(range(n)) if args.argnums is None else _normalize_argnums(args.argnums, n)[1]
+        kinds = ("float" if args.scalar else None,) * n
+        src = compile_derivative(placeholder, args.mode, nums, kinds).source
+        if not first:
+            sys.stdout.write("\n")
+        sys.stdout.write(src)
+        first = False
+    return EXIT_OK
+
+
+# Later subcommands (trace, graph) register here.
+COMMANDS = [_add_ssa, _add_transpile, _add_show]
 
 
 # ---------------------------------------------------------------------------

@@ -178,6 +178,9 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]]) -> Dict[V
                                                    np.absolute) else "int"
                     if res == "intarray":
                         res = "array"
+                elif f is sum and args and args[0] in ("tuple", "list") and \
+                        elems.get(a[1]) and not op.attrs.get("kw") and not op.attrs.get("star"):
+                    res = _num_kind(elems[a[1]] + args[1:])  # sum((x, y)): a float
                 elif f in (abs, min, max, sum):
                     res = _num_kind(args) if args else None
                 elif isinstance(f, types.FunctionType):

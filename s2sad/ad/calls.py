@@ -38,6 +38,9 @@ def user_function(op: Prim, kinds=None):
         return f
     if hasattr(f, "__s2sad_specialize__"):
         return f
+    from ..frontend.source import FileFunction
+    if isinstance(f, FileFunction):  # a function of a file being transpiled
+        return f
     return None
 
 
@@ -49,7 +52,8 @@ def positional_operands(f, op: Prim):
         return None
     npos = len(args) - len(kwnames)
     target = f.__func__ if isinstance(f, types.MethodType) else f
-    sig = inspect.signature(target)
+    sig = target.__signature__ if hasattr(type(target), "__signature__") and \
+        not isinstance(target, types.FunctionType) else inspect.signature(target)
     pos = list(args[:npos])
     if isinstance(f, types.MethodType):
         pos = [Const(f.__self__)] + pos

@@ -57,6 +57,7 @@ class Forward:
         self.active = infer_activity(fn, set(active_params), self.kinds)
         self.b = Builder()
         self.b.kinds = self.kinds
+        self.callees = []  # derivatives of the user functions it calls
         self.tan: Dict[Value, object] = {}
 
     # -- helpers --------------------------------------------------------------
@@ -217,9 +218,9 @@ class Forward:
         from ..api import compile_derivative
         kinds = [operand_kind(self.kinds, a) for a in pos]
         compiled = compile_derivative(target, "forward", tuple(active), tuple(kinds))
-        name = f"{target.__name__}_jvp".replace("<lambda>", "lambda")
+        self.callees.append(compiled)
         tangents = [self.b.materialize(self.t(pos[i])) for i in compiled.active]
-        pair = self.b.value("call", [Global(name, compiled.fn)] + pos + tangents, "pair")
+        pair = self.b.value("call", [Global(compiled.name, compiled.fn)] + pos + tangents, "pair")
         r = op.result
         dot = _dot(r)
         self.b.append(Prim("unpack", [pair], [r, dot], {"star": None}, op.loc))
@@ -436,4 +437,5 @@ def forward(fn: Function, active_params, kinds, name=None) -> Function:
     fwd = Forward(fn, active_params, kinds)
     out = fwd.run(name or f"{fn.name}_jvp")
     out.keep = set(fwd.tan.values()) | fwd.active
+    out.callees = fwd.callees
     return out

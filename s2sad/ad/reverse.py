@@ -147,6 +147,7 @@ class Reverse:
         self.active_params = list(active_params)
         self.b = Builder()
         self.b.kinds = self.kinds
+        self.callees = []  # derivatives of the user functions it calls
         self.produced: Set[Value] = set()
         self.scope = Scope(None, "function", on_slot=self.produced.add)
         self.tape = Value("tape")
@@ -417,8 +418,8 @@ class Reverse:
         from ..api import compile_derivative
         kinds = [operand_kind(self.kinds, a) for a in pos]
         compiled = compile_derivative(target, "reverse", tuple(active), tuple(kinds))
-        name = f"{target.__name__}_vjp".replace("<lambda>", "lambda")
-        grads = self.b.value("call", [Global(name, compiled.fn)] + pos + [ybar], "grads")
+        self.callees.append(compiled)
+        grads = self.b.value("call", [Global(compiled.name, compiled.fn)] + pos + [ybar], "grads")
         res = self.b.prim("unpack", [grads], nresults=len(compiled.active), star=None)
         for i, g in zip(compiled.active, res.results):
             g.hint = (pos[i].hint if isinstance(pos[i], Value) else "t") + "_bar"
@@ -797,4 +798,6 @@ def reverse(fn: Function, active_params, kinds, name=None, with_value=False) -> 
     """The VJP of ``fn``: takes the primals then ``out_bar``; returns the tuple of
     adjoints of the active parameters (``(out, adjoints)`` with ``with_value``)."""
     rev = Reverse(fn, active_params, kinds)
-    return rev.run(name or f"{fn.name}_vjp", with_value)
+    out = rev.run(name or f"{fn.name}_vjp", with_value)
+    out.callees = rev.callees
+    return out

@@ -231,6 +231,32 @@ class FileFunction:
         self.name = name
         self.info = info
 
+    @property
+    def __name__(self):
+        return self.name
+
+    @property
+    def __signature__(self):
+        """The function's signature, read from its source (defaults as written)."""
+        import inspect
+        args = self.info.node.args
+        P = inspect.Parameter
+        params = []
+        positional = list(args.posonlyargs) + list(args.args)
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        for i, (a, d) in enumerate(zip(positional, defaults)):
+            kind = P.POSITIONAL_ONLY if i < len(args.posonlyargs) else P.POSITIONAL_OR_KEYWORD
+            params.append(P(a.id, kind, default=P.empty if d is None else
+                            default_value(self.info, d)))
+        if args.vararg is not None:
+            params.append(P(args.vararg.id, P.VAR_POSITIONAL))
+        for a, d in zip(args.kwonlyargs, args.kw_defaults):
+            params.append(P(a.id, P.KEYWORD_ONLY,
+                            default=P.empty if d is None else default_value(self.info, d)))
+        if args.kwarg is not None:
+            params.append(P(args.kwarg.id, P.VAR_KEYWORD))
+        return inspect.Signature(params)
+
     def __repr__(self):
         return f"<s2sad.FileFunction {self.name!r} of {self.info.filename}>"
 

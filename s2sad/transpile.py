@@ -1,0 +1,169 @@
+"""Write the derivatives of a file's functions as a stand-alone module.
+
+The input file is read, never run: names are resolved from its import
+statements.  The module written holds, in order: the input's imports, the
+small runtime helpers the derivatives call (copied, so s2sad need not be
+installed), the input's literal constants and functions (derivatives call the
+originals), and the derivative functions, each followed by nothing else.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import types
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import __version__, runtime
+from .api import _normalize_argnums, compile_derivative
+from .errors import S2sadError
+from .frontend.source import FileFunction, file_source_infos
+from .frontend.resolve import MISSING
+
+MODES = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
+
+
+def _collect(compiled, out: Dict[str, object]):
+    """The derivative and every derivative it calls, callees first."""
+    if compiled.name in out:
+        return
+    out[compiled.name] = None  # recursion guard
+    for callee in getattr(compiled, "callees", []):
+        _collect(callee, out)
+    del out[compiled.name]
+    out[compiled.name] = compiled
+
+
+def transpile_file(path, functions: Optional[Sequence[str]] = None, mode: str = "both",
+                   argnums=None, scalar: bool = False) -> str:
+    """The source of a module with the derivatives of ``functions`` of ``path``.
+
+    The code is generic (arrays broadcast) unless ``scalar``: then every
+    argument is taken to be a float, which gives the plainest code."""
+    if mode not in MODES:
+        raise S2sadError(f"mode must be forward, reverse or both, not {mode!r}")
+    text = open(path, encoding="utf-8").read()
+    tree = ast.parse(text)
+    infos = file_source_infos(path)
+    names = list(functions) if functions else list(infos)
+    missing = [n for n in names if n not in infos]
+    if missing:
+        raise S2sadError(f"{path} has no top-level function {', '.join(map(repr, missing))}; "
+                         f"it defines {', '.join(infos) or 'none'}")
+    generated: Dict[str, object] = {}
+    for name in names:
+        info = infos[name]
+        placeholder = info.globals.get(name)
+        if not isinstance(placeholder, FileFunction):
+            placeholder = FileFunction(name, info)
+        n = len([p for p in inspect.signature(placeholder).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        if n == 0:
+            continue
+        nums = tuple(range(n)) if argnums is None else _normalize_argnums(argnums, n)[1]
+        for m in MODES[mode]:
+            kinds = ("float" if scalar else None,) * n
+            _collect(compile_derivative(placeholder, m, nums, kinds), generated)
+    return _module(path, text, tree, infos, list(generated.values()))
+
+
+def _module(path, text, tree, infos, derivatives) -> str:
+    imports, constants, functions = [], [], []
+    for node in tree.body:
+        segment = ast.get_source_segment(text, node)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(segment)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            try:
+                ast.literal_eval(node.value)
+                constants.append(segment)
+            except (ValueError, SyntaxError, TypeError):
+                pass
+        elif isinstance(node, ast.FunctionDef) and not node.decorator_list:
+            functions.append(segment)
+        elif isinstance(node, ast.FunctionDef):
+            # decorators may need the whole file: keep the plain function
+            start = node.lineno
+            lines = text.splitlines()[start - 1:node.end_lineno]
+            functions.append("\n".join(lines))
+
+    bound = _bound_names(imports)
+    needed_imports, helpers = [], []
+    seen_helpers = set()
+    for d in derivatives:
+        for name, obj in d.namespace.items():
+            if isinstance(obj, types.ModuleType):
+                if bound.get(name) != obj.__name__:
+                    line = f"import {obj.__name__} as {name}" if name != obj.__name__ \
+                        else f"import {name}"
+                    if line not in needed_imports:
+                        needed_imports.append(line)
+                    bound[name] = obj.__name__
+            elif getattr(obj, "__module__", None) == runtime.__name__ and \
+                    isinstance(obj, types.FunctionType):
+                if obj.__name__ != name:
+                    raise S2sadError(f"runtime helper {obj.__name__} bound as {name}")
+                if name not in seen_helpers:
+                    seen_helpers.add(name)
+                    helpers.append(inspect.getsource(obj))
+            elif isinstance(obj, FileFunction) or name in infos:
+                continue
+            elif obj is MISSING or name in bound or name in _constant_names(constants):
+                continue
+            elif getattr(builtins, name, None) is obj:
+                continue
+            elif isinstance(obj, np.ufunc) or callable(obj) and \
+                    (getattr(obj, "__module__", "") or "").startswith("numpy"):
+                raise S2sadError(f"{path}: the derivative uses {name} = {obj!r}, which the "
+                                 "module cannot name; import it at the top of the file")
+    out: List[str] = [f'"""Derivatives of {path}, generated by s2sad {__version__}.',
+                      "",
+                      "Regenerate with `s2sad transpile`; do not edit by hand.",
+                      '"""']
+    out += imports + needed_imports
+    if helpers:
+        out += ["", "", "# --- runtime helpers (from s2sad.runtime) ---",
+                inspect.getsource(runtime._rebuild).rstrip(),
+                "", "", inspect.getsource(runtime._pure).rstrip()]
+        for h in helpers:
+            out += ["", "", h.rstrip()]
+    if constants:
+        out += ["", ""] + constants
+    out += ["", "", "# --- the original functions ---"]
+    for f in functions:
+        out += ["", "", f.rstrip()]
+    out += ["", "", "# --- derivatives ---"]
+    for d in derivatives:
+        out += ["", "", d.source.rstrip()]
+    return "\n".join(out) + "\n"
+
+
+def _constant_names(constants):
+    names = set()
+    for c in constants:
+        node = ast.parse(c).body[0]
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for t in targets:
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name):
+                    names.add(n.id)
+    return names
+
+
+def _bound_names(imports):
+    """Names the import lines bind to modules: {'np': 'numpy'}."""
+    bound = {}
+    for line in imports:
+        node = ast.parse(line).body[0]
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    bound[a.asname] = a.name
+                else:
+                    bound[a.name.split(".")[0]] = a.name.split(".")[0]
+        else:
+            for a in node.names:
+                bound[a.asname or a.name] = f"{node.module}.{a.name}"
+    return bound
