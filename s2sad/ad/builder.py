@@ -176,7 +176,32 @@ class Builder:
             if op is not None and op.kind == "binop" and op.attrs["op"] == "/" and \
                     _num(op.args[0]) == 1 and not x.user:
                 return self.div(y, op.args[1], hint)
+        # gather constant factors: (-u * 0.1) * (v * 2) -> u * v * -0.2
+        ca, ra = self.split_constant(a)
+        cb, rb = self.split_constant(b)
+        if ca != 1 and cb != 1 and ra is not None and rb is not None and \
+                not (abs(ca) == 1 and abs(cb) == 1):
+            c = ca * cb
+            core = self.binop("*", ra, rb, hint)
+            return core if c == 1 else self.neg(core, hint) if c == -1 else \
+                self.binop("*", core, Const(c), hint)
         return self.binop("*", a, b, hint)
+
+    def split_constant(self, x):
+        """``(c, r)`` with x = c * r for a number c, looking through temporaries."""
+        op = self.defs.get(x) if isinstance(x, Value) and not x.user else None
+        if op is None:
+            return 1, x
+        if op.kind == "unary" and op.attrs["op"] == "-":
+            c, r = self.split_constant(op.args[0])
+            return -c, r
+        if op.kind == "binop" and op.attrs["op"] == "*" and not op.attrs.get("inplace"):
+            for k in (0, 1):
+                n = _num(op.args[k])
+                if n is not None and not isinstance(n, complex):
+                    c, r = self.split_constant(op.args[1 - k])
+                    return n * c, r
+        return 1, x
 
     def div(self, a, b, hint="t"):
         if is_zero(a):

@@ -202,6 +202,7 @@ class Reverse:
                     self.kinds.get(v) in ("float", "int") and self.holders[cur] <= 1 and \
                     cur in self.produced:
                 op.attrs["inplace"] = True
+                op.attrs["scalar"] = True  # rebinds a float: touches no other variable
         if isinstance(new, Value) and not new.user and self.b.defs.get(new) is not None \
                 and self.holders[new] == 0:
             new.hint, new.user = v.hint + "_bar", v.user
@@ -730,12 +731,20 @@ class Reverse:
         if not needed:
             return
         _define_everywhere(L, needed)
+        # push as soon as the last of them is computed: the values are then still
+        # in their variables, and the loop needs no copies to keep them
+        where = 0
+        for k, op in enumerate(L.body.ops):
+            if any(r in needed for r in op.results):
+                where = k + 1
+        push = []
         if len(needed) == 1:
             pushed = needed[0]
         else:
             pushed = Value("saved")
-            L.body.ops.append(Prim("build", list(needed), [pushed], {"type": "tuple"}, None))
-        L.body.ops.append(Prim("callmethod", [self.tape, pushed], [], {"method": "append"}, None))
+            push.append(Prim("build", list(needed), [pushed], {"type": "tuple"}, None))
+        push.append(Prim("callmethod", [self.tape, pushed], [], {"method": "append"}, None))
+        L.body.ops[where:where] = push
         popped = [Value(v.hint, v.user) for v in needed]
         for p, v in zip(popped, needed):
             self.kinds[p] = self.kinds.get(v)

@@ -712,7 +712,8 @@ class Emitter:
         reads = self.reads(op)
         for k in range(i + 1, j):
             mid = ops[k]
-            if not is_pure(mid) and not (isinstance(mid, Prim) and mid.kind in ("copy",)):
+            rebinding = isinstance(mid, Prim) and (mid.kind == "copy" or mid.attrs.get("scalar"))
+            if not is_pure(mid) and not rebinding:  # scalar x += v only rebinds x
                 return False
             for r in mid.results:
                 if self.storage.find(r) in reads:
