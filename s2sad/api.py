@@ -211,21 +211,27 @@ def jvp(func, primals, tangents):
     return fn(*primals, *[tangents[i] for i in compiled.active])
 
 
-def _scalar_output_error(name, out):
+_NOT_SCALAR = {"array", "intarray", "tuple", "list", "dict", "str", "none"}
+
+
+def _scalar_output_error(name, out, kind=None):
     shape = getattr(out, "shape", None)
-    what = f"an array of shape {shape}" if shape is not None else f"a {type(out).__name__}"
+    if kind is not None:
+        what = {"array": "an array", "intarray": "an array"}.get(kind, f"a {kind}")
+    else:
+        what = f"an array of shape {shape}" if shape is not None else f"a {type(out).__name__}"
     return S2sadError(f"{name} needs a function that returns a scalar, but it returned {what}; "
                       "use s2sad.vjp for a vector-Jacobian product or s2sad.jacrev for the "
                       "whole Jacobian")
 
 
-def _check_scalar(name, out):
+def _check_scalar(name, out, cause=None):
     import numpy as np
     if isinstance(out, (float, int)) and not isinstance(out, bool):
         return
     if isinstance(out, np.ndarray) and out.shape == () or isinstance(out, np.number):
         return
-    raise _scalar_output_error(name, out)
+    raise _scalar_output_error(name, out) from cause
 
 
 def _reverse_call(func, args, argnums, with_value):
@@ -270,26 +276,33 @@ class Derived:
     def __repr__(self):
         return f"<s2sad {self.__name__}>"
 
-    def _compiled(self, args):
+    def _compiled(self, args):  # always with the value: grad checks it is a scalar
         # fast path: the same argument types as a previous call
         key = tuple((type(a), getattr(a, "dtype", None)) for a in args)
         hit = self._fast.get(key)
         if hit is not None and hit[0] == _generation[0]:
             single, nums, compiled = hit[1]
             return single, nums, compiled, args
-        found = _reverse_call(self.func, args, self.argnums, self.with_value)
+        found = _reverse_call(self.func, args, self.argnums, True)
         if len(found[3]) == len(args):  # not a bound method (its object is prepended)
             self._fast[key] = (_generation[0], found[:3])
         return found
 
     def __call__(self, *args):
         single, nums, compiled, args = self._compiled(args)
-        if self.with_value:
+        out_kind = getattr(compiled.ir, "out_kind", None)
+        primal = self.func.__func__ if hasattr(self.func, "__func__") else self.func
+        if out_kind in _NOT_SCALAR:  # known before running: say what it returns
+            _check_scalar("grad", primal(*args))
+        try:
             out, grads = compiled.fn(*args, 1.0)
-            _check_scalar("grad", out)
-            return out, grads[0] if single else tuple(grads)
-        grads = compiled.fn(*args, 1.0)
-        return grads[0] if single else tuple(grads)
+        except Exception as exc:
+            if out_kind is None:  # a non-scalar output may be why: say so
+                _check_scalar("grad", primal(*args), exc)
+            raise
+        _check_scalar("grad", out)
+        g = grads[0] if single else tuple(grads)
+        return (out, g) if self.with_value else g
 
     def __s2sad_specialize__(self, kinds):
         """A plain Python function computing this for arguments of ``kinds``."""

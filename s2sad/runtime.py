@@ -551,19 +551,85 @@ def multi_dot_adjoint(g, arrays):
 
 
 @_pure
-def lstsq_parts(a, b):
-    """Shapes of ``np.linalg.lstsq(a, b)`` as matrices: ``(b as a matrix, the
-    columns of the solution x as a matrix)`` for rules that treat a 1-D ``b``
-    as one column."""
-    b = np.asarray(b)
-    return b.reshape(b.shape[0], -1)
-
-
-@_pure
-def lstsq_residual_adjoint(res_bar, r):
-    """``r * res_bar`` per column: the adjoint of ``sum(r ** 2, axis=0)`` over 2,
-    where the residuals are empty (no over-determined full-rank system) it is 0."""
+def residual_adjoint(res_bar, r):
+    """``r * res_bar`` column by column: half the adjoint of the residuals
+    ``np.sum(r ** 2, axis=0)`` of ``np.linalg.lstsq`` (0 where they are empty:
+    no over-determined full-rank system)."""
     res_bar = np.asarray(res_bar)
     if res_bar.size == 0:
         return np.zeros_like(r)
-    return r * res_bar.reshape(1, -1)
+    return r * (res_bar.reshape(()) if np.ndim(r) == 1 else res_bar)
+
+
+@_pure
+def residuals_like(t, res):
+    """The tangent ``t`` of lstsq's residuals shaped as they are (empty stays empty)."""
+    if np.size(res) == 0:
+        return np.zeros(np.shape(res))
+    return np.reshape(t, np.shape(res))
+
+
+@_pure
+def outer_columns(p, q):
+    """``p @ q.T`` for matrices, ``np.outer(p, q)`` for vectors (lstsq's b and x)."""
+    if np.ndim(p) == 1:
+        return np.outer(p, q)
+    return p @ np.swapaxes(q, -1, -2)
+
+
+@_pure
+def solve_like(a, r, b):
+    """``np.linalg.solve(a, r)`` for ``r`` shaped like the solution for the
+    right-hand side ``b``: a (batch of) vector(s) when ``b`` is 1-D."""
+    if np.ndim(b) == 1:
+        return np.linalg.solve(a, np.asarray(r)[..., None])[..., 0]
+    return np.linalg.solve(a, r)
+
+
+@_pure
+def matmul_like(m, x, b):
+    """``m @ x`` for ``x`` shaped like the solution of ``np.linalg.solve(a, b)``."""
+    if np.ndim(b) == 1:
+        return (m @ np.asarray(x)[..., None])[..., 0]
+    return m @ x
+
+
+@_pure
+def outer_like(u, x, b):
+    """``u @ x.T`` for ``u`` and ``x`` shaped like the solution for ``b`` (the
+    adjoint of the matrix of ``np.linalg.solve(a, b)``)."""
+    if np.ndim(b) == 1:
+        return np.asarray(u)[..., :, None] * np.asarray(x)[..., None, :]
+    return u @ np.swapaxes(x, -1, -2)
+
+
+@_pure
+def diff_adjoint(g, n=1, axis=-1):
+    """The adjoint of ``np.diff(x, n, axis)``: ``n`` times minus the difference of
+    ``g`` padded with a zero at both ends of ``axis``."""
+    g = np.asarray(g)
+    for _ in range(n):
+        widths = [(0, 0)] * g.ndim
+        widths[axis] = (1, 1)
+        g = -np.diff(np.pad(g, widths), axis=axis)
+    return g
+
+
+@_pure
+def convolve_adjoint(g, a, v, mode, which, fn=np.convolve):
+    """The adjoint of ``a`` (``which=0``) or ``v`` (``which=1``) from the adjoint
+    ``g`` of ``fn(a, v, mode)`` for ``fn`` np.convolve or np.correlate."""
+    a, v = np.ravel(a), np.ravel(v)
+    n, m = len(a), len(v)
+    # where the mode's output sits in the full output (found on distinct probes)
+    full = fn(np.arange(1.0, n + 1), np.exp(np.arange(m) / max(m, 1)), "full")
+    out = fn(np.arange(1.0, n + 1), np.exp(np.arange(m) / max(m, 1)), mode)
+    k = len(out)
+    off = next(o for o in range(len(full) - k + 1) if np.allclose(full[o:o + k], out))
+    g_full = np.zeros(len(full))
+    g_full[off:off + k] = g
+    kernel = v[::-1] if fn is np.correlate else v  # correlate(a, v) = convolve(a, v[::-1])
+    if which == 0:
+        return np.correlate(g_full, kernel, "valid")
+    gk = np.correlate(g_full, a, "valid")
+    return gk[::-1] if fn is np.correlate else gk

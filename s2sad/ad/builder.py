@@ -61,6 +61,9 @@ class Builder:
         self.block = Block()
         self.loc = loc
         self.defs: Dict[Value, Prim] = {}
+        # tangents and adjoints of program values: they keep their own line, so
+        # simplifications do not look inside them
+        self.frozen = set()
         self.kinds: Dict = {}
 
     # -- blocks ---------------------------------------------------------------
@@ -189,7 +192,8 @@ class Builder:
 
     def split_constant(self, x):
         """``(c, r)`` with x = c * r for a number c, looking through temporaries."""
-        op = self.defs.get(x) if isinstance(x, Value) and not x.user else None
+        op = self.defs.get(x) if isinstance(x, Value) and not x.user and \
+            x not in self.frozen else None
         if op is None:
             return 1, x
         if op.kind == "unary" and op.attrs["op"] == "-":
@@ -362,7 +366,8 @@ class Builder:
             # ``base is None`` for an operand whose kind says it is a number or an array
             other = args[1] if isinstance(args[0], Const) and args[0].value is None else args[0]
             if isinstance(other, Value) and self.kinds.get(other) in (
-                    "float", "int", "bool", "complex", "array", "intarray"):
+                    "float", "int", "bool", "complex", "array", "intarray",
+                    "tuple", "list", "dict"):
                 return [Const(op.attrs["op"] == "is not")]
         if k == "call" and isinstance(args[0], Global):
             kwnames = op.attrs.get("kw", ())

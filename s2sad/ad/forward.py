@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Sequence
 
+import numpy as np
+
 from ..errors import NonDifferentiableError
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
@@ -37,6 +39,19 @@ class RuleBinding:
         return bound.arguments  # name -> operand (or default value)
 
 
+class _Tangents(dict):
+    """The tangent of each value; tangents are frozen in the builder."""
+
+    def __init__(self, frozen):
+        super().__init__()
+        self.frozen = frozen
+
+    def __setitem__(self, key, value):
+        if isinstance(value, Value):
+            self.frozen.add(value)
+        super().__setitem__(key, value)
+
+
 def primitive_key(op: Prim):
     if op.kind in ("binop", "unary"):
         return f"{op.kind}:{op.attrs['op']}", 0
@@ -58,7 +73,7 @@ class Forward:
         self.b = Builder()
         self.b.kinds = self.kinds
         self.callees = []  # derivatives of the user functions it calls
-        self.tan: Dict[Value, object] = {}
+        self.tan: Dict[Value, object] = _Tangents(self.b.frozen)
 
     # -- helpers --------------------------------------------------------------
     def t(self, a):
@@ -273,11 +288,33 @@ class Forward:
         if not isinstance(partials, list):
             partials = [partials]
         acc = Zero(op.result)
+        terms = []
         for (name, operand), partial in zip(bound.items(), partials):
             td = self.t(operand) if isinstance(operand, Value) else Zero()
             if is_zero(td) or is_zero(partial) or (isinstance(partial, Const) and partial.value is None):
                 continue
+            terms.append((operand, partial))
             acc = self.b.add(acc, self.b.mul(td, partial))
+        return self.broadcast_tangent(acc, op, bound, terms)
+
+    def broadcast_tangent(self, acc, op, bound, terms):
+        """``x + c`` with only ``x`` active has the tangent ``x_dot``, which is
+        smaller than the result when ``c`` broadcasts it larger: give it the
+        result's shape (only where a constant partial meets an operand that
+        may be an array)."""
+        if is_zero(acc) or not all(isinstance(p, Const) for _, p in terms) or \
+                self.kinds.get(op.result) in ("float", "int", "bool"):
+            return acc
+        active = {id(o) for o, _ in terms}
+        for operand in bound.values():
+            if id(operand) in active or not isinstance(operand, (Value, Const)):
+                continue
+            if isinstance(operand, Const) and np.ndim(operand.value) == 0:
+                continue
+            if isinstance(operand, Value) and self.kinds.get(operand) in ("float", "int", "bool"):
+                continue
+            from .. import runtime
+            return self.b.call(Global("broadcast_like", runtime.broadcast_like), [acc, op.result])
         return acc
 
     def by_jvp(self, rule, op, first):
@@ -286,7 +323,11 @@ class Forward:
         for name, operand in bound.items():
             extra[name + "_dot"] = self.t(operand) if isinstance(operand, Value) else Zero()
         tmpl, _, env = self.template_bindings(rule, "jvp", op, first, extra)
-        return self.b.inline(tmpl, env, op.loc)
+        tangent = self.b.inline(tmpl, env, op.loc)
+        if isinstance(tangent, list):  # a tuple literal: the tangent of a tuple result
+            tangent = self.b.value("build", [self.b.materialize(t) for t in tangent], "t",
+                                   type="tuple")
+        return tangent
 
     def by_linearity(self, rule, op, first):
         """f is linear in each of rule.linear: its tangent is the sum, over those

@@ -150,7 +150,7 @@ class Reverse:
         self.callees = []  # derivatives of the user functions it calls
         self.produced: Set[Value] = set()
         self.scope = Scope(None, "function", on_slot=self.produced.add)
-        self.tape = Value("tape")
+        self.stacks = []  # the ops making the (empty) stacks of the tape
         self.defs_outside = {r: op for op in fn.body.walk() if isinstance(op, Prim)
                              for r in op.results}
         self.holders: Counter = Counter()
@@ -169,6 +169,8 @@ class Reverse:
         self.scope.set(v, value)
         if not isinstance(value, list):
             self.holders[value] += 1
+            if isinstance(value, Value):
+                self.b.frozen.add(value)
 
     def accumulate(self, v, contrib, start=None):
         """Add ``contrib`` to the adjoint of ``v``."""
@@ -248,7 +250,7 @@ class Reverse:
         for op in fn.body.walk():
             if isinstance(op, Prim) and op.kind == "binop":
                 op.attrs.pop("inplace", None)
-        main = Block([Prim("build", [], [self.tape], {"type": "list"})] + list(fn.body.ops))
+        main = Block(list(fn.body.ops))
         self.b.push(main)
         out = fn.body.yields[0]
         out_bar = Value((out.hint if isinstance(out, Value) else "out") + "_bar", True)
@@ -267,6 +269,7 @@ class Reverse:
         ret = self.b.value("build", [out, grads_tuple], "result", type="tuple") if with_value \
             else grads_tuple
         main.yields = [ret]
+        main.ops[:0] = self.stacks
         self.copy_before_writes(main)
         params = [p for p in fn.params if p.kind == "positional"]
         rest = [p for p in fn.params if p.kind != "positional"]
@@ -274,6 +277,7 @@ class Reverse:
         new = Function(name, params + [Param(out_bar, "positional", default)] + rest, main,
                        fn.filename, fn.firstlineno, None, fn.source)
         new.keep = set()
+        new.out_kind = self.kinds.get(out) if isinstance(out, Value) else None
         return new
 
     def copy_before_writes(self, main: Block):
@@ -289,8 +293,7 @@ class Reverse:
             new_ops = []
             for op in block.ops:
                 if is_mutation(op) and op.kind != "binop" and isinstance(op.args[0], Value) and \
-                        uses.get(op.args[0], 0) > 1 and not (isinstance(op, Prim) and op.kind == "callmethod"
-                                                            and op.args[0] is self.tape):
+                        uses.get(op.args[0], 0) > 1:
                     old = op.args[0]
                     cp = Prim("callmethod", [old], [Value(old.hint, old.user)],
                               {"method": "copy"}, op.loc)
@@ -732,30 +735,23 @@ class Reverse:
             return
         _define_everywhere(L, needed)
         # push as soon as the last of them is computed: the values are then still
-        # in their variables, and the loop needs no copies to keep them
+        # in their variables, and the loop needs no copies to keep them.  Each
+        # value has its own stack (a list), which keeps no more than a
+        # hand-written adjoint would.
         where = 0
         for k, op in enumerate(L.body.ops):
             if any(r in needed for r in op.results):
                 where = k + 1
-        push = []
-        if len(needed) == 1:
-            pushed = needed[0]
-        else:
-            pushed = Value("saved")
-            push.append(Prim("build", list(needed), [pushed], {"type": "tuple"}, None))
-        push.append(Prim("callmethod", [self.tape, pushed], [], {"method": "append"}, None))
-        L.body.ops[where:where] = push
-        popped = [Value(v.hint, v.user) for v in needed]
-        for p, v in zip(popped, needed):
+        push, ops, popped = [], [], []
+        for v in needed:
+            stack = Value(v.hint + "_stack")
+            self.stacks.append(Prim("build", [], [stack], {"type": "list"}, None))
+            push.append(Prim("callmethod", [stack, v], [], {"method": "append"}, None))
+            p = Value(v.hint, v.user)
             self.kinds[p] = self.kinds.get(v)
-        if len(needed) == 1:
-            pop = Prim("callmethod", [self.tape], popped, {"method": "pop"}, None)
-            ops = [pop]
-        else:
-            got = Value("saved")
-            pop = Prim("callmethod", [self.tape], [got], {"method": "pop"}, None)
-            unpack = Prim("unpack", [got], popped, {"star": None}, None)
-            ops = [pop, unpack]
+            popped.append(p)
+            ops.append(Prim("callmethod", [stack], [p], {"method": "pop"}, None))
+        L.body.ops[where:where] = push
         substitute(body, dict(zip(needed, popped)))
         body.ops[:0] = ops
 

@@ -210,7 +210,7 @@ class Storage:
         def visit(block):
             nonlocal k
             for op in block.ops:
-                if isinstance(op, Prim) and len(op.results) == 1 and op.kind != "unpack":
+                if isinstance(op, Prim) and len(op.results) == 1 and is_pure(op):
                     self.foldable.add(op.results[0])
                 for d in op.defined_here():
                     self.order.setdefault(d, k)

@@ -55,7 +55,9 @@ class Rule:
 
     @property
     def has_forward(self):
-        return self.nondiff or self.partials is not None or self.jvp is not None
+        # a linear primitive's tangent is the primitive applied to the tangent
+        return self.nondiff or self.partials is not None or self.jvp is not None or \
+            self.linear is not None
 
     @property
     def has_reverse(self):
