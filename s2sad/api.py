@@ -162,7 +162,7 @@ def _compile(func, mode, argnums, kinds, name):
                           with_value=mode == "reverse_value")
         else:
             raise S2sadError(f"unknown mode {mode!r}: use 'forward' or 'reverse'")
-        out = verify(dce(verify(out)))
+        from .passes.pipeline import optimize; out = verify(dce(optimize(verify(out), fn, kind_map, active_values, mode)))  # noqa: E702
         src, ns = emit_function(out, inline=True, keep=getattr(out, "keep", frozenset()))
         return Compiled(compile_function(src, out.name, ns, mode), src, out, active, name, ns,
                         getattr(out, "callees", []))

@@ -83,7 +83,7 @@ def index_adjoint(g, x, index):
                 out[i] = add_any(out[i], gi)
         else:
             out[index] = add_any(out[index], g)
-        return type(x)(out) if isinstance(x, tuple) else out
+        return _rebuild(x, out) if isinstance(x, tuple) else out
     if isinstance(x, dict):
         out = zeros_like_value(x)
         out[index] = add_any(out[index], g)
@@ -254,31 +254,29 @@ def unstack(g, axis=0):
     return list(np.moveaxis(np.asarray(g), axis, 0))
 
 
-@_pure
-def matmul_left_adjoint(g, x, y):
-    """The adjoint of ``x`` from the adjoint ``g`` of ``x @ y`` (1-D operands and
-    broadcast batch axes included)."""
+def _as_matrices(g, x, y):
+    """x @ y's operands and adjoint with 1-D operands made matrices (as matmul does)."""
     x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
     if y.ndim == 1:
         y, g = y[:, None], g[..., None]
     if x.ndim == 1:
-        g = g[..., None, :]
-        gx = g @ np.swapaxes(y, -1, -2)
-        return unbroadcast(gx, x[None, :]).reshape(x.shape)
-    return unbroadcast(g @ np.swapaxes(y, -1, -2), x)
+        x, g = x[None, :], g[..., None, :]
+    return g, x, y
+
+
+@_pure
+def matmul_left_adjoint(g, x, y):
+    """The adjoint of ``x`` from the adjoint ``g`` of ``x @ y`` (1-D operands and
+    broadcast batch axes included)."""
+    g2, x2, y2 = _as_matrices(g, x, y)
+    return unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2).reshape(np.shape(x))
 
 
 @_pure
 def matmul_right_adjoint(g, x, y):
     """The adjoint of ``y`` from the adjoint ``g`` of ``x @ y``."""
-    x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
-    if x.ndim == 1:
-        x, g = x[None, :], g[..., None, :]
-    if y.ndim == 1:
-        g = g[..., None]
-        gy = np.swapaxes(x, -1, -2) @ g
-        return unbroadcast(gy, y[:, None]).reshape(y.shape)
-    return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
+    g2, x2, y2 = _as_matrices(g, x, y)
+    return unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2).reshape(np.shape(y))
 
 
 def _contraction_axes(a, b, axes):
@@ -368,7 +366,8 @@ def _einsum_parse(subscripts, operands):
         new_ins.append(s)
     if out is None:
         letters = "".join(new_ins)
-        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+        once = (c for c in set(letters) if letters.count(c) == 1 and c not in ell)
+        out = ell + "".join(sorted(once))
     else:
         out = out.replace("...", ell)
     return new_ins, out
@@ -633,3 +632,21 @@ def convolve_adjoint(g, a, v, mode, which, fn=np.convolve):
         return np.correlate(g_full, kernel, "valid")
     gk = np.correlate(g_full, a, "valid")
     return gk[::-1] if fn is np.correlate else gk
+
+
+@_pure
+def gather(g, select, *args):
+    """``select(g, *args)`` without the trailing ``None`` arguments (the reverse of
+    :func:`selection_adjoint`, which scatters back what ``select`` picked)."""
+    args = list(args)
+    while args and args[-1] is None:
+        args.pop()
+    return select(g, *args)
+
+
+@_pure
+def concatenate_pieces(pieces, axis=0, promote=None):
+    """Join ``pieces`` as the concatenation that :func:`unconcatenate` splits."""
+    if axis is None:
+        return np.concatenate([np.ravel(p) for p in pieces])
+    return np.concatenate([p if promote is None else promote(p) for p in pieces], axis=axis)

@@ -105,9 +105,10 @@ def _module(path, text, tree, infos, derivatives) -> str:
                     isinstance(obj, types.FunctionType):
                 if obj.__name__ != name:
                     raise S2sadError(f"runtime helper {obj.__name__} bound as {name}")
-                if name not in seen_helpers:
-                    seen_helpers.add(name)
-                    helpers.append(inspect.getsource(obj))
+                for helper in _with_callees(obj):  # the helpers it calls come along
+                    if helper.__name__ not in seen_helpers:
+                        seen_helpers.add(helper.__name__)
+                        helpers.append(inspect.getsource(helper))
             elif isinstance(obj, FileFunction) or name in infos:
                 continue
             elif obj is MISSING or name in bound or name in _constant_names(constants):
@@ -138,6 +139,26 @@ def _module(path, text, tree, infos, derivatives) -> str:
     for d in derivatives:
         out += ["", "", d.source.rstrip()]
     return "\n".join(out) + "\n"
+
+
+def _with_callees(fn):
+    """``fn`` and the s2sad.runtime functions it calls, transitively (``_rebuild``
+    and ``_pure`` are always written)."""
+    out, todo = [], [fn]
+    while todo:
+        f = todo.pop()
+        if f in out or f.__name__ in ("_rebuild", "_pure"):
+            continue
+        out.append(f)
+        codes = [f.__code__]
+        while codes:
+            code = codes.pop()
+            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+            for n in code.co_names:
+                g = getattr(runtime, n, None)
+                if isinstance(g, types.FunctionType) and g.__module__ == runtime.__name__:
+                    todo.append(g)
+    return out
 
 
 def _constant_names(constants):

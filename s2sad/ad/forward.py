@@ -67,6 +67,8 @@ def primitive_key(op: Prim):
 
 class Forward:
     def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict):
+        from ..rules.methods import normalize
+        normalize(fn.body)  # x.reshape(2, 3) -> x.reshape((2, 3)), as np.reshape takes it
         self.fn = fn
         self.kinds = infer_kinds(fn, kinds)
         self.active = infer_activity(fn, set(active_params), self.kinds)

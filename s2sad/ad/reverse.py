@@ -141,6 +141,8 @@ def substitute(block: Block, mapping: Dict[Value, object]):
 
 class Reverse:
     def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict):
+        from ..rules.methods import normalize
+        normalize(fn.body)  # x.reshape(2, 3) -> x.reshape((2, 3)), as np.reshape takes it
         self.fn = fn
         self.kinds = infer_kinds(fn, kinds)
         self.active = infer_activity(fn, set(active_params), self.kinds)

@@ -19,6 +19,7 @@ Three steps:
 from __future__ import annotations
 
 import ast
+import builtins
 import keyword
 import math
 from collections import defaultdict
@@ -333,6 +334,8 @@ class Storage:
                 k += 1
             names[self.find(p)] = name
             self.taken.add(name)
+        # builtins stay what they are: no new variable is called sum or max
+        self.taken |= {n for n in dir(builtins) if not n.startswith("_")}
         return names
 
     def name(self, v: Value) -> str:

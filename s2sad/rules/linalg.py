@@ -239,16 +239,16 @@ def svd_vjp(a, full_matrices=True, compute_uv=True, hermitian=False, *, ans, ans
     return u @ core @ vh + off_u @ vh + u @ np.swapaxes(off_v, -1, -2), None, None, None
 
 
-@defjvp(la.svdvals, library=L)
-def svdvals(x, *, x_dot):
-    u, s, vh = np.linalg.svd(x, full_matrices=False)
-    return np.sum(u * (x_dot @ np.swapaxes(vh, -1, -2)), axis=-2)
+if hasattr(la, "svdvals"):  # NumPy >= 2
+    @defjvp(la.svdvals, library=L)
+    def svdvals(x, *, x_dot):
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        return np.sum(u * (x_dot @ np.swapaxes(vh, -1, -2)), axis=-2)
 
-
-@defvjp(la.svdvals, library=L)
-def svdvals_vjp(x, *, ans_bar):
-    u, s, vh = np.linalg.svd(x, full_matrices=False)
-    return ((u * np.expand_dims(ans_bar, -2)) @ vh,)
+    @defvjp(la.svdvals, library=L)
+    def svdvals_vjp(x, *, ans_bar):
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        return ((u * np.expand_dims(ans_bar, -2)) @ vh,)
 
 
 @defjvp(la.qr, library=L)
@@ -325,82 +325,76 @@ def norm_vjp(x, ord=None, axis=None, keepdims=False, *, ans, ans_bar):
             None, None, None)
 
 
-@defjvp(la.vector_norm, library=L)
-def vector_norm(x, axis=None, keepdims=False, ord=2, *, ans, x_dot):
-    return np.sum(vector_norm_gradient(x, axis, keepdims, ord, ans) * x_dot, axis=axis,
-                  keepdims=keepdims)
+if hasattr(la, "vector_norm"):  # NumPy >= 2
+    @defjvp(la.vector_norm, library=L)
+    def vector_norm(x, axis=None, keepdims=False, ord=2, *, ans, x_dot):
+        return np.sum(vector_norm_gradient(x, axis, keepdims, ord, ans) * x_dot, axis=axis,
+                      keepdims=keepdims)
+
+    @defvjp(la.vector_norm, library=L)
+    def vector_norm_vjp(x, axis=None, keepdims=False, ord=2, *, ans, ans_bar):
+        return (expand_reduced(ans_bar, x, axis, keepdims) *
+                vector_norm_gradient(x, axis, keepdims, ord, ans), None, None, None)
 
 
-@defvjp(la.vector_norm, library=L)
-def vector_norm_vjp(x, axis=None, keepdims=False, ord=2, *, ans, ans_bar):
-    return (expand_reduced(ans_bar, x, axis, keepdims) *
-            vector_norm_gradient(x, axis, keepdims, ord, ans), None, None, None)
+if hasattr(la, "matrix_norm"):  # NumPy >= 2
+    @defjvp(la.matrix_norm, library=L)
+    def matrix_norm(x, keepdims=False, ord="fro", *, ans, x_dot):
+        return np.sum(norm_gradient(x, ord, (-2, -1), keepdims, ans) * x_dot, axis=(-2, -1),
+                      keepdims=keepdims)
 
-
-@defjvp(la.matrix_norm, library=L)
-def matrix_norm(x, keepdims=False, ord="fro", *, ans, x_dot):
-    return np.sum(norm_gradient(x, ord, (-2, -1), keepdims, ans) * x_dot, axis=(-2, -1),
-                  keepdims=keepdims)
-
-
-@defvjp(la.matrix_norm, library=L)
-def matrix_norm_vjp(x, keepdims=False, ord="fro", *, ans, ans_bar):
-    return (expand_reduced(ans_bar, x, (-2, -1), keepdims) *
-            norm_gradient(x, ord, (-2, -1), keepdims, ans), None, None)
+    @defvjp(la.matrix_norm, library=L)
+    def matrix_norm_vjp(x, keepdims=False, ord="fro", *, ans, ans_bar):
+        return (expand_reduced(ans_bar, x, (-2, -1), keepdims) *
+                norm_gradient(x, ord, (-2, -1), keepdims, ans), None, None)
 
 
 # ---------------------------------------------------------------------------
 # The array-API names in np.linalg (other objects than their np.* twins)
 # ---------------------------------------------------------------------------
-@defvjp(la.matmul, library=L)
-def matmul_vjp(x1, x2, *, ans_bar):
-    return matmul_left_adjoint(ans_bar, x1, x2), matmul_right_adjoint(ans_bar, x1, x2)
+if hasattr(la, "matrix_transpose"):  # NumPy >= 2
+    @defvjp(la.matmul, library=L)
+    def matmul_vjp(x1, x2, *, ans_bar):
+        return matmul_left_adjoint(ans_bar, x1, x2), matmul_right_adjoint(ans_bar, x1, x2)
 
+    @defvjp(la.outer, library=L)
+    def outer_vjp(x1, x2, *, ans_bar):
+        return ans_bar @ x2, x1 @ ans_bar
 
-@defvjp(la.outer, library=L)
-def outer_vjp(x1, x2, *, ans_bar):
-    return ans_bar @ x2, x1 @ ans_bar
+    @defvjp(la.tensordot, library=L)
+    def tensordot_vjp(x1, x2, axes=2, *, ans_bar):
+        return (tensordot_adjoint(ans_bar, x1, x2, axes, 0),
+                tensordot_adjoint(ans_bar, x1, x2, axes, 1), None)
 
+    @defvjp(la.cross, library=L)
+    def cross_vjp(x1, x2, axis=-1, *, ans_bar):
+        # <g, a x b> = <a, b x g> = <b, g x a>
+        return (unbroadcast(np.cross(x2, ans_bar, axis=axis), x1),
+                unbroadcast(np.cross(ans_bar, x1, axis=axis), x2), None)
 
-@defvjp(la.tensordot, library=L)
-def tensordot_vjp(x1, x2, axes=2, *, ans_bar):
-    return (tensordot_adjoint(ans_bar, x1, x2, axes, 0),
-            tensordot_adjoint(ans_bar, x1, x2, axes, 1), None)
+    @defvjp(la.vecdot, library=L)
+    def vecdot_vjp(x1, x2, axis=-1, *, ans_bar):
+        g = np.expand_dims(ans_bar, axis)
+        return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2), None
 
+    @defvjp(la.diagonal, library=L)
+    def diagonal_vjp(x, offset=0, *, ans_bar):
+        return selection_adjoint(ans_bar, x, np.diagonal, offset, -2, -1), None
 
-@defvjp(la.cross, library=L)
-def cross_vjp(x1, x2, axis=-1, *, ans_bar):
-    # <g, a x b> = <a, b x g> = <b, g x a>
-    return (unbroadcast(np.cross(x2, ans_bar, axis=axis), x1),
-            unbroadcast(np.cross(ans_bar, x1, axis=axis), x2), None)
+    @defvjp(la.trace, library=L)
+    def trace_vjp(x, offset=0, dtype=None, *, ans_bar):
+        return (selection_adjoint(np.expand_dims(ans_bar, -1), x, np.diagonal, offset, -2, -1),
+                None, None)
 
+    @defvjp(la.matrix_transpose, library=L)
+    def matrix_transpose_vjp(x, *, ans_bar):
+        return (np.swapaxes(ans_bar, -1, -2),)
 
-@defvjp(la.vecdot, library=L)
-def vecdot_vjp(x1, x2, axis=-1, *, ans_bar):
-    g = np.expand_dims(ans_bar, axis)
-    return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2), None
+    for _fn in (la.matmul, la.outer, la.tensordot, la.cross, la.vecdot):
+        deflinear(_fn, (0, 1), library=L)
+    for _fn in (la.diagonal, la.trace, la.matrix_transpose):
+        deflinear(_fn, (0,), library=L)
 
-
-@defvjp(la.diagonal, library=L)
-def diagonal_vjp(x, offset=0, *, ans_bar):
-    return selection_adjoint(ans_bar, x, np.diagonal, offset, -2, -1), None
-
-
-@defvjp(la.trace, library=L)
-def trace_vjp(x, offset=0, dtype=None, *, ans_bar):
-    return (selection_adjoint(np.expand_dims(ans_bar, -1), x, np.diagonal, offset, -2, -1),
-            None, None)
-
-
-@defvjp(la.matrix_transpose, library=L)
-def matrix_transpose_vjp(x, *, ans_bar):
-    return (np.swapaxes(ans_bar, -1, -2),)
-
-
-for _fn in (la.matmul, la.outer, la.tensordot, la.cross, la.vecdot):
-    deflinear(_fn, (0, 1), library=L)
-for _fn in (la.diagonal, la.trace, la.matrix_transpose):
-    deflinear(_fn, (0,), library=L)
 deflinear(la.solve, (1,), library=L)  # a zero right-hand side has a zero solution
 
 nondifferentiable(la.matrix_rank, library=L)

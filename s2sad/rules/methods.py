@@ -16,7 +16,8 @@ METHODS = {
     "dot": np.dot, "clip": np.clip, "trace": np.trace, "diagonal": np.diagonal,
     "take": np.take, "copy": np.copy, "conj": np.conj, "conjugate": np.conj,
     "round": np.round, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
-    "all": np.all, "any": np.any, "nonzero": np.nonzero, "astype": None, "item": None,
+    "all": np.all, "any": np.any, "nonzero": np.nonzero, "astype": getattr(np, "astype", None),
+    "item": None,
     "tolist": None, "sort": None, "fill": None,
 }
 

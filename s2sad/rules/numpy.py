@@ -14,7 +14,7 @@ adjoint entry back to the entry it was picked from (``selection_adjoint``).
 """
 import numpy as np
 
-from ..runtime import (array_adjoint, as_column, convolve_adjoint, diff_adjoint,
+from ..runtime import (array_adjoint, as_column, broadcast_like, convolve_adjoint, diff_adjoint,
                        dot_adjoint, einsum_adjoint,
                        expand_reduced, hstack_axis, inner_adjoint, inverse_permutation,
                        kron_adjoint, matmul_left_adjoint, matmul_right_adjoint, prod_others,
@@ -127,6 +127,39 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None, *, x_dot):
 @defvjp(np.nan_to_num, library=L)
 def nan_to_num_vjp(x, copy=True, nan=0.0, posinf=None, neginf=None, *, ans_bar):
     return np.where(np.isfinite(x), ans_bar, 0.0), None, None, None, None
+
+
+@defjvp(np.divmod, library=L)
+def divmod_(x1, x2, *, ans, x1_dot, x2_dot):
+    # (x1 // x2, x1 % x2): the quotient is piecewise constant, x1 % x2 = x1 - (x1 // x2) x2
+    return np.zeros_like(ans[0]), broadcast_like(x1_dot - ans[0] * x2_dot, ans[1])
+
+
+@defvjp(np.divmod, library=L)
+def divmod_vjp(x1, x2, *, ans, ans_bar):
+    return unbroadcast(ans_bar[1], x1), unbroadcast(-ans_bar[1] * ans[0], x2)
+
+
+@defjvp(np.modf, library=L)
+def modf(x, *, ans, x_dot):
+    # (fractional part, integral part)
+    return x_dot, np.zeros_like(ans[1])
+
+
+@defvjp(np.modf, library=L)
+def modf_vjp(x, *, ans_bar):
+    return (ans_bar[0],)
+
+
+@defjvp(np.frexp, library=L)
+def frexp(x, *, ans, x_dot):
+    # x = m 2**e with e locally constant: dm = dx / 2**e
+    return np.ldexp(x_dot, -ans[1]), np.zeros_like(ans[1])
+
+
+@defvjp(np.frexp, library=L)
+def frexp_vjp(x, *, ans, ans_bar):
+    return (np.ldexp(ans_bar[0], -ans[1]),)
 
 
 @defjvp(np.where, library=L)
@@ -312,9 +345,10 @@ def transpose_vjp(a, axes=None, *, ans_bar):
     return np.transpose(ans_bar, inverse_permutation(axes, np.ndim(a))), None
 
 
-@defvjp(np.matrix_transpose, library=L)
-def matrix_transpose_vjp(x, *, ans_bar):
-    return (np.swapaxes(ans_bar, -1, -2),)
+if hasattr(np, "matrix_transpose"):  # NumPy >= 2
+    @defvjp(np.matrix_transpose, library=L)
+    def matrix_transpose_vjp(x, *, ans_bar):
+        return (np.swapaxes(ans_bar, -1, -2),)
 
 
 @defvjp(np.swapaxes, library=L)
@@ -367,9 +401,10 @@ def column_stack_vjp(tup, *, ans_bar):
     return (unconcatenate(ans_bar, tup, 1, as_column),)
 
 
-@defvjp(np.unstack, library=L)
-def unstack_vjp(x, axis=0, *, ans_bar):
-    return np.stack(ans_bar, axis=axis), None
+if hasattr(np, "unstack"):  # NumPy >= 2
+    @defvjp(np.unstack, library=L)
+    def unstack_vjp(x, axis=0, *, ans_bar):
+        return np.stack(ans_bar, axis=axis), None
 
 
 def _split(fn, axis):
@@ -497,13 +532,13 @@ def triu_vjp(m, k=0, *, ans_bar):
     return np.triu(ans_bar, k), None
 
 
-for _fn in (np.reshape, np.ravel, np.squeeze, np.expand_dims, np.transpose,
-            np.matrix_transpose, np.swapaxes, np.moveaxis, np.rollaxis, np.broadcast_to,
-            np.concatenate, np.stack, np.hstack, np.vstack, np.dstack, np.column_stack,
-            np.unstack, np.split, np.array_split, np.hsplit, np.flip, np.fliplr, np.flipud,
-            np.rot90, np.roll, np.tile, np.repeat, np.resize, np.delete, np.diag, np.diagflat,
-            np.diagonal, np.trace, np.tril, np.triu):
-    deflinear(_fn, (0,), library=L)
+for _name in ("reshape", "ravel", "squeeze", "expand_dims", "transpose", "matrix_transpose",
+              "swapaxes", "moveaxis", "rollaxis", "broadcast_to", "concatenate", "stack",
+              "hstack", "vstack", "dstack", "column_stack", "unstack", "split", "array_split",
+              "hsplit", "flip", "fliplr", "flipud", "rot90", "roll", "tile", "repeat", "resize",
+              "delete", "diag", "diagflat", "diagonal", "trace", "tril", "triu"):
+    if hasattr(np, _name):
+        deflinear(getattr(np, _name), (0,), library=L)
 
 
 # ---------------------------------------------------------------------------
@@ -518,6 +553,13 @@ def _construct(fn):
 
 
 _construct(np.array)
+
+if hasattr(np, "astype"):  # NumPy >= 2.1; also the method x.astype(dtype)
+    @defvjp(np.astype, library=L)
+    def astype_vjp(x, dtype, copy=True, *, ans_bar):
+        return ans_bar, None, None
+
+    deflinear(np.astype, (0,), library=L)
 
 
 # ---------------------------------------------------------------------------
@@ -597,7 +639,8 @@ def vdot_vjp(a, b, *, ans_bar):
 
 @defvjp(np.tensordot, library=L)
 def tensordot_vjp(a, b, axes=2, *, ans_bar):
-    return tensordot_adjoint(ans_bar, a, b, axes, 0), tensordot_adjoint(ans_bar, a, b, axes, 1), None
+    return (tensordot_adjoint(ans_bar, a, b, axes, 0),
+            tensordot_adjoint(ans_bar, a, b, axes, 1), None)
 
 
 @defvjp(np.kron, library=L)
@@ -617,24 +660,27 @@ def cross_vjp(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, ans_bar):
     return unbroadcast(ga, a), unbroadcast(gb, b), None, None, None, None
 
 
-@defvjp(np.vecdot, library=L)
-def vecdot_vjp(x1, x2, axis=-1, *, ans_bar):
-    g = np.expand_dims(ans_bar, axis)
-    return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2), None
+if hasattr(np, "vecdot"):  # NumPy >= 2
+    @defvjp(np.vecdot, library=L)
+    def vecdot_vjp(x1, x2, axis=-1, *, ans_bar):
+        g = np.expand_dims(ans_bar, axis)
+        return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2), None
 
 
-@defvjp(np.matvec, library=L)
-def matvec_vjp(x1, x2, *, ans_bar):
-    # x1 @ x2[..., None]
-    return (unbroadcast(ans_bar[..., :, None] * x2[..., None, :], x1),
-            unbroadcast(np.matvec(np.swapaxes(x1, -1, -2), ans_bar), x2))
+if hasattr(np, "matvec"):  # NumPy >= 2
+    @defvjp(np.matvec, library=L)
+    def matvec_vjp(x1, x2, *, ans_bar):
+        # x1 @ x2[..., None]
+        return (unbroadcast(ans_bar[..., :, None] * x2[..., None, :], x1),
+                unbroadcast(np.matvec(np.swapaxes(x1, -1, -2), ans_bar), x2))
 
 
-@defvjp(np.vecmat, library=L)
-def vecmat_vjp(x1, x2, *, ans_bar):
-    # x1[..., None, :] @ x2
-    return (unbroadcast(np.matvec(x2, ans_bar), x1),
-            unbroadcast(x1[..., :, None] * ans_bar[..., None, :], x2))
+if hasattr(np, "vecmat"):  # NumPy >= 2
+    @defvjp(np.vecmat, library=L)
+    def vecmat_vjp(x1, x2, *, ans_bar):
+        # x1[..., None, :] @ x2
+        return (unbroadcast(np.matvec(x2, ans_bar), x1),
+                unbroadcast(x1[..., :, None] * ans_bar[..., None, :], x2))
 
 
 @defjvp(np.einsum, library=L)
@@ -682,9 +728,10 @@ def correlate_vjp(a, v, mode="valid", *, ans_bar):
             convolve_adjoint(ans_bar, a, v, mode, 1, np.correlate), None)
 
 
-for _fn in (np.matmul, np.dot, np.inner, np.outer, np.vdot, np.tensordot, np.kron, np.cross,
-            np.vecdot, np.matvec, np.vecmat, np.convolve, np.correlate):
-    deflinear(_fn, (0, 1), library=L)
+for _name in ("matmul", "dot", "inner", "outer", "vdot", "tensordot", "kron", "cross", "vecdot",
+              "matvec", "vecmat", "convolve", "correlate"):
+    if hasattr(np, _name):
+        deflinear(getattr(np, _name), (0, 1), library=L)
 deflinear(np.einsum, (1, 2, 3, 4), library=L)
 
 
@@ -701,4 +748,9 @@ nondifferentiable(np.floor, np.ceil, np.trunc, np.rint, np.fix, np.round, np.aro
                   np.searchsorted, np.unique, np.count_nonzero, np.all, np.any, np.equal,
                   np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
                   np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.imag,
-                  np.spacing, np.nextafter, library=L)
+                  np.spacing, np.nextafter, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
+                  np.bitwise_not, np.invert, np.left_shift, np.right_shift, np.gcd, np.lcm,
+                  np.isnat, library=L)
+for _name in ("bitwise_count", "bitwise_invert", "bitwise_left_shift", "bitwise_right_shift"):
+    if hasattr(np, _name):  # NumPy >= 2
+        nondifferentiable(getattr(np, _name), library=L)

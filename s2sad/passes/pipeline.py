@@ -1,0 +1,59 @@
+"""The clean-ups run on derivative code, in order.
+
+``copyprop`` first (a propagated constant is something to fold), then ``fold``
+(a folded ``x * 1`` is ``x``, which may make two expressions the same), then
+``cse``; the caller runs ``dce`` last, which drops what they left unused.
+Primal code shown by ``ssa_source`` never goes through these: its ``y = x``
+lines are the user's.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Sequence
+
+from ..ir.nodes import Const, Function, Value
+from .copyprop import copyprop
+from .cse import cse
+from .fold import fold
+
+
+def optimize(out: Function, primal: Optional[Function] = None, kind_map: Optional[Dict] = None,
+             active: Sequence[Value] = (), mode: str = "forward") -> Function:
+    """Run copy propagation, folding and CSE on the derivative ``out`` of
+    ``primal`` (compiled for the parameter kinds ``kind_map`` with respect to
+    the ``active`` parameters, in ``mode``).  Returns ``out``."""
+    kinds = derivative_kinds(out, primal, kind_map, active, mode) if primal is not None else None
+    copyprop(out, kinds)
+    fold(out, kinds)
+    cse(out, kinds)
+    return out
+
+
+def derivative_kinds(out: Function, primal: Function, kind_map, active, mode) -> Optional[Dict]:
+    """The kinds of the derivative's values (None when they cannot be inferred).
+
+    Its parameters are the primal's, then the tangents of the active ones
+    (forward) or the output's cotangent (reverse), which have the kinds of what
+    they stand for."""
+    from ..ad.activity import infer_kinds, kind_of_object
+    try:
+        kind_map = dict(kind_map or {})
+        if not any(k is not None for k in kind_map.values()):
+            return None
+        n = len([p for p in primal.params if p.kind == "positional"])
+        extra = [p for p in out.params if p.kind == "positional"][n:]
+        params = dict(kind_map)
+        if mode == "forward":
+            act = set(active)
+            order = [p.value for p in primal.params if p.value in act]
+            for p, a in zip(extra, order):
+                params[p.value] = kind_map.get(a)
+            return infer_kinds(out, params)
+        kinds = infer_kinds(out, params)
+        if extra:
+            ret = primal.body.yields[0]
+            params[extra[0].value] = kinds.get(ret) if isinstance(ret, Value) else \
+                kind_of_object(ret.value) if isinstance(ret, Const) else None
+            kinds = infer_kinds(out, params)
+        return kinds
+    except Exception:  # kinds only enable simplifications: none is safe
+        return None

@@ -1,0 +1,134 @@
+"""Rules for the runtime helpers that generated derivative code calls.
+
+Higher-order derivatives (``hessian``, ``hvp``, ``jvp(grad(f))``) differentiate
+generated code again, which calls :mod:`s2sad.runtime`.  Most helpers are
+linear in the adjoint they move around (``unbroadcast``, ``spread``...): their
+tangent is the helper applied to the tangent, and their reverse rule is the
+map they transpose.  Helpers that only compute weights or shapes of piecewise
+constant functions carry no derivative.
+"""
+import numpy as np
+
+from .. import runtime as rt
+from ..runtime import (concatenate_pieces, dot_adjoint, gather, inner_adjoint,
+                       matmul_left_adjoint, matmul_right_adjoint, tensordot_adjoint)
+from .registry import defjvp, defvjp, deflinear, nondifferentiable
+
+L = "runtime"
+
+
+@defvjp(rt.unbroadcast, library=L)
+def unbroadcast_vjp(g, x, *, ans_bar):
+    return np.broadcast_to(ans_bar, np.shape(g)), None
+
+
+@defvjp(rt.broadcast_like, library=L)
+def broadcast_like_vjp(t, like, *, ans_bar):
+    return rt.unbroadcast(ans_bar, t), None
+
+
+@defvjp(rt.spread, library=L)
+def spread_vjp(g, a, axis=None, keepdims=False, *, ans_bar):
+    return np.sum(ans_bar, axis=axis, keepdims=keepdims), None, None, None
+
+
+@defvjp(rt.expand_reduced, library=L)
+def expand_reduced_vjp(g, a, axis=None, keepdims=False, *, ans_bar):
+    return np.reshape(ans_bar, np.shape(g)), None, None, None
+
+
+@defvjp(rt.reverse_cumsum, library=L)
+def reverse_cumsum_vjp(g, axis=None, shape=None, *, ans_bar):
+    return np.reshape(np.cumsum(ans_bar, axis=axis), np.shape(g)), None, None
+
+
+@defvjp(rt.selection_adjoint, library=L)
+def selection_adjoint_vjp(g, x, select, a1=None, a2=None, a3=None, a4=None, *, ans_bar):
+    # the transpose of scattering back is picking again
+    return gather(ans_bar, select, a1, a2, a3, a4), None, None, None, None, None, None
+
+
+@defvjp(rt.unconcatenate, library=L)
+def unconcatenate_vjp(g, arrays, axis=0, promote=None, *, ans_bar):
+    return concatenate_pieces(ans_bar, axis, promote), None, None, None
+
+
+@defvjp(rt.unstack, library=L)
+def unstack_vjp(g, axis=0, *, ans_bar):
+    return np.stack(ans_bar, axis=axis), None
+
+
+@defvjp(rt.array_adjoint, library=L)
+def array_adjoint_vjp(g, obj, *, ans_bar):
+    return np.reshape(np.array(ans_bar, dtype=float), np.shape(g)), None
+
+
+@defvjp(rt.matmul_left_adjoint, library=L)
+def matmul_left_adjoint_vjp(g, x, y, *, ans_bar):
+    # matmul_left_adjoint(g, x, y) = g @ y^T, summed to x's shape
+    return (np.broadcast_to(np.matmul(ans_bar, y), np.shape(g)), None,
+            matmul_right_adjoint(g, ans_bar, y))
+
+
+@defvjp(rt.matmul_right_adjoint, library=L)
+def matmul_right_adjoint_vjp(g, x, y, *, ans_bar):
+    # matmul_right_adjoint(g, x, y) = x^T @ g, summed to y's shape
+    return (np.broadcast_to(np.matmul(x, ans_bar), np.shape(g)),
+            matmul_left_adjoint(g, x, ans_bar), None)
+
+
+# The adjoint of one factor of a product P(a, b) (which=0: of a, 1: of b) is
+# bilinear in the product's adjoint g and the other factor; its transposes are
+# P itself and the adjoint of the other factor.
+@defjvp(rt.dot_adjoint, library=L)
+def dot_adjoint_jvp(g, a, b, which=0, *, g_dot, a_dot, b_dot):
+    if which == 0:
+        return dot_adjoint(g_dot, a, b, 0) + dot_adjoint(g, a, b_dot, 0)
+    return dot_adjoint(g_dot, a, b, 1) + dot_adjoint(g, a_dot, b, 1)
+
+
+@defvjp(rt.dot_adjoint, library=L)
+def dot_adjoint_vjp(g, a, b, which=0, *, ans_bar):
+    if which == 0:
+        return np.dot(ans_bar, b), None, dot_adjoint(g, ans_bar, b, 1), None
+    return np.dot(a, ans_bar), dot_adjoint(g, a, ans_bar, 0), None, None
+
+
+@defjvp(rt.inner_adjoint, library=L)
+def inner_adjoint_jvp(g, a, b, which=0, *, g_dot, a_dot, b_dot):
+    if which == 0:
+        return inner_adjoint(g_dot, a, b, 0) + inner_adjoint(g, a, b_dot, 0)
+    return inner_adjoint(g_dot, a, b, 1) + inner_adjoint(g, a_dot, b, 1)
+
+
+@defvjp(rt.inner_adjoint, library=L)
+def inner_adjoint_vjp(g, a, b, which=0, *, ans_bar):
+    if which == 0:
+        return np.inner(ans_bar, b), None, inner_adjoint(g, ans_bar, b, 1), None
+    return np.inner(a, ans_bar), inner_adjoint(g, a, ans_bar, 0), None, None
+
+
+@defjvp(rt.tensordot_adjoint, library=L)
+def tensordot_adjoint_jvp(g, a, b, axes=2, which=0, *, g_dot, a_dot, b_dot):
+    if which == 0:
+        return tensordot_adjoint(g_dot, a, b, axes, 0) + tensordot_adjoint(g, a, b_dot, axes, 0)
+    return tensordot_adjoint(g_dot, a, b, axes, 1) + tensordot_adjoint(g, a_dot, b, axes, 1)
+
+
+@defvjp(rt.tensordot_adjoint, library=L)
+def tensordot_adjoint_vjp(g, a, b, axes=2, which=0, *, ans_bar):
+    if which == 0:
+        return (np.tensordot(ans_bar, b, axes), None, tensordot_adjoint(g, ans_bar, b, axes, 1),
+                None, None)
+    return (np.tensordot(a, ans_bar, axes), tensordot_adjoint(g, a, ans_bar, axes, 0), None,
+            None, None)
+
+
+for _fn in (rt.unbroadcast, rt.broadcast_like, rt.spread, rt.expand_reduced, rt.reverse_cumsum,
+            rt.selection_adjoint, rt.unconcatenate, rt.unstack, rt.array_adjoint):
+    deflinear(_fn, (0,), library=L)
+deflinear(rt.matmul_left_adjoint, (0, 2), library=L)
+deflinear(rt.matmul_right_adjoint, (0, 1), library=L)
+
+nondifferentiable(rt.tie_weights, rt.reduced_count, rt.inverse_permutation, rt.hstack_axis,
+                  rt.zeros_like_value, library=L)
