@@ -199,6 +199,7 @@ def jvp(func, primals, tangents):
     import types
     if isinstance(func, types.MethodType):
         return jvp(func.__func__, (func.__self__,) + primals, (None,) + tangents)
+    _reject_complex(primals)
     kinds = [kind_of_object(x) for x in primals]
     for i, (k, t) in enumerate(zip(kinds, tangents)):
         if not differentiable_kind(k) and t is not None:
@@ -234,8 +235,28 @@ def _check_scalar(name, out, cause=None):
     raise _scalar_output_error(name, out) from cause
 
 
+def _like(g, x):
+    """An adjoint in the precision of its argument (float32 stays float32)."""
+    import numpy as np
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and isinstance(g, (np.ndarray, np.generic)) and \
+            np.issubdtype(dtype, np.floating) and g.dtype != dtype:
+        return np.asarray(g, dtype=dtype) if isinstance(x, np.ndarray) else dtype.type(g)
+    return g
+
+
+def _reject_complex(args):
+    from .ad.activity import kind_of_object as kind
+    for i, a in enumerate(args):
+        if kind(a) == "complex":
+            raise S2sadError(f"argument {i} is complex ({type(a).__name__}); s2sad does not "
+                             "differentiate complex numbers yet: split it into real and "
+                             "imaginary parts")
+
+
 def _reverse_call(func, args, argnums, with_value):
     func, args, argnums = _bound(func, args, argnums)
+    _reject_complex(args)
     n = len(args)
     single, nums = _normalize_argnums(argnums, n)
     kinds = [kind_of_object(x) for x in args]
@@ -301,6 +322,7 @@ class Derived:
                 _check_scalar("grad", primal(*args), exc)
             raise
         _check_scalar("grad", out)
+        grads = [_like(g, args[i]) for i, g in zip(compiled.active, grads)]
         g = grads[0] if single else tuple(grads)
         return (out, g) if self.with_value else g
 
@@ -351,6 +373,7 @@ def vjp(func, *primals):
     if isinstance(func, types.MethodType):
         out, fn = vjp(func.__func__, func.__self__, *primals)
         return out, lambda ct: fn(ct)[1:]
+    _reject_complex(primals)
     n = len(primals)
     kinds = [kind_of_object(x) for x in primals]
     nums = tuple(i for i in range(n) if differentiable_kind(kinds[i]))
@@ -361,7 +384,7 @@ def vjp(func, *primals):
         grads = compiled.fn(*primals, cotangent)
         full = [None] * n
         for i, g in zip(compiled.active, grads):
-            full[i] = g
+            full[i] = _like(g, primals[i])
         return tuple(full)
 
     return out, vjp_fn

@@ -650,3 +650,16 @@ def concatenate_pieces(pieces, axis=0, promote=None):
     if axis is None:
         return np.concatenate([np.ravel(p) for p in pieces])
     return np.concatenate([p if promote is None else promote(p) for p in pieces], axis=axis)
+
+
+@_pure
+def written_adjoint(g, index):
+    """The adjoint of ``v`` in ``x[index] = v`` (or ``+=``) from the adjoint ``g``
+    of the result: ``g[index]``, except that where an index array names a
+    position more than once only its last write (the one that stays) counts."""
+    g = np.asarray(g)
+    picked = g[index]
+    order = np.arange(picked.size).reshape(picked.shape)
+    last = np.full(g.shape, -1)
+    last[index] = order
+    return np.where(last[index] == order, picked, 0)

@@ -1176,8 +1176,8 @@ class _Interpreter:
         return node
 
     # -- running ----------------------------------------------------------------
-    def run(self, fn: Function, arg_refs) -> Any:
-        env = {}
+    def run(self, fn: Function, arg_refs, env=None) -> Any:
+        env = {} if env is None else env
         for p, r in zip(fn.params, arg_refs):
             env[p.value] = r
         self._collect_defs(fn.body)
@@ -2018,7 +2018,6 @@ def _table(body, header, split, cut_text) -> List[str]:
         text = " ".join(parts)
         return text
 
-    left_width = _width(line([""] * ncols)[: 0]) if False else None  # noqa: F841
     total = _width(line([""] * ncols))
     out = []
     if split is not None:
@@ -2202,39 +2201,16 @@ class _Run:
                 build = op
         if build is not None and _uses(fn.body, ret) == 0:
             self.interp.skip = build
-        out = self.interp.run(fn, self.inputs)
+        env = {}
+        out = self.interp.run(fn, self.inputs, env)
         if build is not None and self.interp.skip is build:
             # the returned tuple is not a row: its items are the outputs y1, y2...
-            env_refs = self._refs_of(build)
-            self.outputs = env_refs
+            self.outputs = [self.interp.ref(env, a) for a in build.args]
             self.tuple_out = True
         else:
             self.outputs = [out]
         vals = [r.value for r in self.outputs]
         self.value = tuple(vals) if self.tuple_out else vals[0]
-
-    def _refs_of(self, build):
-        # the interpreter's top-level environment is gone; rebuild the items'
-        # refs from the nodes (each item is a node, an input or a constant)
-        by_value = {}
-        for node in self.interp.nodes:
-            if isinstance(node.op, Prim):
-                for r in node.op.results:
-                    if node.kind != "unpack" or node.op.results.index(r) == node.extra:
-                        by_value.setdefault(r, node)
-        for p, x in zip(self.fn.params, self.inputs):
-            by_value[p.value] = x
-        refs = []
-        for a in build.args:
-            r = by_value.get(a) if isinstance(a, Value) else None
-            if r is None:
-                r = self._alias.get(a) if isinstance(a, Value) else None
-            refs.append(r if r is not None else self.interp.ref({}, a))
-        return refs
-
-    @property
-    def _alias(self):
-        return self.interp.last_env if hasattr(self.interp, "last_env") else {}
 
     # -- results ------------------------------------------------------------
     def output_names(self):

@@ -529,8 +529,15 @@ class Reverse:
             raise self.error(op, f"cannot differentiate '{op.attrs['op']}=' into an element yet",
                              "write x[i] = x[i] * v instead")
         if isinstance(value, Value) and value in self.active:
-            part = self.b.value("getitem", [ybar] + idx_args, "t",
-                                index=_shift_index(shifted, -1))
+            fancy = any(not isinstance(a, Const) and self.kinds.get(a) not in ("int", "bool")
+                        for a in idx_args)
+            if fancy and self.kinds.get(base) not in CONTAINER_KINDS:
+                # an index array may repeat a position: only its last write counts
+                index = self.index_object(shifted, [None, None] + list(idx_args))
+                part = self.b.call(runtime_global("written_adjoint"), [ybar, index])
+            else:
+                part = self.b.value("getitem", [ybar] + idx_args, "t",
+                                    index=_shift_index(shifted, -1))
             if op.kind == "augsetitem" and op.attrs["op"] == "-":
                 part = self.b.neg(part)
             self.contribute(value, part, op.result)

@@ -123,8 +123,11 @@ def get_source_info(func) -> SourceInfo:
             module = gast.parse(textwrap.dedent("".join(lines)))
             offset = start - 1
         except SyntaxError as exc:
-            raise SourceUnavailableError(
-                f"cannot parse the source of {func.__qualname__!r}: {exc}") from exc
+            module = _lambda_fragments("".join(lines)) if func.__name__ == "<lambda>" else None
+            if module is None:
+                raise SourceUnavailableError(
+                    f"cannot parse the source of {func.__qualname__!r}: {exc}") from exc
+            offset = start - 1
     node = _find_function(module, func, offset)
     closure = {}
     if code.co_freevars and func.__closure__:
@@ -135,6 +138,30 @@ def get_source_info(func) -> SourceInfo:
                 pass
     return SourceInfo(node, filename, offset, list(all_lines), func.__globals__,
                       closure, func, bound)
+
+
+def _lambda_fragments(text):
+    """The lambdas of a line that is not a whole statement (``try: g(lambda x: x)``),
+    as a module of expressions on the lines where they stand."""
+    found = []
+    start = text.find("lambda")
+    while start != -1:
+        for end in range(len(text), start, -1):
+            try:
+                gast.parse(text[start:end].strip())
+            except SyntaxError:
+                continue
+            line = text.count("\n", 0, start)
+            found.append("\n" * (line - sum(f.count("\n") for f in found))
+                         + text[start:end].strip().replace("\n", " "))
+            break
+        start = text.find("lambda", start + 6)
+    if not found:
+        return None
+    try:
+        return gast.parse("\n".join(found))
+    except SyntaxError:
+        return None
 
 
 def _find_function(module, func, offset):
