@@ -495,7 +495,29 @@ def jacrev(func, argnums=0):
         return _nest(per_arg, single, isinstance(out, tuple))
 
     jacobian.__name__ = f"jacrev_{getattr(func, '__name__', 'f')}"
-    return jacobian
+    return _Jacobian(jacobian, func, argnums)
+
+
+class _Jacobian:
+    """``jacrev(f)``: callable, and differentiable again when f returns a scalar
+    (its Jacobian is then its gradient: ``jacfwd(jacrev(f))`` is the Hessian)."""
+
+    def __init__(self, fn, func, argnums):
+        self.fn, self.func, self.argnums = fn, func, argnums
+        self.__name__ = fn.__name__
+        self._grad = Derived(func, argnums, False, "jacrev")
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    def __s2sad_specialize__(self, kinds):
+        single, nums = _normalize_argnums(self.argnums, len(kinds))
+        compiled = compile_derivative(self.func, "reverse", nums, tuple(kinds))
+        if getattr(compiled.ir, "out_kind", None) not in ("float", "int"):
+            raise S2sadError(f"{self.__name__} can be differentiated again only when "
+                             f"{getattr(self.func, '__name__', 'f')} returns a scalar; "
+                             "for second derivatives use s2sad.hessian")
+        return self._grad.__s2sad_specialize__(kinds)
 
 
 def _nest(per_arg, single, tuple_out):

@@ -663,3 +663,12 @@ def written_adjoint(g, index):
     last = np.full(g.shape, -1)
     last[index] = order
     return np.where(last[index] == order, picked, 0)
+
+
+@_pure
+def attribute_adjoint(g, x, name):
+    """The adjoint of ``x`` from the adjoint ``g`` of ``x.name``: a named tuple of
+    zeros with ``g`` in that field, or for another object a dict ``{name: g}``."""
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return zeros_like_value(x)._replace(**{name: g})
+    return {name: g}

@@ -455,7 +455,10 @@ class _Renderer:
     def r_Un(self, e):
         op = e.op
         if op == "-":
-            return ("-" if self.latex else "−") + self.at(e.a, UNARY, no_neg=True), UNARY
+            a = e.a
+            if isinstance(a, Bin) and a.op in ("*", "/") and not _starts_negative(a):
+                return ("-" if self.latex else "−") + self.go(a)[0], UNARY  # −v̇₂ × sin v₂
+            return ("-" if self.latex else "−") + self.at(a, UNARY, no_neg=True), UNARY
         if op == "not":
             return ("\\lnot " if self.latex else "not ") + self.at(e.a, NOT), NOT
         if op == "*":
@@ -1165,8 +1168,9 @@ class _Interpreter:
             return _Known(None, Name("undefined"))
         raise TypeError(f"not an operand: {a!r}")
 
-    def add_node(self, kind, op, refs, value, expr) -> _Node:
+    def add_node(self, kind, op, refs, value, expr, extra=None) -> _Node:
         node = _Node(self.next_index, kind, op, refs, value, expr, tuple(self.context))
+        node.extra = extra
         self.next_index += 1
         self.nodes.append(node)
         if self.mode is not None:
@@ -1182,7 +1186,10 @@ class _Interpreter:
             env[p.value] = r
         self._collect_defs(fn.body)
         self.block(fn.body, env)
-        return self.ref(env, fn.body.yields[0])
+        ret = fn.body.yields[0]
+        if self.skip is not None and self.skip.results and ret is self.skip.results[0]:
+            return None
+        return self.ref(env, ret)
 
     def _collect_defs(self, block):
         for op in block.ops:
@@ -1236,8 +1243,7 @@ class _Interpreter:
                 for v, r in zip(op.args, args):
                     env[v] = r
                 expr = Index(_sym(it), Lit(k)) if indexable else Call("next", [_sym(it)])
-                node = self.add_node("item", op, [it], item, expr)
-                node.extra = k
+                node = self.add_node("item", op, [it], item, expr, extra=k)
                 env[op.item] = node
                 self.block(op.body, env)
                 args = [self.ref(env, y) for y in op.body.yields]
@@ -1298,15 +1304,15 @@ class _Interpreter:
                 else:
                     pos = i if star is None or i < star else i - n
                     idx = Lit(pos)
-                node = self.add_node("unpack", op, refs, value[i], Index(exprs[0], idx))
-                node.extra = i
+                node = self.add_node("unpack", op, refs, value[i], Index(exprs[0], idx),
+                                     extra=i)
                 env[r] = node
             return
         if not op.results:
             return
-        node = self.add_node("prim", op, refs, value, symbolic_prim(op, exprs))
-        if op.kind in ("getitem", "setitem"):
-            node.extra = index_value(op.attrs["index"], vals)
+        extra = index_value(op.attrs["index"], vals) if op.kind in ("getitem", "setitem") \
+            else None
+        node = self.add_node("prim", op, refs, value, symbolic_prim(op, exprs), extra=extra)
         env[op.results[0]] = node
 
     def inline(self, op: Prim, refs, env) -> bool:
@@ -1351,8 +1357,9 @@ class _Interpreter:
             return
         op = node.op
         if node.kind == "item":
-            if _carries(node.value) or isinstance(node.value, (list, tuple)):
+            if _carries(node.value):
                 node.how = ("struct", "item")
+                node.active = True
             return
         if node.kind == "unpack":
             node.how = ("struct", "unpack")
@@ -1403,7 +1410,8 @@ class _Interpreter:
             return
         if rule.nondiff or not _carries(node.value):
             return
-        if self.mode == "forward" and rule.partials is None and rule.jvp is None:
+        if self.mode == "forward" and rule.partials is None and rule.jvp is None and \
+                rule.linear is None:
             raise self.error(node, f"{rule.name} has no forward rule")
         if self.mode == "reverse" and rule.partials is None and rule.vjp is None:
             raise self.error(node, f"{rule.name} has no reverse rule")
@@ -1468,6 +1476,25 @@ class _Interpreter:
             node.dot_expr = add_terms(terms)
             node.chain = add_terms(chain)
             node.dot = _zeros_like(node.value) if value is None else _fit(value, node.value)
+            return
+        if rule.jvp is None:  # linear in rule.linear: f applied to the tangents
+            terms, value = [], None
+            vals = [r.value for r in node.refs]
+            exprs = [_sym(r) for r in node.refs]
+            for pos in rule.linear:
+                k = first + pos
+                if k >= len(op.args) or k in op.attrs.get("star", ()):
+                    continue
+                ref = node.refs[k]
+                if not (isinstance(ref, _Node) and ref.active):
+                    continue
+                tv, te = list(vals), list(exprs)
+                tv[k], te[k] = ref.dot, Sym(ref.index, "dot")
+                part = evaluate_prim(op, tv)
+                terms.append(symbolic_prim(op, te))
+                value = part if value is None else value + part
+            node.dot_expr = add_terms(terms)
+            node.dot = _zeros_like(node.value) if value is None else value
             return
         bound = _bind_rule(rule, "jvp", op, first)
         extra = {"ans": SV(node.sym, node.value)}
@@ -1703,6 +1730,8 @@ def _reverse_contributions(interp: _Interpreter, node: _Node, g) -> List[_Contri
         if not live(ref) or c is None or c.zero or \
                 (isinstance(c.expr, Lit) and c.expr.value is None):
             continue
+        if _is_lit_num(c.expr, 0):  # max's vjp: 0.0 for the argument not taken
+            continue
         out.append(_Contribution(ref, c.expr, _raise_err(c.value),
                                  chain=Juxt([bar, Partial(node.index, ref.index)])))
     return out
@@ -1839,11 +1868,11 @@ class Trace:
                 out.append(("rule", None))
             prev_section = sec
             if r.context != context:
-                context = r.context
-                if context:
-                    out.append(("context", context))
+                if r.context:
+                    out.append(("context", r.context))
                 elif r.section not in ("output", "gradient"):
-                    out.append(("context", "…"))
+                    out.append(("context", _outside(context)))
+                context = r.context
             out.append(("cells", make_cells(r)))
             mark = self._cut_after.get(id(r))
             if mark:
@@ -1898,9 +1927,11 @@ class Trace:
             context = ""
             for r in rows:
                 if r.context != context:
+                    label = r.context or (_outside(context) if r.section not in
+                                          ("output", "gradient") else "")
                     context = r.context
-                    if context:
-                        res.append("| *" + esc(context) + "* |" + " |" * (n - 1))
+                    if label:
+                        res.append("| *" + esc(label) + "* |" + " |" * (n - 1))
                 res.append("| " + " | ".join(esc(c) for c in cells(r)) + " |")
                 mark = self._cut_after.get(id(r))
                 if mark:
@@ -1941,10 +1972,12 @@ class Trace:
                     res.append("\\hline")
                 prev = sec
                 if r.context != context:
+                    label = r.context or (_outside(context) if r.section not in
+                                          ("output", "gradient") else "")
                     context = r.context
-                    if context:
+                    if label:
                         res.append(f"\\multicolumn{{{ncols}}}{{l}}{{\\text{{\\footnotesize "
-                                   f"{_latex_escape(context)}}}}} \\\\")
+                                   f"{_latex_escape(label)}}}}} \\\\")
                 res.append(" & ".join(cells(r)) + " \\\\")
                 mark = self._cut_after.get(id(r))
                 if mark:
@@ -1984,6 +2017,18 @@ class Trace:
         return "\n".join(out) + "\n"
 
 
+def _outside(context: str) -> str:
+    """The header of rows back at the top level, after (or, in the reverse
+    sweep, before) a loop, a branch or a call."""
+    first = context.split(" › ")[0]
+    for tail in (" · iteration", " → "):
+        if tail in first:
+            first = first[:first.index(tail)]
+    if first.startswith("in "):
+        first = first[3:].split(" (line")[0]
+    return "outside " + first
+
+
 def _width(s: str) -> int:
     w = 0
     for ch in s:
@@ -2021,7 +2066,7 @@ def _table(body, header, split, cut_text) -> List[str]:
     total = _width(line([""] * ncols))
     out = []
     if split is not None:
-        left = sum(widths[:split]) + split  # cells plus separators
+        left = sum(widths[:split]) + split + 1  # cells, separators and the gap
         out.append(_pad(header[0], left) + " " + header[1])
     else:
         out.append(header[0])
@@ -2214,9 +2259,13 @@ class _Run:
 
     # -- results ------------------------------------------------------------
     def output_names(self):
+        import re
+        base = "y"
+        if any(re.fullmatch(r"y[0-9]*", p) for p in self.param_names):
+            base = "out"  # a parameter is named y
         if not self.tuple_out:
-            return ["y"]
-        return [f"y{i + 1}" for i in range(len(self.outputs))]
+            return [base]
+        return [f"{base}{i + 1}" for i in range(len(self.outputs))]
 
     def derivative(self, single):
         if self.mode == "forward":
@@ -2299,9 +2348,11 @@ class _Run:
                                  f"{len(outs)} outputs")
             cts = [_as_tangent(c, r.value) if c is not None else _zeros_like(r.value)
                    for c, r in zip(cotangents, outs)]
-        shown = ", ".join(f"{'ȳ' + n[1:]} = {format_value(c)}" for n, c in zip(names, cts))
+        shown = ", ".join(f"{render(Sym(name=n, mark='bar'))} = {format_value(c)}" for n, c in zip(names, cts))
         self.seeds_text = f", {shown}"
         adj: Dict[int, Any] = {}
+        touched = set()  # (target, element) pairs with an adjoint
+        whole: Dict[int, bool] = {}  # targets whose whole adjoint was assigned
         rows: List[Row] = []
         body: List[Row] = []
 
@@ -2336,6 +2387,12 @@ class _Run:
                 t = c.target
                 b = bar_of(t)
                 first = id(t) not in adj
+                if c.sub is not None:  # an element of a container: first for it?
+                    key = (id(t), repr(c.sub))
+                    first = key not in touched and not whole.get(id(t))
+                    touched.add(key)
+                else:
+                    whole[id(t)] = True
                 if c.sub is not None:
                     old = adj.get(id(t))
                     base = old if old is not None else _zeros_like(t.value)

@@ -351,9 +351,13 @@ class Reverse:
             if self.kinds.get(op.args[0]) in ("array", "float", "int"):
                 raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
                                  "only .T and .real of arrays carry derivatives")
-            # an object's adjoint is a dict of its attributes' adjoints
-            self.accumulate(op.args[0], self.b.value("build", [Const(attr), ybar],
-                                                     op.args[0].hint + "_bar", type="dict"))
+            base = op.args[0]
+            if isinstance(self.kinds.get(base), tuple):
+                # an object's adjoint is a dict of its attributes' adjoints
+                g = self.b.value("build", [Const(attr), ybar], base.hint + "_bar", type="dict")
+            else:  # a named tuple's is a named tuple (an unknown object's, a dict)
+                g = self.b.call(runtime_global("attribute_adjoint"), [ybar, base, Const(attr)])
+            self.accumulate(base, g)
             return
         if k in ("setitem", "augsetitem"):
             self.setitem(op, ybar)

@@ -92,6 +92,8 @@ def fold_constants(kind: str, o: str, values):
             return None
     except (ArithmeticError, TypeError, ValueError):
         return None
+    if type(out) is complex and not any(type(v) is complex for v in values):
+        return None  # (-8.0) ** 0.5: Python's complex root, left for the reader to see
     return out if _ok_number(out) else None
 
 
