@@ -12,5 +12,7 @@ from .errors import (NonDifferentiableError, S2sadError, SourceError,  # noqa: F
                      SourceUnavailableError, UnsupportedSyntaxError)
 from .frontend.source import from_source  # noqa: F401
 from .rules import defjvp, defpartials, defvjp, nondifferentiable  # noqa: F401
+from .trace import trace  # noqa: F401,E402
+from .graph import graph  # noqa: F401,E402
 
 __version__ = "0.1.0"

@@ -99,9 +99,13 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
         if hit is not None:
             return hit
         active = [i for i in argnums if differentiable_kind(kinds[i])]
+        # g_vjp for a function's first reverse derivative, g_vjp_2 for its next
+        # variant (other argnums or kinds); the same for every run, so that
+        # transpiled modules do not depend on what was compiled before
         base = _function_name(func) + ("_jvp" if mode == "forward" else "_vjp")
-        count = _names.get(base, 0) + 1
-        _names[base] = count
+        variants = _names.setdefault((_identity(func), base), set())
+        count = len(variants) + 1
+        variants.add(key)
         name = base if count == 1 else f"{base}_{count}"
         _cache[key] = pending = _Pending(active, name)  # a recursive call finds this
         try:

@@ -223,8 +223,116 @@ def _run_show(args) -> int:
     return EXIT_OK
 
 
+def _values(text):
+    """``2,5`` or ``2.0,[1, 2]``: Python literals separated by commas."""
+    import ast
+    try:
+        out = ast.literal_eval("(" + text + ",)")
+    except (ValueError, SyntaxError):
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas (2,5 or "
+                                         f"2.0,3), not {text!r}")
+    if not isinstance(out, tuple) or not out:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, not {text!r}")
+    return out
+
+
+def _one_function(target):
+    """The one function a FILE.py[:NAME] target names (read, not run)."""
+    from .frontend.source import FileFunction
+    found = list(load_targets([target]))
+    if len(found) != 1:
+        names = ", ".join(n for n, _ in found)
+        raise S2sadError(f"{target.path} defines several functions ({names}); name one as "
+                         f"{target.path}:NAME")
+    name, info = found[0]
+    placeholder = info.globals.get(name)
+    return placeholder if isinstance(placeholder, FileFunction) else FileFunction(name, info)
+
+
+def _add_trace(sub) -> None:
+    p = sub.add_parser(
+        "trace", help="print the evaluation trace of a function at a point",
+        description="Print the evaluation trace of FILE.py:NAME at the point --at, with its\n"
+                    "tangent trace (forward mode) or its adjoint trace (reverse mode), as\n"
+                    "in the tables of Baydin et al. (2018).  The file is read, not run.",
+        epilog="examples:\n"
+               "  s2sad trace samples/textbook.py:f --at 2,5\n"
+               "  s2sad trace samples/textbook.py:f --at 2,5 --mode reverse\n"
+               "  s2sad trace samples/textbook.py:F --at 2,3 --tangent 0,1 --format markdown",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", type=parse_target, metavar="FILE.py:NAME")
+    p.add_argument("--at", type=_values, required=True, metavar="X1,X2,...",
+                   help="the arguments (Python literals); integers are differentiated as "
+                        "floats when no argument is a float")
+    p.add_argument("--mode", choices=("forward", "reverse"), default="forward")
+    p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
+    p.add_argument("--argnums", type=_argnums, default=None,
+                   help="positions of the arguments to differentiate")
+    p.add_argument("--tangent", type=_values, default=None, metavar="T1,T2,...",
+                   help="forward mode: the inputs' tangents (default: 1,0,...)")
+    p.add_argument("--cotangent", type=_values, default=None, metavar="C1,C2,...",
+                   help="reverse mode: the outputs' cotangents (default: 1,0,...)")
+    p.add_argument("--max-rows", type=int, default=None, metavar="N",
+                   help="show at most N rows of each part of the table")
+    p.set_defaults(handler=_run_trace)
+
+
+def _run_trace(args) -> int:
+    from .trace import trace
+
+    f = _one_function(args.target)
+    if args.mode == "reverse" and args.tangent is not None:
+        raise S2sadError("--tangent is for forward mode; reverse mode takes --cotangent")
+    if args.mode == "forward" and args.cotangent is not None:
+        raise S2sadError("--cotangent is for reverse mode; forward mode takes --tangent")
+    cot = args.cotangent
+    if cot is not None and len(cot) == 1:
+        cot = cot[0]
+    t = trace(f, *args.at, mode=args.mode, argnums=args.argnums, tangents=args.tangent,
+              cotangents=cot, max_rows=args.max_rows)
+    text = {"text": t.to_text, "markdown": t.to_markdown, "latex": t.to_latex}[args.format]()
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _add_graph(sub) -> None:
+    p = sub.add_parser(
+        "graph", help="write the computational graph of a function (Graphviz DOT)",
+        description="Write the computational graph of FILE.py:NAME as Graphviz DOT text:\n"
+                    "one node per input and per SSA value.  With --at, the graph of the\n"
+                    "evaluation trace at that point (loops unrolled), nodes labelled with\n"
+                    "their values (and with --mode, their derivatives).  -o out.svg (or\n"
+                    ".png, .pdf) needs Graphviz's dot program; -o out.dot does not.",
+        epilog="examples:\n"
+               "  s2sad graph samples/textbook.py:f > f.dot\n"
+               "  s2sad graph samples/textbook.py:f --at 2,5 --mode reverse -o f.svg",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("target", type=parse_target, metavar="FILE.py:NAME")
+    p.add_argument("-o", "--output", metavar="OUT.dot|OUT.svg",
+                   help="write here (DOT for .dot/.gv, else drawn by Graphviz) instead of "
+                        "printing DOT")
+    p.add_argument("--at", type=_values, default=None, metavar="X1,X2,...")
+    p.add_argument("--mode", choices=("forward", "reverse"), default=None)
+    p.add_argument("--argnums", type=_argnums, default=None)
+    p.set_defaults(handler=_run_graph)
+
+
+def _run_graph(args) -> int:
+    from .graph import graph
+
+    f = _one_function(args.target)
+    if args.mode is not None and args.at is None:
+        raise S2sadError("--mode needs a point: add --at X1,X2,...")
+    g = graph(f, *(args.at or ()), mode=args.mode, argnums=args.argnums)
+    if args.output:
+        g.render(args.output)
+    else:
+        sys.stdout.write(g.dot)
+    return EXIT_OK
+
+
 # Later subcommands (trace, graph) register here.
-COMMANDS = [_add_ssa, _add_transpile, _add_show]
+COMMANDS = [_add_ssa, _add_transpile, _add_show, _add_trace, _add_graph]
 
 
 # ---------------------------------------------------------------------------

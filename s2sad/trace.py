@@ -364,23 +364,23 @@ def _latex_escape(s: str) -> str:
     return "".join(out)
 
 
-def _latex_ident(name: str) -> str:
-    """``x1`` → ``x_{1}``, ``theta`` → ``\\theta``, ``w_in`` → ``w_{in}``."""
+def _latex_ident(name: str, mark: str = "") -> str:
+    """``x1`` → ``x_{1}``, ``theta`` → ``\\theta``, ``w_in`` → ``w_{in}``; ``mark``
+    ("dot" / "bar") goes over the letters, not the subscript."""
     import re
-    m = re.fullmatch(r"([A-Za-z]+)_?([0-9]+)", name)
-    if m:
-        head = "\\" + m.group(1) if m.group(1) in _GREEK else m.group(1)
-        if len(m.group(1)) > 1 and m.group(1) not in _GREEK:
-            head = "\\mathit{" + head + "}"
-        return f"{head}_{{{m.group(2)}}}"
-    if name in _GREEK:
-        return "\\" + name
-    if len(name) == 1:
-        return name
-    m = re.fullmatch(r"([A-Za-z])_([A-Za-z0-9]+)", name)
-    if m:
-        return f"{m.group(1)}_{{\\mathit{{{m.group(2)}}}}}"
-    return "\\mathit{" + _latex_escape(name) + "}"
+    wrap = _LATEX_MARK[mark].format
+    m = re.fullmatch(r"([A-Za-z]+)_?([0-9]+)", name) or \
+        re.fullmatch(r"([A-Za-z])_([A-Za-z0-9]+)", name)
+    head, sub = (m.group(1), m.group(2)) if m else (name, None)
+    if head in _GREEK:
+        head = "\\" + head
+    elif len(head) > 1:
+        head = "\\mathit{" + _latex_escape(head) + "}"
+    head = wrap(head)
+    if sub is None:
+        return head
+    sub = sub if sub.isdigit() else "\\mathit{" + sub + "}"
+    return f"{head}_{{{sub}}}"
 
 
 def format_literal(v) -> str:
@@ -424,7 +424,7 @@ class _Renderer:
     def r_Sym(self, e):
         if e.name is not None:
             if self.latex:
-                return _LATEX_MARK[e.mark].format(_latex_ident(e.name)), ATOM
+                return _latex_ident(e.name, e.mark), ATOM
             n = e.name
             return n[:1] + _MARK[e.mark] + n[1:], ATOM
         if self.latex:
@@ -2351,6 +2351,7 @@ class _Run:
         shown = ", ".join(f"{render(Sym(name=n, mark='bar'))} = {format_value(c)}" for n, c in zip(names, cts))
         self.seeds_text = f", {shown}"
         adj: Dict[int, Any] = {}
+        self.adjoints = adj
         touched = set()  # (target, element) pairs with an adjoint
         whole: Dict[int, bool] = {}  # targets whose whole adjoint was assigned
         rows: List[Row] = []
