@@ -16,7 +16,7 @@ import subprocess
 from typing import Dict, List, Optional, Tuple
 
 from .errors import S2sadError
-from .ir.nodes import Block, Const, For, Function, Global, If, Prim, Value, While
+from .ir.nodes import Const, For, Function, Global, If, Prim, Value, While
 from .trace import (Call, Index, Lit, Name, Sym, _ir_of, _Node, _prepare, _Run, format_value,
                     render, symbolic_prim)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import re
 import types
 import unicodedata
 from dataclasses import dataclass, field
@@ -472,7 +473,8 @@ class _Renderer:
         if op in _CMP_OPS:
             sym = (_LATEX_BIN if self.latex else _TEXT_BIN)[op]
             return f"{self.at(e.a, CMP, strict=True)} {sym} {self.at(e.b, CMP, strict=True)}", CMP
-        if op == "*" and _is_lit_num(e.a) and not _starts_negative(e.a) and self._juxtaposable(e.b):
+        if op == "*" and _is_lit_num(e.a) and not _starts_negative(e.a) and \
+                self._juxtaposable(e.b) and re.fullmatch(r"[0-9.]+", format_literal(e.a.value)):
             a, _ = self.go(e.a)
             b, _ = self.go(e.b)
             return (f"{a} {b}" if self.latex else f"{a}{b}"), MUL
@@ -590,8 +592,11 @@ _LATEX = _Renderer(True)
 
 
 def render(e: E, latex: bool = False) -> str:
-    """The expression as text (Unicode, as in the seeds) or as LaTeX."""
-    return (_LATEX if latex else _TEXT)(e)
+    """The expression as text (Unicode, as in the seeds; NFC: ``ẋ`` is one
+    character where Unicode has one) or as LaTeX."""
+    if latex:
+        return _LATEX(e)
+    return unicodedata.normalize("NFC", _TEXT(e))
 
 
 # ===========================================================================
@@ -639,7 +644,8 @@ def format_value(v) -> str:
             return f"({inner}{',' if len(v) == 1 else ''})"
         return f"[{inner}]"
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{k!r}: {format_value(x)}" for k, x in list(v.items())[:8]) + "}"
+        s = "{" + ", ".join(f"{k!r}: {format_value(x)}" for k, x in list(v.items())[:8]) + "}"
+        return s if len(s) <= 60 else s[:58] + "…}"
     if v is None:
         return "None"
     r = repr(v)
@@ -669,6 +675,8 @@ def _ones_like(v):
     if isinstance(v, (list, tuple)):
         out = [_ones_like(x) for x in v]
         return tuple(out) if isinstance(v, tuple) else out
+    if isinstance(v, dict):
+        return {k: _ones_like(x) for k, x in v.items()}
     return 1.0
 
 
@@ -784,7 +792,8 @@ def evaluate_prim(op: Prim, vals):
     if k == "call":
         pos, kws = _call_args(op, vals, 1)
         out = vals[0](*pos, **kws)
-        return list(out) if isinstance(out, _ITERATORS) else out
+        # one-shot iterators become lists: a trace reads them by position
+        return list(out) if vals[0] in _ITERATORS or isinstance(out, _ITERATORS) else out
     if k == "callmethod":
         pos, kws = _call_args(op, vals, 1)
         if a.get("mutates"):
@@ -1362,8 +1371,9 @@ class _Interpreter:
                 node.active = True
             return
         if node.kind == "unpack":
-            node.how = ("struct", "unpack")
-            node.active = True
+            if _carries(node.value):
+                node.how = ("struct", "unpack")
+                node.active = True
             return
         k = op.kind
         struct = None
@@ -2052,6 +2062,10 @@ def _table(body, header, split, cut_text) -> List[str]:
         for i, s in enumerate(c):
             widths[i] = max(widths[i], _width(s))
     gap = "    "
+    if split is not None and ncols > split:
+        short = _width(header[0]) + 1 - (sum(widths[:split]) + split)
+        if short > 0:  # the left header is wider than its columns
+            widths[split - 1] += short
 
     def line(c):
         parts = []
@@ -2131,7 +2145,7 @@ def _prepare(f, args, argnums):
     def diff(x):
         k = kind_of_object(x)
         return k in ("float", "array", "complex") or (differentiable_kind(k) and
-                                                      isinstance(x, (list, tuple)))
+                                                      isinstance(x, (list, tuple, dict)))
 
     if argnums is None:
         nums = [i for i, a in enumerate(args) if diff(a)]
@@ -2348,7 +2362,8 @@ class _Run:
                                  f"{len(outs)} outputs")
             cts = [_as_tangent(c, r.value) if c is not None else _zeros_like(r.value)
                    for c, r in zip(cotangents, outs)]
-        shown = ", ".join(f"{render(Sym(name=n, mark='bar'))} = {format_value(c)}" for n, c in zip(names, cts))
+        shown = ", ".join(f"{render(Sym(name=n, mark='bar'))} = {format_value(c)}"
+                          for n, c in zip(names, cts))
         self.seeds_text = f", {shown}"
         adj: Dict[int, Any] = {}
         self.adjoints = adj
