@@ -103,9 +103,11 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
         # variant (other argnums or kinds); the same for every run, so that
         # transpiled modules do not depend on what was compiled before
         base = _function_name(func) + ("_jvp" if mode == "forward" else "_vjp")
-        variants = _names.setdefault((_identity(func), base), set())
-        count = len(variants) + 1
-        variants.add(key)
+        order = _variants.setdefault((_identity(func), base), [])
+        variant = (mode.replace("_value", ""), tuple(argnums), tuple(kinds))
+        if variant not in order:  # with or without the value: the same derivative
+            order.append(variant)
+        count = order.index(variant) + 1
         name = base if count == 1 else f"{base}_{count}"
         _cache[key] = pending = _Pending(active, name)  # a recursive call finds this
         try:
@@ -118,7 +120,7 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
         return compiled
 
 
-_names = {}
+_variants = {}
 
 
 def _identity(func):
