@@ -17,6 +17,8 @@ _cache = {}
 
 
 _generation = [0]  # bumped when rules change: derived functions recompile
+_ndarray = __import__("numpy").ndarray
+_FLOAT64 = __import__("numpy").dtype("float64")
 
 
 def _clear_caches():
@@ -304,31 +306,41 @@ class Derived:
         return f"<s2sad {self.__name__}>"
 
     def _compiled(self, args):  # always with the value: grad checks it is a scalar
-        # fast path: the same argument types as a previous call
-        key = tuple((type(a), getattr(a, "dtype", None)) for a in args)
-        hit = self._fast.get(key)
-        if hit is not None and hit[0] == _generation[0]:
-            single, nums, compiled = hit[1]
-            return single, nums, compiled, args
-        found = _reverse_call(self.func, args, self.argnums, True)
-        if len(found[3]) == len(args):  # not a bound method (its object is prepended)
-            self._fast[key] = (_generation[0], found[:3])
-        return found
+        return _reverse_call(self.func, args, self.argnums, True)
+
+    def _entry(self, args):
+        """What a call with arguments of these types runs (cached per types)."""
+        single, nums, compiled, full = self._compiled(args)
+        out_kind = getattr(compiled.ir, "out_kind", None)
+        if out_kind in _NOT_SCALAR:  # known before running: say what it returns
+            primal = self.func.__func__ if hasattr(self.func, "__func__") else self.func
+            _check_scalar("grad", primal(*full))
+        precise = [i for i in compiled.active
+                   if getattr(full[i], "dtype", None) not in (None, _FLOAT64)]
+        bound = len(full) != len(args)  # a method: its object goes first
+        return (_generation[0], compiled.fn, single, tuple(compiled.active), precise, bound,
+                out_kind)
 
     def __call__(self, *args):
-        single, nums, compiled, args = self._compiled(args)
-        out_kind = getattr(compiled.ir, "out_kind", None)
-        primal = self.func.__func__ if hasattr(self.func, "__func__") else self.func
-        if out_kind in _NOT_SCALAR:  # known before running: say what it returns
-            _check_scalar("grad", primal(*args))
+        key = tuple(map(type, args))
+        if _ndarray in key:
+            key += tuple(getattr(a, "dtype", None) for a in args)
+        entry = self._fast.get(key)
+        if entry is None or entry[0] != _generation[0]:
+            entry = self._fast[key] = self._entry(args)
+        _, fn, single, active, precise, bound, out_kind = entry
+        full = (self.func.__self__,) + args if bound else args
         try:
-            out, grads = compiled.fn(*args, 1.0)
+            out, grads = fn(*full, 1.0)
         except Exception as exc:
             if out_kind is None:  # a non-scalar output may be why: say so
-                _check_scalar("grad", primal(*args), exc)
+                primal = self.func.__func__ if bound else self.func
+                _check_scalar("grad", primal(*full), exc)
             raise
-        _check_scalar("grad", out)
-        grads = [_like(g, args[i]) for i, g in zip(compiled.active, grads)]
+        if type(out) is not float:
+            _check_scalar("grad", out)
+        if precise:  # float32 arguments get float32 gradients
+            grads = [_like(g, full[i]) for i, g in zip(active, grads)]
         g = grads[0] if single else tuple(grads)
         return (out, g) if self.with_value else g
 
