@@ -136,6 +136,10 @@ class Forward:
     def prim(self, op: Prim):
         if self.call_through(op):
             return
+        if op.kind == "binop" and op.attrs.get("inplace") and op.attrs["op"] not in ("+", "-") \
+                and any(isinstance(a, Value) and a in self.active for a in op.args):
+            # x *= v: the tangent needs the old x, which an in-place update destroys
+            op.attrs.pop("inplace")
         self.b.append(op)
         results = [r for r in op.results if r in self.active]
         if not results or not any(isinstance(a, Value) and a in self.active for a in op.args):
