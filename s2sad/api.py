@@ -207,6 +207,8 @@ def jvp(func, primals, tangents):
     import types
     if isinstance(func, types.MethodType):
         return jvp(func.__func__, (func.__self__,) + primals, (None,) + tangents)
+    full = _complete(func, primals)
+    primals, tangents = full, tangents + (None,) * (len(full) - len(primals))
     _reject_complex(primals)
     kinds = [kind_of_object(x) for x in primals]
     for i, (k, t) in enumerate(zip(kinds, tangents)):
@@ -317,9 +319,11 @@ class Derived:
             _check_scalar("grad", primal(*full))
         precise = [i for i in compiled.active
                    if getattr(full[i], "dtype", None) not in (None, _FLOAT64)]
-        bound = len(full) != len(args)  # a method: its object goes first
-        return (_generation[0], compiled.fn, single, tuple(compiled.active), precise, bound,
-                out_kind)
+        import types
+        prefix = (self.func.__self__,) if isinstance(self.func, types.MethodType) else ()
+        suffix = full[len(prefix) + len(args):]  # defaults of omitted arguments
+        return (_generation[0], compiled.fn, single, tuple(compiled.active), precise,
+                (prefix, suffix) if prefix or suffix else None, out_kind)
 
     def __call__(self, *args):
         key = tuple(map(type, args))
@@ -328,13 +332,13 @@ class Derived:
         entry = self._fast.get(key)
         if entry is None or entry[0] != _generation[0]:
             entry = self._fast[key] = self._entry(args)
-        _, fn, single, active, precise, bound, out_kind = entry
-        full = (self.func.__self__,) + args if bound else args
+        _, fn, single, active, precise, extra, out_kind = entry
+        full = extra[0] + args + extra[1] if extra else args
         try:
             out, grads = fn(*full, 1.0)
         except Exception as exc:
             if out_kind is None:  # a non-scalar output may be why: say so
-                primal = self.func.__func__ if bound else self.func
+                primal = getattr(self.func, "__func__", self.func)
                 _check_scalar("grad", primal(*full), exc)
             raise
         if type(out) is not float:
@@ -392,15 +396,17 @@ def vjp(func, *primals):
         out, fn = vjp(func.__func__, func.__self__, *primals)
         return out, lambda ct: fn(ct)[1:]
     _reject_complex(primals)
+    given = len(primals)
+    primals = _complete(func, tuple(primals))
     n = len(primals)
     kinds = [kind_of_object(x) for x in primals]
-    nums = tuple(i for i in range(n) if differentiable_kind(kinds[i]))
+    nums = tuple(i for i in range(given) if differentiable_kind(kinds[i]))
     compiled = compile_derivative(func, "reverse", nums, kinds)
     out = func(*primals)
 
     def vjp_fn(cotangent):
         grads = compiled.fn(*primals, cotangent)
-        full = [None] * n
+        full = [None] * given
         for i, g in zip(compiled.active, grads):
             full[i] = _like(g, primals[i])
         return tuple(full)
@@ -447,14 +453,34 @@ def _assemble(pieces, out_like, in_like, rows_first):
 
 def _bound(func, args, argnums):
     """A bound method differentiates its explicit arguments: call the function
-    with the object first."""
+    with the object first.  Omitted arguments take their defaults (generated
+    code takes every positional argument, then the cotangent)."""
     import types
     if isinstance(func, types.MethodType):
         args = (func.__self__,) + tuple(args)
         single, nums = _normalize_argnums(argnums, len(args) - 1)
         nums = tuple(i + 1 for i in nums)
-        return func.__func__, args, (nums[0] if single else nums)
-    return func, tuple(args), argnums
+        return func.__func__, _complete(func.__func__, args), (nums[0] if single else nums)
+    return func, _complete(func, tuple(args)), argnums
+
+
+def _complete(func, args):
+    """``args`` followed by the defaults of the positional parameters not given."""
+    import inspect
+    target = getattr(func, "func", func)  # a Derived object's function
+    try:
+        params = [p for p in inspect.signature(target).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return tuple(args)
+    missing = params[len(args):]
+    if not missing:
+        return tuple(args)
+    if any(p.default is p.empty for p in missing):
+        names = ", ".join(p.name for p in missing if p.default is p.empty)
+        raise S2sadError(f"{getattr(target, '__name__', 'the function')} is missing "
+                         f"arguments: {names}")
+    return tuple(args) + tuple(p.default for p in missing)
 
 
 def jacfwd(func, argnums=0):

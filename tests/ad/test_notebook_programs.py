@@ -101,11 +101,81 @@ def stack_fn(x):
 def concat_fn(x):
     return np.sum(np.concatenate([x, x[::-1] * 2]) ** 2)
 
+ALPHA = 0.1
+def printing(x):
+    print(f"x = {x:.3f}")
+    return x * x
+def asserting(x):
+    assert x.shape == (6,), "bad shape"
+    return np.sum(x ** 3)
+def broadcast_outer(x, y):
+    return np.sum(x[:, None] * y[None, :] + x.T @ x)
+def enum_rows(X):
+    total = 0.0
+    for i, row in enumerate(X):
+        total = total + np.sum(row * row) * (i + 1)
+    return total
+def while_true(x):
+    k = 0
+    while True:
+        x = x * 0.9 + 0.1 * math.sin(x)
+        k += 1
+        if k >= 5:
+            break
+    return x
+def glob_const(x):
+    return ALPHA * x ** 2 + math.pi * x
+def powers(x):
+    return x ** 0.5 + abs(x - 3.0) + np.abs(x - 1.0) + 2.0 ** x
+def solve_fn(A, b):
+    return np.sum(np.linalg.solve(A + 4 * np.eye(3), b) ** 2)
+def copy_write(x):
+    y = x.copy()
+    y[0] = 0.0
+    return np.sum(y * x)
+def default_arg(x, alpha=0.5):
+    return math.exp(alpha * x)
+def axis_mean(X):
+    return np.sum(X * X, axis=1).mean()
+def maxred(x):
+    return np.max(x) + x.clip(0, 1).sum()
+def quad(x, A):
+    return x @ A @ x
+def softmax(x):
+    e = np.exp(x)
+    return (e / np.sum(e))[2]
+def fib_like(x, n):
+    if n <= 1:
+        return x
+    return fib_like(x, n - 1) * 0.5 + fib_like(x * 1.1, n - 2)
+def list_of_floats(xs):
+    n = len(xs)
+    return sum(xs) / n + xs[0] * xs[-1]
+def tuple_unpack(p):
+    a, b = p
+    return a * b + math.sin(a)
 
 x6 = rng.normal(size=6)
 x3 = rng.normal(size=3)
 A = rng.normal(size=(3, 3))
 CASES = [
+    ("printing", printing, 1.5),
+    ("asserting", asserting, rng.normal(size=6)),
+    ("broadcast_outer", broadcast_outer, rng.normal(size=3), rng.normal(size=4)),
+    ("enum_rows", enum_rows, rng.normal(size=(3, 2))),
+    ("while_true", while_true, 0.8),
+    ("glob_const", glob_const, 0.8),
+    ("powers", powers, 1.8),
+    ("solve_fn", solve_fn, rng.normal(size=(3, 3)), rng.normal(size=3)),
+    ("copy_write", copy_write, rng.normal(size=4)),
+    ("default_arg", default_arg, 0.3),
+    ("axis_mean", axis_mean, rng.normal(size=(3, 4))),
+    ("maxred", maxred, rng.normal(size=5)),
+    ("quad", quad, rng.normal(size=3), rng.normal(size=(3, 3))),
+    ("softmax", softmax, rng.normal(size=4)),
+    ("fib_like", fib_like, 0.7, 5),
+    ("list_of_floats", list_of_floats, [0.5, 1.5, -0.3]),
+    ("tuple_unpack", tuple_unpack, (0.5, 2.0)),
     ("relu_net", relu_net, x6),
     ("manual_dot", manual_dot, x3, rng.normal(size=3)),
     ("fill_loop", fill_loop, x6),
