@@ -746,6 +746,7 @@ class Reverse:
         needed = [v for v in _used_deep(body) if v in own]
         if not needed:
             return
+        needed, recompute = self.cheap_to_recompute(L, needed, own)
         _define_everywhere(L, needed)
         # push as soon as the last of them is computed: the values are then still
         # in their variables, and the loop needs no copies to keep them.  Each
@@ -765,8 +766,49 @@ class Reverse:
             popped.append(p)
             ops.append(Prim("callmethod", [stack], [p], {"method": "pop"}, None))
         L.body.ops[where:where] = push
-        substitute(body, dict(zip(needed, popped)))
+        mapping = dict(zip(needed, popped))
+        for op in recompute:  # scalar arithmetic on popped values, done again
+            new = Prim(op.kind, [mapping.get(a, a) if isinstance(a, Value) else a
+                                 for a in op.args],
+                       [Value(r.hint, r.user) for r in op.results], dict(op.attrs), None)
+            for r, nr in zip(op.results, new.results):
+                mapping[r] = nr
+                self.kinds[nr] = self.kinds.get(r)
+            ops.append(new)
+        substitute(body, mapping)
         body.ops[:0] = ops
+
+    def cheap_to_recompute(self, L, needed, own):
+        """Split what the reverse body needs from an iteration into values to
+        push and scalar arithmetic to redo from them (``x * x`` from ``x``):
+        the tape keeps what a person would keep."""
+        defs = {r: op for op in L.body.ops if isinstance(op, Prim) for r in op.results}
+        push, recompute, seen = [], [], set()
+
+        item = getattr(L, "item", None)
+
+        def cheap(op):
+            return (op.kind in ("binop", "unary") and not op.attrs.get("inplace")
+                    and not any(a is item and item not in own for a in op.args)
+                    and all(self.kinds.get(r) in ("float", "int", "bool") for r in op.results)
+                    and op.attrs.get("op") not in ("or", "and"))
+
+        def want(v):
+            if v in seen:
+                return
+            seen.add(v)
+            op = defs.get(v)
+            if op is not None and cheap(op):
+                for a in op.args:
+                    if isinstance(a, Value) and a in own:
+                        want(a)
+                recompute.append(op)
+            else:
+                push.append(v)
+
+        for v in needed:
+            want(v)
+        return push, recompute
 
 
 def _define_everywhere(L, values):
