@@ -444,7 +444,7 @@ class Lowerer:
         op = self.lower_loop(carried, s.body, lambda args: For(it, item, args, [], Block(), loc=self.loc),
                              bind_target)
         if s.orelse:
-            self.after_loop_else(s.orelse, outer_brk)
+            self.after_loop_else(s.orelse, outer_brk, _contains_return(s.body))
 
     def stmt_While(self, s):
         if any(isinstance(n, gast.NamedExpr) for n in gast.walk(s.test)):
@@ -463,7 +463,7 @@ class Lowerer:
         outer_brk = self.env.get(".brk")
         self.lower_loop(carried, s.body, make, None, cond_fn)
         if s.orelse:
-            self.after_loop_else(s.orelse, outer_brk)
+            self.after_loop_else(s.orelse, outer_brk, _contains_return(s.body))
 
     def lower_while_walrus(self, s):
         """``while (k := f()) > 0: body`` assigns in its test, and ``k`` after the
@@ -501,14 +501,20 @@ class Lowerer:
                     body=[guard] + list(s.body), orelse=[])
         self.lower_stmts([loop] + after)
 
-    def after_loop_else(self, orelse, outer_brk):
-        """The else part of a loop runs when the loop did not break; then
-        ``.brk`` is again the flag of the enclosing loop (if any)."""
+    def after_loop_else(self, orelse, outer_brk, may_return):
+        """The else part of a loop runs when the loop neither broke nor
+        returned; then ``.brk`` is again the flag of the enclosing loop (if any)."""
         broke = self.env.get(".brk", Const(False))
         if outer_brk is None:
             self.env.pop(".brk", None)
         else:
             self.env[".brk"] = outer_brk
+        if may_return:
+            ret = self.env.get(".ret", Const(False))
+            if isinstance(broke, Const) and not broke.value:
+                broke = ret
+            elif not (isinstance(ret, Const) and not ret.value):
+                broke = self.emit("binop", [broke, ret], "stop", op="or").result
         self.branch(broke, lambda: None, lambda: self.lower_stmts(orelse))
 
     def lower_loop(self, carried, body, make, bind_target=None, cond_fn=None):
@@ -545,9 +551,10 @@ class Lowerer:
             v = body_env.get(flag, Const(False))
             if isinstance(v, Const) and not v.value:
                 continue
-            if flag == ".ret" and v is body_env.get(".ret") and isinstance(v, Value) and \
-                    v in args:
-                continue  # only the carried value: no return in this iteration
+            if flag == ".ret" and isinstance(v, Value) and (v in args or v is outer_env.get(".ret")):
+                # only the carried value, or the one from before the loop (false
+                # whenever the loop runs): no return in this iteration
+                continue
             stop.append(v)
         self.loc = loc
         if stop:
@@ -575,7 +582,8 @@ class Lowerer:
         if isinstance(target, gast.Name):
             if copy and (not isinstance(value, Value) or
                          any(value is v for v in self.env.values())):
-                value = self.emit("copy", [value], target.id, user=True).result
+                value = self.emit("copy", [value], self.hint_for(target.id),
+                                  user=not target.id.startswith(".")).result
             elif isinstance(value, Value) and not value.user:
                 value.hint, value.user = target.id, True
             self.env[target.id] = value
@@ -1110,11 +1118,13 @@ def _exits(stmt):
         if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
             return
         for child in gast.iter_child_nodes(n):
+            # break/continue in a loop's body are its own; in its else part they
+            # belong to the enclosing loop
             visit(child, in_loop or isinstance(n, (gast.For, gast.While)) and
-                  child in (getattr(n, "body", []) + getattr(n, "orelse", [])))
+                  any(child is c for c in n.body))
 
     if isinstance(stmt, (gast.For, gast.While)):
-        for child in stmt.body + stmt.orelse:
+        for child in stmt.body:
             visit(child, True)
         for child in stmt.orelse:
             visit(child, False)

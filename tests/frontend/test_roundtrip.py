@@ -267,11 +267,12 @@ def starred_literals(xs, d):
     return [*xs, 0, *xs], (*xs,), {*xs, 99}, {**d, "z": 1, **{"w": 2}}
 
 
-def fstrings(x, name):
+def fstrings(x, name, width=9, prec=2):
     a = f"{name}={x}"
     b = f"{x:.3f}|{name!r}|{name!s:>8}|{x!a}"
     c = f"{{literal}} {x * 2} {'nested'}"
-    return a, b, c
+    d = f"{x:{width}.{prec}f}|{name:>{width}}|{x=}"
+    return a, b, c, d
 
 
 def numpy_constructors(n):
@@ -732,6 +733,83 @@ def loop_over_reversed_sorted(xs):
     return out
 
 
+def inner_for_else_then_break(n):
+    out = []
+    for i in range(n):
+        for j in range(i):
+            if j == 2:
+                break
+        else:
+            out.append(i)
+        if i == 5:
+            break
+    return out
+
+
+def continue_in_inner_loop_else(n):
+    out = []
+    for i in range(n):
+        k = 0
+        while k < i:
+            k += 1
+        else:
+            for j in range(i):
+                pass
+            else:
+                if i % 2:
+                    continue  # continues the outer for
+        out.append(i)
+    return out
+
+
+def loop_else_skipped_by_return(xs):
+    k = 0
+    while k < len(xs):
+        if xs[k] < 0:
+            return "neg", k
+        k += 1
+    else:
+        xs.append("done")
+    return xs
+
+
+def for_else_in_while_returns(xs):
+    log = []
+    k = 0
+    while k < 3:
+        k += 1
+        for x in xs:
+            if x > k:
+                break
+        else:
+            if k == 2:
+                return k, log
+        log.append(k)
+    else:
+        log.append("exhausted")
+    return -1, log
+
+
+def nested_if_in_else_then_more(a, x):
+    if a > 5:
+        pass
+    else:
+        if x == 2:
+            if x > 1:
+                return "early"
+        a = a * 10
+    return a
+
+
+def branch_raises_else_defines(x):
+    if x < 0:
+        raise ValueError("negative")
+    else:
+        y = x * 2
+        z = y + 1
+    return y, z
+
+
 # ---------------------------------------------------------------------------
 # Subscript writes
 # ---------------------------------------------------------------------------
@@ -1075,7 +1153,7 @@ CASES = [
     ("star_calls", star_calls, [([1, 2], {"z": 3}), ([], {})]),
     ("literals", literals, [(1,), (2,), ("k",)]),
     ("starred_literals", starred_literals, [([1, 2], {"a": 0}), ((), {})]),
-    ("fstrings", fstrings, [(1.23456, "n"), (-2.0, "long name")]),
+    ("fstrings", fstrings, [(1.23456, "n"), (-2.0, "long name"), (3.0, "w", 4, 0)]),
     ("numpy_constructors", numpy_constructors, [(3,), (5,)]),
     ("method_calls", method_calls, [(" a,b,c ",), ("x",)]),
     ("list_comp", list_comp, [([1, 2, 3, 4, 5],), ([],)]),
@@ -1125,6 +1203,12 @@ CASES = [
     ("return_in_nested_loops", return_in_nested_loops, [([[1, 2], [3, 4]], 3), ([[1]], 9), ([], 1)]),
     ("return_in_while", return_in_while, [(0,), (50,)]),
     ("return_in_loop_else", return_in_loop_else, [([1, 2],), ([1, -3, 2],), ([],)]),
+    ("inner_for_else_then_break", inner_for_else_then_break, [(0,), (3,), (9,)]),
+    ("continue_in_inner_loop_else", continue_in_inner_loop_else, [(0,), (6,)]),
+    ("loop_else_skipped_by_return", loop_else_skipped_by_return, [([1, 2],), ([1, -1],), ([],)]),
+    ("for_else_in_while_returns", for_else_in_while_returns, [([],), ([5],), ([0, 0],), ([1, 9],)]),
+    ("nested_if_in_else_then_more", nested_if_in_else_then_more, [(9, 2), (1, 2), (1, 3)]),
+    ("branch_raises_else_defines", branch_raises_else_defines, [(1,), (-1,)]),
     ("fib_swap", fib_swap, [(0,), (1,), (10,)]),
     ("loop_swap_arrays", loop_swap_arrays, [(ARR, 3), (1.0, 0), (2, 5)]),
     ("loop_rotate3", loop_rotate3, [(0,), (1,), (2,), (4,)]),
