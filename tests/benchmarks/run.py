@@ -185,7 +185,12 @@ def seeds_hand(x1, x2):
 def bench_seeds(rows):
     grad = s2sad.grad(seeds_math, (0, 1))
     assert np.allclose(grad(2.0, 5.0), (5.5, 1.7163378145367738))
-    row = {"workload": "seeds' example, one gradient",
+    raw = compile_derivative(seeds_math, "reverse", (0, 1), ("float", "float")).fn
+    rows.append({"workload": "seeds' example, generated f_vjp called directly",
+                 "primal": median_time(lambda: seeds_math(2.0, 5.0)),
+                 "hand": median_time(lambda: seeds_hand(2.0, 5.0)),
+                 "s2sad": median_time(lambda: raw(2.0, 5.0))})
+    row = {"workload": "seeds' example, through s2sad.grad",
            "primal": median_time(lambda: seeds_math(2.0, 5.0)),
            "hand": median_time(lambda: seeds_hand(2.0, 5.0)),
            "s2sad": median_time(lambda: grad(2.0, 5.0))}
