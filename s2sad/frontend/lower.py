@@ -14,6 +14,7 @@ instead, which is the shape a person would write.
 """
 from __future__ import annotations
 
+import keyword
 from typing import Dict, List, Optional
 
 import gast
@@ -836,6 +837,10 @@ class Lowerer:
             s = self.short(base)
             si = self.short(idx_args[0]) if len(idx_args) == 1 and template[0] == "val" else None
             h = f"{s}_{si}" if s and si else (f"{s}_item" if s else "t")
+            key = idx_args[0] if len(idx_args) == 1 and template[0] == "val" else None
+            if isinstance(key, Const) and isinstance(key.value, str) and key.value.isidentifier() \
+                    and not keyword.iskeyword(key.value):
+                h = key.value  # params["W1"] is W1
         else:
             h = hint
         return self.emit("getitem", [base] + idx_args, h, user=hint is not None,
