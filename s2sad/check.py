@@ -21,8 +21,10 @@ Three comparisons, all in float64:
 over reverse (:func:`s2sad.hvp`), against finite differences of the gradient.
 
 Finite differences are central and extrapolated (Richardson: steps ``h`` and
-``h/2``, error O(h^4)), with ``h = eps * max(1, |x_k|)``; a point where the
-function has a kink or a branch switches within ``h`` is not one to check at.
+``h/2``, error O(h^4)), starting from ``h = eps * max(1, |x_k|)`` and halving
+the step until two extrapolations agree; the difference of the last two is
+their error estimate, added to the tolerance.  A point where the function has a
+kink, or a branch switches within ``h``, is not one to check at.
 
 On a mismatch an :class:`AssertionError` says which mode, which argument, the
 worst element (output index and input index), what was expected and what came
@@ -194,11 +196,34 @@ def fd_steps(x, k, eps):
     return eps * max(1.0, abs(v))
 
 
-def _richardson(g, h):
-    """d/dt g(t) at 0 from central differences with steps h and h/2."""
-    d1 = (g(h) - g(-h)) / (2 * h)
-    d2 = (g(h / 2) - g(-h / 2)) / h
-    return (4 * d2 - d1) / 3
+def _richardson(g, h, levels=18, rtol=1e-10):
+    """d/dt g(t) at 0 by central differences, Richardson-extrapolated, and an
+    estimate of its error.
+
+    ``R(h) = (4 D(h/2) - D(h)) / 3`` with ``D(h) = (g(h) - g(-h)) / 2h``
+    (error O(h^4)); the step is halved until two extrapolations agree (to
+    ``rtol``), at most ``levels`` times: a function whose higher derivatives
+    are large at the scale of ``h`` (``cos(1000 x)``) gets a smaller step.
+    The error estimate is the difference of the two closest extrapolations."""
+    def central(step):
+        return (np.asarray(g(step), dtype=np.float64) - np.asarray(g(-step), dtype=np.float64)) \
+            / (2 * step)
+
+    d_prev = central(h)
+    best, best_err, best_gap, r_prev = None, None, np.inf, None
+    for _ in range(levels):
+        h /= 2
+        d = central(h)
+        r = (4 * d - d_prev) / 3
+        if r_prev is not None:
+            err = np.abs(r - r_prev)
+            gap = np.max(err / np.maximum(1.0, np.abs(r)), initial=0.0)
+            if gap < best_gap:
+                best, best_err, best_gap = r, err, gap
+            if gap <= rtol:
+                break
+        r_prev, d_prev = r, d
+    return best, best_err
 
 
 class _Problem:
@@ -217,7 +242,8 @@ class _Problem:
     def value(self, args) -> np.ndarray:
         return _flatten(self.f(*args), self.leaves)
 
-    def fd_column(self, i, k) -> np.ndarray:
+    def fd_column(self, i, k):
+        """d output / d args[i][k] and its error estimate."""
         x = self.args[i]
         h = fd_steps(x, k, self.eps)
 
@@ -228,8 +254,8 @@ class _Problem:
 
         return _richardson(g, h)
 
-    def fd_direction(self, v) -> np.ndarray:
-        """J v for v a dict {argnum: direction}."""
+    def fd_direction(self, v):
+        """J v for v a dict {argnum: direction}, and its error estimate."""
         scale = max([1.0] + [float(np.max(np.abs(self.args[i]))) for i in v])
         h = self.eps * scale
 
@@ -248,16 +274,20 @@ class _Problem:
 # ---------------------------------------------------------------------------
 # Comparison and messages
 # ---------------------------------------------------------------------------
-def _compare(got, expected, rtol, atol, header, element=None):
+def _compare(got, expected, rtol, atol, header, element=None, fd_err=None):
     """Raise with the worst element when ``got`` and ``expected`` differ.
 
-    ``header`` says what is compared; ``element(j)`` names element j."""
+    ``header`` says what is compared; ``element(j)`` names element j;
+    ``fd_err`` estimates the error of the finite differences ``expected``
+    (added to the tolerance: where they do not converge nothing is certain)."""
     got = np.asarray(got, dtype=np.float64).reshape(-1)
     expected = np.asarray(expected, dtype=np.float64).reshape(-1)
     if got.shape != expected.shape:
         raise AssertionError(f"{header}\n    {got.size} values where {expected.size} were "
                              "expected")
-    tol = atol + rtol * np.abs(expected)
+    fd_err = np.zeros_like(expected) if fd_err is None else \
+        np.asarray(fd_err, dtype=np.float64).reshape(-1)
+    tol = atol + rtol * np.abs(expected) + fd_err
     err = np.abs(got - expected)
     bad = ~(err <= tol)  # NaN counts as bad
     if not bad.any():
@@ -271,7 +301,9 @@ def _compare(got, expected, rtol, atol, header, element=None):
     lines.append(f"    expected {float(expected[j])!r} (finite differences), "
                  f"got {float(got[j])!r}")
     lines.append(f"    |got - expected| = {float(err[j]):.3g} > tolerance {float(tol[j]):.3g} "
-                 f"(atol={atol:g} + rtol={rtol:g} * |expected|)")
+                 f"(atol={atol:g} + rtol={rtol:g} * |expected|"
+                 + (f" + {float(fd_err[j]):.3g}, the finite differences' own error)"
+                    if fd_err[j] > 0.01 * (tol[j] - fd_err[j]) else ")"))
     if bad.size > 1:
         lines.append(f"    {int(bad.sum())} of {bad.size} values are off")
     raise AssertionError("\n".join(lines))
@@ -287,8 +319,10 @@ def check_grads(f, args, modes=("fwd", "rev"), order=1, eps=None, rtol=1e-5, ato
     ``argnums``: the positions to differentiate (default: every float or
     floating-array argument).  ``eps``: the relative finite-difference step
     (default 1e-3, with Richardson extrapolation).  A value passes when
-    ``|got - expected| <= atol + rtol * |expected|``.  ``seed`` fixes the
-    random directions.  Returns None.
+    ``|got - expected| <= atol + rtol * |expected|`` (plus the estimated error
+    of the finite differences, tiny where they converge).  ``seed`` fixes the
+    random directions.  A function with no floating output (it returns an
+    int) has nothing to check.  Returns None.
     """
     from . import api
     if order not in (1, 2):
@@ -321,9 +355,12 @@ def check_grads(f, args, modes=("fwd", "rev"), order=1, eps=None, rtol=1e-5, ato
     p = _Problem(f, args, argnums, eps)
     name = _fname(f)
 
+    if p.y.size == 0:
+        return  # no floating output (an int, a bool): nothing has a derivative
     full_in = p.n_in() <= _FULL
     if full_in:
         columns = {(i, k): p.fd_column(i, k) for i in argnums for k in range(_size(args[i]))}
+        # each column: (d output / d x_ik, its error estimate)
     if "fwd" in modes:
         _check_forward(api, p, name, columns if full_in else None, rng, rtol, atol)
     if "rev" in modes:
@@ -375,14 +412,29 @@ def _check_forward(api, p, name, columns, rng, rtol, atol):
         return describe
 
     if columns is not None:
-        for (i, k), col in columns.items():
-            got = _jvp(api, p, {i: _basis(p.args[i], k)})
-            _compare(got, col, rtol, atol, header(i), element(i, k))
+        n_out = p.y.size
+        for i in p.argnums:
+            n_in = _size(p.args[i])
+            got = np.stack([_jvp(api, p, {i: _basis(p.args[i], k)}) for k in range(n_in)], 1)
+            expected = np.stack([columns[(i, k)][0] for k in range(n_in)], 1)
+            fd_err = np.stack([columns[(i, k)][1] for k in range(n_in)], 1)
+            _compare(got, expected, rtol, atol, header(i), _block_element(p, i, n_out, n_in),
+                     fd_err)
         return
     for i in p.argnums:
         for _ in range(_DIRECTIONS):
             v = {i: rng.standard_normal(_size(p.args[i]))}
-            _compare(_jvp(api, p, v), p.fd_direction(v), rtol, atol, header(i), element(i, None))
+            expected, fd_err = p.fd_direction(v)
+            _compare(_jvp(api, p, v), expected, rtol, atol, header(i), element(i, None), fd_err)
+
+
+def _block_element(p, i, n_out, n_in):
+    """Names element j of a flattened (n_out, n_in) Jacobian block of argument i."""
+    def describe(j):
+        row, k = divmod(j, n_in)
+        return (f"d {_describe_output(p.leaves, row)} / d "
+                f"{_describe_input(p.names[i], p.args[i], k)}")
+    return describe
 
 
 def _vjp_rows(api, p, name):
@@ -413,41 +465,44 @@ def _check_reverse(api, p, name, columns, rng, rtol, atol):
         return (f"check_grads: reverse mode (vjp) of {name} disagrees with finite differences "
                 f"for argument {i} ({p.names[i]})")
 
-    def element(i, j_out):
+    def element(i):
         def describe(k):
-            wrt = _describe_input(p.names[i], p.args[i], k)
-            if j_out is None:
-                return f"(random cotangent w) . d output / d {wrt}"
-            return f"d {_describe_output(p.leaves, j_out)} / d {wrt}"
+            return f"(random cotangent w) . d output / d {_describe_input(p.names[i], p.args[i], k)}"
         return describe
 
     if columns is not None:
         if n_out <= _FULL:
+            rows = []
             for j in range(n_out):
                 w = np.zeros(n_out)
                 w[j] = 1.0
-                rows = apply(w)
-                for i in p.argnums:
-                    expected = [columns[(i, k)][j] for k in range(_size(p.args[i]))]
-                    _compare(rows[i], expected, rtol, atol, header(i), element(i, j))
+                rows.append(apply(w))
+            for i in p.argnums:
+                n_in = _size(p.args[i])
+                got = np.stack([r[i] for r in rows], 0)
+                expected = np.stack([columns[(i, k)][0] for k in range(n_in)], 1)
+                fd_err = np.stack([columns[(i, k)][1] for k in range(n_in)], 1)
+                _compare(got, expected, rtol, atol, header(i), _block_element(p, i, n_out, n_in),
+                         fd_err)
             return
         for _ in range(_DIRECTIONS):
             w = rng.standard_normal(n_out)
             rows = apply(w)
             for i in p.argnums:
-                expected = [float(w @ columns[(i, k)]) for k in range(_size(p.args[i]))]
-                _compare(rows[i], expected, rtol * 10, atol * 10, header(i), element(i, None))
+                expected = [float(w @ columns[(i, k)][0]) for k in range(_size(p.args[i]))]
+                fd_err = [float(np.abs(w) @ columns[(i, k)][1]) for k in range(_size(p.args[i]))]
+                _compare(rows[i], expected, rtol * 10, atol * 10, header(i), element(i), fd_err)
         return
     # a large input: compare w . J v with v . J^T w, J v by finite differences
     for _ in range(_DIRECTIONS):
         v = _random_inputs(p, rng)
         w = rng.standard_normal(n_out)
-        jv = p.fd_direction(v)
+        jv, jv_err = p.fd_direction(v)
         rows = apply(w)
         got = sum(float(rows[i] @ v[i]) for i in p.argnums)
         expected = float(w @ jv)
         scale = float(np.abs(w) @ np.abs(jv))
-        _compare([got], [expected], 0.0, atol + rtol * scale,
+        _compare([got], [expected], 0.0, atol + rtol * scale + float(np.abs(w) @ jv_err),
                  f"check_grads: reverse mode (vjp) of {name} disagrees with finite "
                  f"differences: <J^T w, v> for random v over arguments {list(p.argnums)} and "
                  "random w over the output")
@@ -480,7 +535,7 @@ def _check_hvp(api, p, name, rng, rtol, atol):
             isinstance(p.out, np.ndarray) and p.out.ndim:
         raise S2sadError(f"check_grads: order=2 needs a function that returns a scalar; "
                          f"{name} returns {type(p.out).__name__}"
-                         + (f" of shape {np.shape(p.out)}" if np.ndim(p.out) else ""))
+                         + (f" of shape {p.out.shape}" if isinstance(p.out, np.ndarray) else ""))
     nums = p.argnums
     g = api.grad(p.f, nums)
 
@@ -532,13 +587,15 @@ def _check_hvp(api, p, name, rng, rtol, atol):
         for i in nums:
             for k in range(_size(p.args[i])):
                 v = {i: _basis(p.args[i], k)}
-                _compare(hvp(v), fd_hv(v), rtol, atol,
+                expected, fd_err = fd_hv(v)
+                _compare(hvp(v), expected, rtol, atol,
                          header(f"the unit vector of {_describe_input(p.names[i], p.args[i], k)}"),
-                         element)
+                         element, fd_err)
     else:
         for _ in range(_DIRECTIONS):
             v = _random_inputs(p, rng)
-            _compare(hvp(v), fd_hv(v), rtol, atol, header("a random direction"), element)
+            expected, fd_err = fd_hv(v)
+            _compare(hvp(v), expected, rtol, atol, header("a random direction"), element, fd_err)
 
 
 # ---------------------------------------------------------------------------

@@ -35,11 +35,11 @@ from __future__ import annotations
 from collections import ChainMap
 from typing import Dict, Optional
 
-from ..backend.emit import is_pure
-from ..ir.nodes import Block, For, Function, If, Prim, Value, While
-from .effects import Effects, freeze, operand_key, _UNHASHABLE
-
 import numpy as np
+
+from ..backend.emit import is_pure
+from ..ir.nodes import Block, Const, Function, Global, If, Prim, Value, While
+from .effects import _UNHASHABLE, Effects, freeze, is_clean_global, operand_key
 
 # fresh mutable objects, and iterators (a second loop over a shared ``zip(a, b)``
 # would find it exhausted); ``range(n)`` is cheap and reads best where it is used
@@ -57,20 +57,22 @@ class _Entry:
         self.epoch = epoch
 
 
-def cse(fn: Function, kinds: Optional[Dict] = None) -> Function:
+def cse(fn: Function, kinds: Optional[Dict] = None, effects: Optional[Effects] = None) -> Function:
     """Eliminate common subexpressions of ``fn`` in place; returns ``fn``.
 
     ``kinds`` (from :func:`s2sad.ad.activity.infer_kinds`) lets numbers be
-    reused across side effects; without it only the alias analysis decides."""
-    _CSE(fn, kinds).run()
+    reused across side effects; without it only the alias analysis decides.
+    ``effects``: an :class:`~s2sad.passes.effects.Effects` of ``fn`` already
+    computed (by default it is computed here)."""
+    _CSE(fn, kinds, effects).run()
     return fn
 
 
 class _CSE:
-    def __init__(self, fn, kinds):
+    def __init__(self, fn, kinds, effects=None):
         self.fn = fn
         self.kinds = kinds or {}
-        self.eff = Effects(fn, self.kinds)
+        self.eff = effects if effects is not None else Effects(fn, self.kinds)
         self.repl: Dict[Value, object] = {}
         self.local = 0  # bumped by each in-place write
         self.opaque = 0  # bumped by each unknown call
@@ -199,14 +201,11 @@ class _CSE:
 
 def _is_callee(op: Prim, i: int) -> bool:
     """The function a call calls (a module's function: its operands decide)."""
-    from .effects import is_clean_global
-    from ..ir.nodes import Global
     a = op.args[i]
     return i == 0 and op.kind == "call" and isinstance(a, Global) and is_clean_global(a.obj)
 
 
 def _short(a):
-    from ..ir.nodes import Const, Global
     if isinstance(a, Value) and a.hint != "t" and len(a.hint) <= 10 and a.hint.isidentifier():
         return a.hint
     if isinstance(a, Const) and type(a.value) is int and 0 <= a.value < 100:

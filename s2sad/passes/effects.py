@@ -9,9 +9,10 @@ Three facts, all conservative, computed once per pass over the whole function:
   value, nor another value stand for it: :meth:`Effects.is_base`.
 * **May-alias classes.**  A flow-insensitive points-to analysis in the style of
   Steensgaard: values that may be the same object (``y = x``, a view ``x[1:]``,
-  a loop's init, argument and result) are one class, and each class has one
-  *element* class for what it contains (a list's entries, a tuple's items, an
-  object's attributes).  A class is *mutated* when a value of it is written in
+  a loop's init, argument and result) are one class, and each class knows the
+  classes of what it contains (a list's entries, a tuple's items, an object's
+  attributes); they become one class only when something is read out of it
+  (``t[i]`` may be any of them), so ``(a, b)`` alone does not tie ``a`` to ``b``.  A class is *mutated* when a value of it is written in
   place, and *escaped* when one of its values is handed to code whose effects
   are unknown (then everything it contains is escaped too).  Values whose kind
   is an immutable number or string take no part: they are never changed.
@@ -70,7 +71,7 @@ class Effects:
         self.bases = set()  # values an in-place op takes the variable of
         self.defs: Dict[Value, Prim] = {}
         self.parent: Dict[object, object] = {}
-        self.elem: Dict[object, object] = {}
+        self.items: Dict[object, list] = {}  # root -> nodes of what it contains
         self.mutated = set()  # roots written in place
         self.escaped = set()  # roots handed to unknown code
         self.world = _Node()  # what globals and non-literal constants may point to
@@ -145,6 +146,8 @@ class Effects:
                 return None  # ``t += v`` on a number only rebinds t
             if op.kind == "callmethod" and not self.is_container(op.args[0]):
                 return "opaque"  # ``obj.update(v)`` may be any method of a user's class
+            if op.kind in ("setattr", "augsetattr"):
+                return "opaque"  # a property's setter may do anything
             return "local"
         if op.kind == "callmethod" and op.args:
             base, method = op.args[0], op.attrs.get("method")
@@ -167,7 +170,7 @@ class Effects:
         op = self.defs.get(a) if isinstance(a, Value) else None
         return op is not None and op.kind == "build" and op.attrs.get("type") == "list"
 
-    # -- union-find with one element class per class ----------------------------
+    # -- union-find; each class lists the classes it contains ---------------------------
     def find(self, x):
         root = x
         parent = self.parent
@@ -190,36 +193,38 @@ class Effects:
         return None
 
     def union(self, a, b):
-        work = [(a, b)]
-        while work:
-            x, y = work.pop()
-            if x is None or y is None:
-                continue
-            rx, ry = self.find(x), self.find(y)
-            if rx is ry:
-                continue
-            if ry is self.world:
-                rx, ry = ry, rx
-            self.parent[ry] = rx
-            for flags in (self.mutated, self.escaped):
-                if ry in flags:
-                    flags.discard(ry)
-                    flags.add(rx)
-            ex, ey = self.elem.pop(rx, None), self.elem.pop(ry, None)
-            if ex is not None and ey is not None:
-                self.elem[rx] = ex
-                work.append((ex, ey))
-            elif ex is not None or ey is not None:
-                self.elem[rx] = ex if ex is not None else ey
+        if a is None or b is None:
+            return
+        rx, ry = self.find(a), self.find(b)
+        if rx is ry:
+            return
+        if ry is self.world:
+            rx, ry = ry, rx
+        self.parent[ry] = rx
+        for flags in (self.mutated, self.escaped):
+            if ry in flags:
+                flags.discard(ry)
+                flags.add(rx)
+        items = self.items.pop(ry, None)
+        if items:
+            self.items.setdefault(rx, []).extend(items)
 
     def element(self, a):
+        """One class for everything ``a``'s class contains (what ``a[i]`` may be)."""
         if a is None:
             return None
         r = self.find(a)
-        e = self.elem.get(r)
-        if e is None:
-            e = self.elem[r] = _Node()
-        return e
+        items = self.items.get(r)
+        if not items:
+            node = _Node()
+            self.items[r] = [node]
+            return node
+        first = items[0]
+        for other in items[1:]:
+            self.union(first, other)
+        r = self.find(a)  # merging may have merged a's class itself
+        self.items[r] = [self.find(first)]
+        return first
 
     def same(self, a, b):
         self.union(self._node(a), self._node(b))
@@ -227,7 +232,7 @@ class Effects:
     def contains(self, container, item):
         c, i = self._node(container), self._node(item)
         if c is not None and i is not None:
-            self.union(self.element(c), i)
+            self.items.setdefault(self.find(c), []).append(i)
 
     def share_elements(self, a, b):
         na, nb = self._node(a), self._node(b)
@@ -352,33 +357,35 @@ class Effects:
             for a in args:
                 self.same(r, a)
 
+    def _children(self, root):
+        return {self.find(i) for i in self.items.get(root, ())}
+
     def _finish(self):
-        roots = {}
-        for x in list(self.parent) + list(self.elem) + list(self.mutated) + list(self.escaped):
-            roots[self.find(x)] = True
+        roots = {self.find(x) for x in list(self.parent) + list(self.items) +
+                 list(self.mutated) + list(self.escaped)}
         # escaped: everything reachable from an escaped class
         escaped = set()
-        for r in list(self.escaped):
-            node = self.find(r)
-            while node is not None and node not in escaped:
-                escaped.add(node)
-                e = self.elem.get(node)
-                node = self.find(e) if e is not None else None
+        work = [self.find(r) for r in self.escaped]
+        while work:
+            node = work.pop()
+            if node in escaped:
+                continue
+            escaped.add(node)
+            work.extend(self._children(node))
         self._dirty_roots = escaped | {self.find(m) for m in self.mutated}
-        deep = set()
+        # deep: a class that is, or contains at any depth, a dirty one
+        parents = {}
         for r in roots:
-            chain, node, hit = [], r, False
-            seen = set()
-            while node is not None and node not in seen:
-                seen.add(node)
-                chain.append(node)
-                if node in self._dirty_roots or node in deep:
-                    hit = True
-                    break
-                e = self.elem.get(node)
-                node = self.find(e) if e is not None else None
-            if hit:
-                deep.update(chain)
+            for c in self._children(r):
+                parents.setdefault(c, set()).add(r)
+        deep = set()
+        work = list(self._dirty_roots)
+        while work:
+            node = work.pop()
+            if node in deep:
+                continue
+            deep.add(node)
+            work.extend(parents.get(node, ()))
         self._deep_roots = deep
 
 

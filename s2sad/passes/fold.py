@@ -5,6 +5,10 @@
   that would raise (``1 / 0``), overflow to ``inf``/``nan`` or give an
   unreadably large integer; ``True or x`` and ``False and x`` fold as Python
   evaluates them.
+* **Branches.**  An ``if`` whose test folded to a constant is replaced by the
+  branch it takes (unless a variable it leaves unbound is read later); a
+  result both branches give the same constant (or the same earlier value) is
+  that constant, a branch where it is unbound not counting.
 * **Identities.**  ``x * 1``, ``1 * x``, ``x / 1``, ``x + 0``, ``0 + x``,
   ``x - 0``, ``x ** 1`` and ``-(-x)`` become ``x`` when the kinds (see
   :func:`s2sad.ad.activity.infer_kinds`) say ``x`` is a floating number or
@@ -26,8 +30,8 @@ import operator
 from typing import Dict, Optional
 
 from ..backend.emit import is_pure
-from ..ir.nodes import Block, Const, Function, If, Prim, Value, While
-from .effects import Effects, number
+from ..ir.nodes import Block, Const, Function, If, Prim, UNDEF, Value, While
+from .effects import Effects, number, operand_key
 
 _BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
            "//": operator.floordiv, "%": operator.mod, "**": operator.pow}
@@ -37,10 +41,101 @@ _UNARY = {"-": operator.neg, "+": operator.pos, "not": operator.not_, "~": opera
 _FLOATISH = {"float", "complex", "array"}
 
 
-def fold(fn: Function, kinds: Optional[Dict] = None) -> Function:
-    """Fold constants and simplify identities in ``fn`` (in place); returns ``fn``."""
-    _Fold(fn, kinds).run()
+def fold(fn: Function, kinds: Optional[Dict] = None, effects: Optional[Effects] = None) -> Function:
+    """Fold constants and simplify identities in ``fn`` (in place); returns ``fn``.
+    ``effects``: an :class:`~s2sad.passes.effects.Effects` of ``fn`` already
+    computed (by default it is computed here)."""
+    effects = effects if effects is not None else Effects(fn, kinds or {})
+    for _ in range(4):
+        _Fold(fn, kinds, effects).run()
+        if not _fold_branches(fn):
+            break
     return fn
+
+
+def _defined_in(op) -> set:
+    """Values defined inside an op's regions."""
+    found = set()
+    for b in op.blocks():
+        for inner in b.walk():
+            found.update(inner.results)
+            found.update(inner.defined_here())
+    return found
+
+
+def _constant_test(op: If):
+    c = op.cond
+    return isinstance(c, Const) and type(c.value) in (bool, int, float, str, type(None))
+
+
+def _fold_branches(fn: Function) -> bool:
+    """Replace each ``if`` with a constant test by the branch it takes.
+
+    A variable the taken branch leaves unbound (UNDEF) may only flow on into
+    other yields and loop inits, or be read in code that goes away with it (the
+    reverse sweep's ``if c:`` mirrors the forward sweep's): an ``if`` whose
+    unbound result is read anywhere else stays.  Returns whether it changed
+    anything."""
+    from ..ir.nodes import For, region_operands
+    candidates = {op: (op.then if op.cond.value else op.orelse)
+                  for op in fn.walk() if isinstance(op, If) and _constant_test(op)}
+    if not candidates:
+        return False
+    while candidates:
+        owner = {r: op for op, taken in candidates.items()
+                 for r, y in zip(op.results, taken.yields) if y is UNDEF}
+        bad = set()
+
+        def visit(block):
+            for op in block.ops:
+                reads = [op.cond] if isinstance(op, If) else \
+                    [op.iter] if isinstance(op, For) else \
+                    list(op.operands()) if isinstance(op, Prim) else []
+                reads += region_operands(op)
+                for a in reads:
+                    if isinstance(a, Value) and a in owner:
+                        bad.add(owner[a])
+                if op in candidates:
+                    visit(candidates[op])
+                else:
+                    for b in op.blocks():
+                        visit(b)
+
+        visit(fn.body)
+        if not bad:
+            break
+        for op in bad:
+            del candidates[op]
+    if not candidates:
+        return False
+    repl = {}
+
+    def resolve(a):
+        while isinstance(a, Value) and a in repl:
+            a = repl[a]
+        return a
+
+    def rewrite(block):
+        kept = []
+        for op in block.ops:
+            op.replace_operands(resolve)
+            if op in candidates:
+                taken = candidates[op]
+                rewrite(taken)
+                kept.extend(taken.ops)
+                for r, y in zip(op.results, taken.yields):
+                    repl[r] = resolve(y)
+                continue
+            for b in op.blocks():
+                rewrite(b)
+            if getattr(op, "brk", None) is not None:
+                op.brk = resolve(op.brk)
+            kept.append(op)
+        block.ops = kept
+        block.yields = [resolve(y) for y in block.yields]
+
+    rewrite(fn.body)
+    return True
 
 
 def _ok_number(v) -> bool:
@@ -98,11 +193,11 @@ def fold_constants(kind: str, o: str, values):
 
 
 class _Fold:
-    def __init__(self, fn, kinds):
+    def __init__(self, fn, kinds, effects=None):
         self.fn = fn
         self.kinds = kinds if kinds is not None else {}
         self.have_kinds = bool(kinds)
-        self.eff = Effects(fn, self.kinds)
+        self.eff = effects if effects is not None else Effects(fn, self.kinds)
         self.repl: Dict[Value, object] = {}
         self.defs: Dict[Value, Prim] = {}
 
@@ -131,6 +226,16 @@ class _Fold:
             if isinstance(op, If):
                 self.block(op.then)
                 self.block(op.orelse)
+                inside = None
+                for r, y1, y2 in zip(op.results, op.then.yields, op.orelse.yields):
+                    same = self.joined(r, y1, y2)
+                    if isinstance(same, Value):
+                        if inside is None:
+                            inside = _defined_in(op)
+                        if same in inside:  # not visible after the If
+                            same = None
+                    if same is not None:
+                        self.repl[r] = same
             else:
                 if isinstance(op, While):
                     self.block(op.cond)
@@ -140,6 +245,26 @@ class _Fold:
             kept.append(op)
         block.ops = kept
         block.yields = [self.resolve(y) for y in block.yields]
+
+    def joined(self, r, y1, y2):
+        """What an If result always is when both branches yield it (a constant,
+        or a value from before the If), or None.  A branch where it is unbound
+        (UNDEF) does not count: reading it there would raise."""
+        y1, y2 = self.resolve(y1), self.resolve(y2)
+        if y1 is UNDEF:
+            y1 = y2
+        elif y2 is UNDEF:
+            y2 = y1
+        if y1 is UNDEF:
+            return None
+        if isinstance(y1, Const) and isinstance(y2, Const):
+            if type(y1.value) in (bool, int, float, str, type(None)) and \
+                    operand_key(y1) == operand_key(y2):
+                return y1
+            return None
+        if isinstance(y1, Value) and y1 is y2 and self.may_replace(r, y1):
+            return y1
+        return None
 
     # -- rules ----------------------------------------------------------------------
     def kind(self, a):

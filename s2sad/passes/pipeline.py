@@ -13,6 +13,7 @@ from typing import Dict, Optional, Sequence
 from ..ir.nodes import Const, Function, Value
 from .copyprop import copyprop
 from .cse import cse
+from .effects import Effects
 from .fold import fold
 
 
@@ -23,8 +24,11 @@ def optimize(out: Function, primal: Optional[Function] = None, kind_map: Optiona
     the ``active`` parameters, in ``mode``).  Returns ``out``."""
     kinds = derivative_kinds(out, primal, kind_map, active, mode) if primal is not None else None
     copyprop(out, kinds)
-    fold(out, kinds)
-    cse(out, kinds)
+    # what fold replaces is never written nor escapes, so the facts about effects
+    # and aliases stay true for cse: compute them once
+    effects = Effects(out, kinds)
+    fold(out, kinds, effects)
+    cse(out, kinds, effects)
     return out
 
 
@@ -48,12 +52,11 @@ def derivative_kinds(out: Function, primal: Function, kind_map, active, mode) ->
             for p, a in zip(extra, order):
                 params[p.value] = kind_map.get(a)
             return infer_kinds(out, params)
-        kinds = infer_kinds(out, params)
-        if extra:
+        if extra:  # the cotangent of the output has the output's kind
             ret = primal.body.yields[0]
-            params[extra[0].value] = kinds.get(ret) if isinstance(ret, Value) else \
+            params[extra[0].value] = infer_kinds(primal, kind_map).get(ret) \
+                if isinstance(ret, Value) else \
                 kind_of_object(ret.value) if isinstance(ret, Const) else None
-            kinds = infer_kinds(out, params)
-        return kinds
+        return infer_kinds(out, params)
     except Exception:  # kinds only enable simplifications: none is safe
         return None
