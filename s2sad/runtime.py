@@ -672,3 +672,13 @@ def attribute_adjoint(g, x, name):
     if isinstance(x, tuple) and hasattr(x, "_fields"):
         return zeros_like_value(x)._replace(**{name: g})
     return {name: g}
+
+
+@_pure
+def written_adjoint_transpose(a, g, index):
+    """The transpose of :func:`written_adjoint`: ``a`` put back at ``index`` in
+    zeros shaped like ``g`` (where a position repeats, its last write stays)."""
+    g = np.asarray(g)
+    out = np.zeros(g.shape, dtype=np.result_type(g, a))
+    out[index] = a  # NumPy keeps the last of repeated writes, as the primal did
+    return out

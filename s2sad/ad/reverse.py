@@ -506,13 +506,10 @@ class Reverse:
             self.accumulate(base, parts)
             return
         index = self.index_object(op.attrs["index"], op.args)
-        if kind == "array":
-            zeros = self.b.call(np_global("zeros_like"), [base], hint=base.hint + "_bar")
-            at = Global("np.add.at", __import__("numpy").add.at, __import__("numpy"))
-            self.b.prim("call", [at, zeros, index, ybar], nresults=0)
-            self.accumulate(base, zeros)
-            return
-        self.accumulate(base, self.b.call(runtime_global("index_adjoint"), [ybar, base, index]))
+        # zeros shaped like the base, with ybar added at the index (np.add.at, so
+        # repeated positions add up); a pure function, so it can be differentiated again
+        self.accumulate(base, self.b.call(runtime_global("index_adjoint"), [ybar, base, index],
+                                          hint=base.hint + "_bar"))
 
     def index_object(self, template, args):
         """The index of a subscript as a runtime object (slices become slice())."""

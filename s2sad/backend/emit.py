@@ -253,7 +253,11 @@ class Storage:
         for op in block.ops:
             if is_mutation(op):
                 base = op.args[0]
-                if isinstance(base, Value):
+                if op.attrs.get("scalar") and self.uses.get(base, 0) > 1:
+                    # a derivative's x_bar += t whose old x_bar is read again:
+                    # write a new variable (a float need not be updated in place)
+                    pass
+                elif isinstance(base, Value):
                     self.union(base, op.results[0])
                 elif isinstance(base, Global):
                     self.alias_global[op.results[0]] = base

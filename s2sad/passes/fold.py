@@ -90,6 +90,7 @@ def _fold_branches(fn: Function) -> bool:
             for op in block.ops:
                 reads = [op.cond] if isinstance(op, If) else \
                     [op.iter] if isinstance(op, For) else \
+                    list(op.cond.yields) if isinstance(op, While) else \
                     list(op.operands()) if isinstance(op, Prim) else []
                 reads += region_operands(op)
                 for a in reads:
@@ -102,6 +103,9 @@ def _fold_branches(fn: Function) -> bool:
                         visit(b)
 
         visit(fn.body)
+        for a in fn.body.yields:  # what the function returns
+            if isinstance(a, Value) and a in owner:
+                bad.add(owner[a])
         if not bad:
             break
         for op in bad:

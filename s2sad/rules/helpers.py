@@ -132,3 +132,27 @@ deflinear(rt.matmul_right_adjoint, (0, 1), library=L)
 
 nondifferentiable(rt.tie_weights, rt.reduced_count, rt.inverse_permutation, rt.hstack_axis,
                   rt.zeros_like_value, library=L)
+
+
+deflinear(rt.index_adjoint, (0,), library=L)
+
+
+@defvjp(rt.index_adjoint, library=L)
+def index_adjoint_vjp(g, x, index, *, ans_bar):
+    return ans_bar[index], None, None
+
+
+deflinear(rt.written_adjoint, (0,), library=L)
+
+
+@defvjp(rt.written_adjoint, library=L)
+def written_adjoint_vjp(g, index, *, ans_bar):
+    return rt.written_adjoint_transpose(ans_bar, g, index), None
+
+
+deflinear(rt.written_adjoint_transpose, (0,), library=L)
+
+
+@defvjp(rt.written_adjoint_transpose, library=L)
+def written_adjoint_transpose_vjp(a, g, index, *, ans_bar):
+    return rt.written_adjoint(ans_bar, index), None, None
