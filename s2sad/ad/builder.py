@@ -64,6 +64,7 @@ class Builder:
         # tangents and adjoints of program values: they keep their own line, so
         # simplifications do not look inside them
         self.frozen = set()
+        self.maybe_unbound = set()  # values with no binding on some path
         self.kinds: Dict = {}
 
     # -- blocks ---------------------------------------------------------------
@@ -101,6 +102,8 @@ class Builder:
             return a
         like = a.like
         kind = self.kinds.get(like) if isinstance(like, Value) else None
+        if like in self.maybe_unbound:  # e.g. an early return's value on the other path
+            return Const(0.0)  # a zero that broadcasts, and reads no variable
         if like is None or kind in ("float", "int", "bool") or \
                 (isinstance(like, Const) and isinstance(like.value, (int, float))):
             return Const(0.0)

@@ -150,6 +150,7 @@ class Reverse:
         self.b = Builder()
         self.b.kinds = self.kinds
         self.callees = []  # derivatives of the user functions it calls
+        self.b.maybe_unbound = _maybe_unbound(fn)
         self.produced: Set[Value] = set()
         self.scope = Scope(None, "function", on_slot=self.produced.add)
         self.stacks = []  # the ops making the (empty) stacks of the tape
@@ -833,6 +834,30 @@ def _define_everywhere(L, values):
                 seq[i] = Const(None)
             elif isinstance(seq[i], Value):
                 todo.append(seq[i])
+
+
+def _maybe_unbound(fn: Function) -> Set[Value]:
+    """Values that some path leaves unbound (a variable set in one branch only)."""
+    out: Set[Value] = set()
+
+    def bad(a):
+        return a is UNDEF or a in out
+
+    changed = True
+    while changed:
+        changed = False
+        for op in fn.body.walk():
+            if isinstance(op, If):
+                for r, y1, y2 in zip(op.results, op.then.yields, op.orelse.yields):
+                    if r not in out and (bad(y1) or bad(y2)):
+                        out.add(r)
+                        changed = True
+            elif isinstance(op, (For, While)):
+                for a, init, y, r in zip(op.args, op.inits, op.body.yields, op.results):
+                    if r not in out and (bad(init) or bad(y)):
+                        out.update((a, r))
+                        changed = True
+    return out
 
 
 def _local_dce(block: Block):

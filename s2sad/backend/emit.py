@@ -451,6 +451,10 @@ class Emitter:
                 return self.bind_const(value)
             if value is Ellipsis:
                 return ast.Constant(...)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and \
+                    (value < 0 or (value == 0 and math.copysign(1.0, value) < 0)):
+                # -2.0 as an operator, so that unparse writes (-2.0) ** n, not -2.0 ** n
+                return ast.UnaryOp(ast.USub(), ast.Constant(-value))
             return ast.Constant(value)
         return self.bind_const(value)
 
