@@ -81,3 +81,22 @@ def operand_kind(kinds, a):
     if isinstance(a, Const):
         return kind_of_object(a.value)
     return None
+
+
+def derivative_of_call(transform, op, f, mode):
+    """For a call of the user function ``f`` in ``transform`` (a Forward or a
+    Reverse): the callee's compiled derivative and the call's operands in the
+    callee's order, or None when no argument carries a derivative."""
+    found = positional_operands(f, op)
+    if found is None:
+        raise transform.error(op, "cannot differentiate through a call with *args, **kwargs "
+                                  "or keyword-only parameters", "pass the arguments by position")
+    target, pos = found
+    active = [i for i, a in enumerate(pos) if isinstance(a, Value) and a in transform.active]
+    if not active:
+        return None
+    from ..api import compile_derivative
+    kinds = [operand_kind(transform.kinds, a) for a in pos]
+    compiled = compile_derivative(target, mode, tuple(active), tuple(kinds))
+    transform.callees.append(compiled)
+    return compiled, pos

@@ -223,23 +223,15 @@ class Forward:
 
     def call_through(self, op) -> bool:
         """``y = g(x)`` for a user function g: ``y, y_dot = g_jvp(x, x_dot)``."""
-        from .calls import operand_kind, positional_operands, user_function
+        from .calls import derivative_of_call, user_function
         f = user_function(op, self.kinds)
         if f is None or registry.lookup(f) is not None or \
                 not any(r in self.active for r in op.results):
             return False
-        found = positional_operands(f, op)
+        found = derivative_of_call(self, op, f, "forward")
         if found is None:
-            raise self.error(op, "cannot differentiate through a call with *args, **kwargs "
-                                 "or keyword-only parameters", "pass the arguments by position")
-        target, pos = found
-        active = [i for i, a in enumerate(pos) if isinstance(a, Value) and a in self.active]
-        if not active:
             return False
-        from ..api import compile_derivative
-        kinds = [operand_kind(self.kinds, a) for a in pos]
-        compiled = compile_derivative(target, "forward", tuple(active), tuple(kinds))
-        self.callees.append(compiled)
+        compiled, pos = found
         tangents = [self.b.materialize(self.t(pos[i])) for i in compiled.active]
         pair = self.b.value("call", [Global(compiled.name, compiled.fn)] + pos + tangents, "pair")
         r = op.result

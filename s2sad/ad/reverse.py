@@ -414,22 +414,14 @@ class Reverse:
 
     def call_through(self, op, ybar) -> bool:
         """``y = g(x)`` for a user function g: ``x_bar += g_vjp(x, y_bar)``."""
-        from .calls import operand_kind, positional_operands, user_function
+        from .calls import derivative_of_call, user_function
         f = user_function(op, self.kinds)
         if f is None:
             return False
-        found = positional_operands(f, op)
+        found = derivative_of_call(self, op, f, "reverse")
         if found is None:
-            raise self.error(op, "cannot differentiate through a call with *args, **kwargs "
-                                 "or keyword-only parameters", "pass the arguments by position")
-        target, pos = found
-        active = [i for i, a in enumerate(pos) if isinstance(a, Value) and a in self.active]
-        if not active:
             return True
-        from ..api import compile_derivative
-        kinds = [operand_kind(self.kinds, a) for a in pos]
-        compiled = compile_derivative(target, "reverse", tuple(active), tuple(kinds))
-        self.callees.append(compiled)
+        compiled, pos = found
         grads = self.b.value("call", [Global(compiled.name, compiled.fn)] + pos + [ybar], "grads")
         res = self.b.prim("unpack", [grads], nresults=len(compiled.active), star=None)
         for i, g in zip(compiled.active, res.results):
