@@ -732,7 +732,15 @@ class Emitter:
         return True
 
     def write(self, stmt: ast.stmt, indent: int):
-        text = unparse(stmt)
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], ast.Tuple) and len(stmt.targets[0].elts) > 1:
+            # a, b = t  (Python 3.9's unparse writes (a, b) = t)
+            value = stmt.value
+            rhs = ", ".join(unparse(e) for e in value.elts) \
+                if isinstance(value, ast.Tuple) and len(value.elts) > 1 else unparse(value)
+            text = ", ".join(unparse(e) for e in stmt.targets[0].elts) + " = " + rhs
+        else:
+            text = unparse(stmt)
         for line in text.splitlines():
             self.lines.append("    " * indent + line)
 

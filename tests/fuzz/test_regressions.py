@@ -248,3 +248,17 @@ def f(x0):
     import math
     f = s2sad.from_source(src, globals={"math": math})
     s2sad.check_grads(f, (-1.9620703019752819,))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "s2sad/ad/reverse.py: a loop-carried array read by subscript (a = a[1] * a) gets kind "
+    "None (activity.infer_kinds: x[i] of an array is unknown, and so is a[1] * a), so "
+    "Reverse.is_container takes it for a container and accumulates with runtime.add_any, "
+    "which has no forward rule (s2sad/rules): hvp/hessian raise NonDifferentiableError"))
+def test_hvp_of_a_loop_carried_array_read_by_subscript():
+    def f(a):
+        for i in range(2):
+            a = a[1] * a
+        return np.sum(a)
+
+    s2sad.check_grads(f, (np.array([0.5, 1.5, 2.0]),), order=2)
