@@ -203,16 +203,11 @@ def _add_show(sub) -> None:
 
 def _run_show(args) -> int:
     from .api import compile_derivative, _normalize_argnums
-    from .frontend.source import FileFunction
-    import inspect
+    from .transpile import file_function
 
     first = True
     for name, info in load_targets(args.targets):
-        placeholder = info.globals.get(name)
-        if not isinstance(placeholder, FileFunction):
-            placeholder = FileFunction(name, info)
-        n = len([p for p in inspect.signature(placeholder).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        placeholder, n = file_function(name, info)
         nums = tuple(range(n)) if args.argnums is None else _normalize_argnums(args.argnums, n)[1]
         kinds = ("float" if args.scalar else None,) * n
         src = compile_derivative(placeholder, args.mode, nums, kinds).source

@@ -25,6 +25,17 @@ from .frontend.resolve import MISSING
 MODES = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
 
 
+def file_function(name, info):
+    """The placeholder standing for a function of a file, and how many
+    positional parameters it has."""
+    placeholder = info.globals.get(name)
+    if not isinstance(placeholder, FileFunction):
+        placeholder = FileFunction(name, info)
+    n = len([p for p in inspect.signature(placeholder).parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+    return placeholder, n
+
+
 def _collect(compiled, out: Dict[str, object]):
     """The derivative and every derivative it calls, callees first."""
     if compiled.name in out:
@@ -54,12 +65,7 @@ def transpile_file(path, functions: Optional[Sequence[str]] = None, mode: str = 
                          f"it defines {', '.join(infos) or 'none'}")
     generated: Dict[str, object] = {}
     for name in names:
-        info = infos[name]
-        placeholder = info.globals.get(name)
-        if not isinstance(placeholder, FileFunction):
-            placeholder = FileFunction(name, info)
-        n = len([p for p in inspect.signature(placeholder).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        placeholder, n = file_function(name, infos[name])
         if n == 0:
             continue
         nums = tuple(range(n)) if argnums is None else _normalize_argnums(argnums, n)[1]
