@@ -79,6 +79,8 @@ class Lowerer:
         self.loc: Optional[Loc] = None
         self.hints: Dict[str, str] = dict(FLAG_HINTS)
         self.comp_counter = 0
+        self.local_defs = {}  # nested functions, inlined where called
+        self.inlining = []
         self.locals = set()
 
     # -- helpers -------------------------------------------------------------
@@ -263,6 +265,57 @@ class Lowerer:
 
     def stmt_Pass(self, s):
         pass
+
+    def stmt_FunctionDef(self, s):
+        """A nested function is inlined where it is called, reading the enclosing
+        variables as they are at the call, as Python's closures do."""
+        if s.decorator_list or s.args.vararg or s.args.kwarg or s.args.kwonlyargs or \
+                s.args.posonlyargs or not _only_called(self.info.node, s.name):
+            raise self.error(s, "'def (nested function)' is supported only when it is "
+                                "called directly and has plain parameters",
+                             UNSUPPORTED["FunctionDef"])
+        defaults = [self.expr(d) for d in s.args.defaults]
+        self.local_defs[s.name] = (s, defaults)
+
+    def inline_local(self, node, hint):
+        fdef, defaults = self.local_defs[node.func.id]
+        if fdef.name in self.inlining:
+            raise self.error(node, f"the nested function {fdef.name!r} calls itself",
+                             "define a recursive function at module level")
+        if any(isinstance(a, gast.Starred) for a in node.args) or \
+                any(k.arg is None for k in node.keywords):
+            raise self.error(node, "cannot call a nested function with *args or **kwargs",
+                             "pass the arguments one by one")
+        names = [a.id for a in fdef.args.args]
+        bound = dict(zip(names, [self.expr(a) for a in node.args]))
+        for k in node.keywords:
+            bound[k.arg] = self.expr(k.value)
+        for name, d in zip(names[len(names) - len(defaults):], defaults):
+            bound.setdefault(name, d)
+        missing = [n for n in names if n not in bound]
+        if missing:
+            raise self.error(node, f"{fdef.name}() is missing arguments: {', '.join(missing)}",
+                             "pass every argument")
+        saved = (self.env, set(self.locals), self.dead, self.hints.get(".retval"))
+        env = {k: v for k, v in self.env.items() if not k.startswith(".")}
+        env.update(bound)
+        env[".ret"] = Const(False)
+        self.env, self.dead = env, None
+        self.locals |= _local_names(fdef)
+        self.hints[".retval"] = hint or f"{fdef.name}_out"
+        body = list(fdef.body)
+        if not _always_exits(body):
+            synthetic = gast.Return(value=None)
+            gast.copy_location(synthetic, body[-1])
+            body.append(synthetic)
+        self.inlining.append(fdef.name)
+        try:
+            self.lower_stmts(body)
+            result = self.env.get(".retval", Const(None))
+        finally:
+            self.inlining.pop()
+            self.env, self.locals, self.dead, self.hints[".retval"] = saved
+        return result
 
     def stmt_Expr(self, s):
         v = s.value
@@ -779,6 +832,8 @@ class Lowerer:
 
     def expr_Call(self, node, hint):
         f = node.func
+        if isinstance(f, gast.Name) and f.id in self.local_defs:
+            return self.inline_local(node, hint)
         if isinstance(f, gast.Attribute):
             base = self.expr(f.value)
             folded = fold_attribute(base, f.attr) if isinstance(base, Global) and \
@@ -1095,6 +1150,16 @@ def _assigned_names(stmts, mutations=True):
         visit(s)
     # comprehension internals named '.compN' are carried too
     return list(dict.fromkeys(out))
+
+
+def _only_called(fdef, name):
+    """Whether every use of ``name`` in the function is a direct call."""
+    called = set()
+    for n in gast.walk(fdef):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == name:
+            called.add(id(n.func))
+    return all(id(n) in called for n in gast.walk(fdef)
+               if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load))
 
 
 def _always_exits(stmts):

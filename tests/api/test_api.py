@@ -242,3 +242,25 @@ def test_methods_and_a_class_based_model():
         return Model(w, m.b).loss(x, y)
 
     assert np.allclose(gm["w"], fd_grad(with_w, (m.w,), 0), atol=1e-6)
+
+
+def test_nested_functions_are_inlined_with_late_binding():
+    def outer(x, y):
+        scale = 2.0
+
+        def inner(z, w=1.0):
+            if z > 0:
+                return math.sin(z) * scale * w
+            return z * y
+
+        a = inner(x)
+        scale = 3.0   # the second call sees the new value, as Python's closures do
+        b = inner(x * y, w=0.5)
+        return a + b
+
+    assert s2sad.ssa_function(outer)(0.7, 1.3) == pytest.approx(outer(0.7, 1.3))
+    g = s2sad.grad(outer, (0, 1))(0.7, 1.3)
+    eps = 1e-6
+    assert g[0] == pytest.approx((outer(0.7 + eps, 1.3) - outer(0.7 - eps, 1.3)) / (2 * eps), rel=1e-6)
+    assert g[1] == pytest.approx((outer(0.7, 1.3 + eps) - outer(0.7, 1.3 - eps)) / (2 * eps), rel=1e-6)
+    assert s2sad.jvp(outer, (0.7, 1.3), (1.0, 0.0))[1] == pytest.approx(g[0])

@@ -87,7 +87,7 @@ def uses_del(x):
 def uses_nested_def(x):
     def helper(v):  # ERR def
         return v + 1
-    return helper(x)
+    return list(map(helper, x))  # passed as a value: only direct calls are inlined
 
 
 def uses_lambda(xs):
