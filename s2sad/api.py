@@ -11,6 +11,7 @@ from .frontend import to_ir
 from .frontend.source import unwrap
 from .ir import verify
 from .passes.dce import dce
+from .passes.pipeline import optimize
 
 _lock = threading.RLock()
 _cache = {}
@@ -155,25 +156,24 @@ class _Pending:
 
 
 def _compile(func, mode, argnums, kinds, name):
-    if True:
-        fn = ssa_ir(func)
-        params = _positional(fn)
-        kind_map = {p.value: k for p, k in zip(params, kinds)}
-        active = [i for i in argnums if differentiable_kind(kinds[i])]
-        active_values = [params[i].value for i in active]
-        if mode == "forward":
-            from .ad.forward import forward
-            out = forward(fn, active_values, kind_map, name=name)
-        elif mode in ("reverse", "reverse_value"):
-            from .ad.reverse import reverse
-            out = reverse(fn, active_values, kind_map, name=name,
-                          with_value=mode == "reverse_value")
-        else:
-            raise S2sadError(f"unknown mode {mode!r}: use 'forward' or 'reverse'")
-        from .passes.pipeline import optimize; out = verify(dce(optimize(verify(out), fn, kind_map, active_values, mode)))  # noqa: E702
-        src, ns = emit_function(out, inline=True, keep=getattr(out, "keep", frozenset()))
-        return Compiled(compile_function(src, out.name, ns, mode), src, out, active, name, ns,
-                        getattr(out, "callees", []))
+    fn = ssa_ir(func)
+    params = _positional(fn)
+    kind_map = {p.value: k for p, k in zip(params, kinds)}
+    active = [i for i in argnums if differentiable_kind(kinds[i])]
+    active_values = [params[i].value for i in active]
+    if mode == "forward":
+        from .ad.forward import forward
+        out = forward(fn, active_values, kind_map, name=name)
+    elif mode in ("reverse", "reverse_value"):
+        from .ad.reverse import reverse
+        out = reverse(fn, active_values, kind_map, name=name,
+                      with_value=mode == "reverse_value")
+    else:
+        raise S2sadError(f"unknown mode {mode!r}: use 'forward' or 'reverse'")
+    out = verify(dce(optimize(verify(out), fn, kind_map, active_values, mode)))
+    src, ns = emit_function(out, inline=True, keep=getattr(out, "keep", frozenset()))
+    return Compiled(compile_function(src, out.name, ns, mode), src, out, active, name, ns,
+                    getattr(out, "callees", []))
 
 
 def derivative_source(func, mode: str = "forward", argnums=None, args=None) -> str:

@@ -1458,18 +1458,10 @@ class _Interpreter:
             return
         rule, first = how[1], how[2]
         op = node.op
-        by_id = {id(a): r for a, r in zip(op.args, node.refs)}
-
-        def sv_of(a):
-            if isinstance(a, (Value, Const, Global)) and id(a) in by_id:
-                return self.primal_sv(by_id[id(a)])
-            return SV(Lit(a), a)
+        by_id, sv_of = _operand_svs(self, op, node.refs)
 
         if rule.partials is not None:
-            bound = _bind_rule(rule, "partials", op, first)
-            tmpl = rule.template("partials")
-            env = _template_env(tmpl, bound, sv_of, {"ans": SV(node.sym, node.value)})
-            partials = _RuleEval(env).run(tmpl)
+            bound, partials = _partials_at(rule, op, first, sv_of, node)
             terms, chain, value = [], [], None
             for (name, operand), p in zip(bound.items(), partials):
                 ref = by_id.get(id(operand)) if isinstance(operand, Value) else None
@@ -1567,6 +1559,27 @@ class _Interpreter:
             fn = zip if what == "zip" else reversed
             return Call(what, [s.expr for s in args]), list(fn(*[s.value for s in args]))
         raise AssertionError(what)  # pragma: no cover
+
+
+def _operand_svs(interp, op, refs):
+    """The trace node behind each operand, and a function giving an operand's
+    (symbol, value) pair."""
+    by_id = {id(a): r for a, r in zip(op.args, refs)}
+
+    def sv_of(a):
+        if isinstance(a, (Value, Const, Global)) and id(a) in by_id:
+            return interp.primal_sv(by_id[id(a)])
+        return SV(Lit(a), a)
+
+    return by_id, sv_of
+
+
+def _partials_at(rule, op, first, sv_of, node):
+    """The rule's declared partials evaluated on (symbol, value) pairs."""
+    bound = _bind_rule(rule, "partials", op, first)
+    tmpl = rule.template("partials")
+    env = _template_env(tmpl, bound, sv_of, {"ans": SV(node.sym, node.value)})
+    return bound, _RuleEval(env).run(tmpl)
 
 
 def _sym_index(node):
@@ -1708,19 +1721,11 @@ def _reverse_contributions(interp: _Interpreter, node: _Node, g) -> List[_Contri
                 out.append(_Contribution(refs[1], Call("reversed", [bar]), rev))
         return out
     rule, first = how[1], how[2]
-    by_id = {id(a): r for a, r in zip(op.args, refs)}
-
-    def sv_of(a):
-        if isinstance(a, (Value, Const, Global)) and id(a) in by_id:
-            return interp.primal_sv(by_id[id(a)])
-        return SV(Lit(a), a)
+    by_id, sv_of = _operand_svs(interp, op, refs)
 
     from .runtime import unbroadcast
     if rule.partials is not None:
-        bound = _bind_rule(rule, "partials", op, first)
-        tmpl = rule.template("partials")
-        env = _template_env(tmpl, bound, sv_of, {"ans": SV(node.sym, node.value)})
-        partials = _RuleEval(env).run(tmpl)
+        bound, partials = _partials_at(rule, op, first, sv_of, node)
         for (name, operand), p in zip(bound.items(), partials):
             ref = by_id.get(id(operand)) if isinstance(operand, Value) else None
             if not live(ref) or p is None or (isinstance(p.expr, Lit) and p.expr.value is None):

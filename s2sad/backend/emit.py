@@ -105,7 +105,6 @@ class Liveness:
         for b in op.blocks():
             _uses_defs(b, used, defined)
         defined.update(op.defined_here())
-        extra = set()
         if isinstance(op, (For, While)) and isinstance(op.brk, Value):
             used.add(op.brk)
         res = used - defined
@@ -690,7 +689,6 @@ class Emitter:
             first = next((o for o in block.walk() if o.loc is not None), None)
             if owner.loc is None or first is None or first.loc.text != owner.loc.text:
                 self.last_comment = None
-        pending: Dict[Value, Set] = {}  # folded values -> storage they read
         for i, op in enumerate(ops):
             # decide whether to fold this op into a later use
             if isinstance(op, Prim) and len(op.results) == 1:
@@ -878,7 +876,6 @@ class Emitter:
     def emit(self) -> str:
         self.lines = []
         header = f"def {self.fname}({self.signature()}):"
-        body_start = len(self.lines)
         if self.fn.docstring:
             self.lines.append("    " + repr(self.fn.docstring))
         self.emit_block(self.fn.body, 1, header_yields=True)

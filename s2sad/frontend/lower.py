@@ -619,10 +619,6 @@ class Lowerer:
                 for v in stop[1:]:
                     acc = self.emit("binop", [acc, v], "stop", op="or").result
             op.brk = acc
-        # Drop carried values that never change.
-        keep = []
-        for n, init, a, y in zip(carried, op.inits, args, op.body.yields):
-            keep.append(True)
         self.env, self.block, self.dead = outer_env, outer_block, None
         results = [Value(a.hint, a.user) for a in args]
         op.results = results
