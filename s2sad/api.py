@@ -1,180 +1,15 @@
 """The public entry points."""
 from __future__ import annotations
 
-import threading
-from typing import Sequence
-
-from .ad.activity import differentiable_kind, kind_of_object
-from .backend import compile_function, emit_function
+from .backend import compile_function
+from .compiler import (compile_derivative, lowered, normalize_argnums, positional,
+                       ssa_function, ssa_ir, ssa_source)
 from .errors import S2sadError
-from .frontend import to_ir
-from .frontend.source import unwrap
-from .ir import verify
-from .passes.dce import dce
-from .passes.pipeline import optimize
+from .ir.kinds import differentiable_kind, kind_of_object
+from .rules.registry import generation
 
-_lock = threading.RLock()
-_cache = {}
-
-
-_generation = [0]  # bumped when rules change: derived functions recompile
 _ndarray = __import__("numpy").ndarray
 _FLOAT64 = __import__("numpy").dtype("float64")
-
-
-def _clear_caches():
-    with _lock:
-        _cache.clear()
-        _generation[0] += 1
-
-
-def ssa_ir(func, kinds=None):
-    """The function lowered to SSA, cleaned up and verified."""
-    from .frontend.source import FileFunction
-    if isinstance(func, FileFunction):
-        from .frontend.lower import lower
-        return verify(dce(verify(lower(func.info))))
-    if hasattr(func, "__s2sad_specialize__"):
-        if kinds is None:
-            raise S2sadError(f"{func!r} is generated per argument kinds; call "
-                             "s2sad.derivative_source(..., args=...) with example arguments")
-        func = func.__s2sad_specialize__(kinds)
-    fn = verify(to_ir(func))
-    return verify(dce(fn))
-
-
-def ssa_source(func) -> str:
-    """The function as runnable three-address Python, one primitive per line."""
-    src, _ = emit_function(ssa_ir(func))
-    return src
-
-
-def ssa_function(func):
-    """The three-address version of ``func``, compiled: it computes what ``func``
-    computes (used to test the round trip)."""
-    fn = ssa_ir(func)
-    src, ns = emit_function(fn)
-    return compile_function(src, fn.name, ns, "ssa")
-
-
-# ---------------------------------------------------------------------------
-# Compilation of derivatives, cached per (function, mode, argnums, kinds)
-# ---------------------------------------------------------------------------
-class Compiled:
-    """A generated derivative: the running function and its source."""
-
-    def __init__(self, fn, source, ir, active, name, namespace, callees):
-        self.fn = fn
-        self.source = source
-        self.ir = ir
-        self.active = active  # positions of the differentiated arguments
-        self.name = name  # unique among derivatives: g_vjp, g_vjp_2 for other argnums
-        self.namespace = namespace  # what its free names are bound to
-        self.callees = callees  # derivatives of user functions it calls
-
-
-def _positional(fn_ir):
-    return [p for p in fn_ir.params if p.kind == "positional"]
-
-
-def _normalize_argnums(argnums, n):
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-    out = []
-    for a in nums:
-        if not isinstance(a, int) or not -n <= a < n:
-            raise S2sadError(f"argnums {argnums!r} is out of range for a function of {n} "
-                             "positional arguments")
-        out.append(a % n)
-    return single, tuple(out)
-
-
-def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
-    """Generate, compile and cache the derivative of ``func``.
-
-    ``kinds`` has one entry per positional parameter (None when unknown).
-    """
-    if hasattr(func, "__s2sad_specialize__"):
-        func = func.__s2sad_specialize__(kinds)
-    key = (_identity(func), mode, tuple(argnums), tuple(kinds))
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            return hit
-        active = [i for i in argnums if differentiable_kind(kinds[i])]
-        # g_vjp for a function's first reverse derivative, g_vjp_2 for its next
-        # variant (other argnums or kinds); the same for every run, so that
-        # transpiled modules do not depend on what was compiled before
-        base = _function_name(func) + ("_jvp" if mode == "forward" else "_vjp")
-        order = _variants.setdefault((_identity(func), base), [])
-        variant = (mode.replace("_value", ""), tuple(argnums), tuple(kinds))
-        if variant not in order:  # with or without the value: the same derivative
-            order.append(variant)
-        count = order.index(variant) + 1
-        name = base if count == 1 else f"{base}_{count}"
-        _cache[key] = pending = _Pending(active, name)  # a recursive call finds this
-        try:
-            compiled = _compile(func, mode, argnums, kinds, name)
-        except BaseException:
-            _cache.pop(key, None)
-            raise
-        pending.target = compiled.fn
-        _cache[key] = compiled
-        return compiled
-
-
-_variants = {}
-
-
-def _identity(func):
-    from .frontend.source import FileFunction
-    return func if isinstance(func, FileFunction) else unwrap(func)
-
-
-def _function_name(func):
-    from .frontend.source import FileFunction
-    name = func.name if isinstance(func, FileFunction) else unwrap(func).__name__
-    return name.replace("<lambda>", "lambda")
-
-
-class _Pending:
-    """Stands for a derivative while it is being compiled: a recursive function's
-    derivative calls itself through this."""
-
-    def __init__(self, active, name):
-        self.active = active
-        self.name = name
-        self.target = None
-        self.callees = []
-
-    @property
-    def fn(self):
-        return self
-
-    def __call__(self, *args):
-        return self.target(*args)
-
-
-def _compile(func, mode, argnums, kinds, name):
-    fn = ssa_ir(func)
-    params = _positional(fn)
-    kind_map = {p.value: k for p, k in zip(params, kinds)}
-    active = [i for i in argnums if differentiable_kind(kinds[i])]
-    active_values = [params[i].value for i in active]
-    if mode == "forward":
-        from .ad.forward import forward
-        out = forward(fn, active_values, kind_map, name=name)
-    elif mode in ("reverse", "reverse_value"):
-        from .ad.reverse import reverse
-        out = reverse(fn, active_values, kind_map, name=name,
-                      with_value=mode == "reverse_value")
-    else:
-        raise S2sadError(f"unknown mode {mode!r}: use 'forward' or 'reverse'")
-    out = verify(dce(optimize(verify(out), fn, kind_map, active_values, mode)))
-    src, ns = emit_function(out, inline=True, keep=getattr(out, "keep", frozenset()))
-    return Compiled(compile_function(src, out.name, ns, mode), src, out, active, name, ns,
-                    getattr(out, "callees", []))
-
 
 def derivative_source(func, mode: str = "forward", argnums=None, args=None) -> str:
     """The generated derivative code of ``func``, as text.
@@ -188,9 +23,9 @@ def derivative_source(func, mode: str = "forward", argnums=None, args=None) -> s
         kinds = tuple(kind_of_object(a) for a in args)
         n = len(kinds)
     else:
-        n = len(_positional(ssa_ir(func)))
+        n = len(positional(lowered(func)))
         kinds = (None,) * n
-    argnums = tuple(range(n)) if argnums is None else _normalize_argnums(argnums, n)[1]
+    argnums = tuple(range(n)) if argnums is None else normalize_argnums(argnums, n)[1]
     if mode == "forward_value":
         mode = "forward"
     return compile_derivative(func, mode, argnums, kinds).source
@@ -256,7 +91,7 @@ def _like(g, x):
 
 
 def _reject_complex(args):
-    from .ad.activity import kind_of_object as kind
+    from .ir.kinds import kind_of_object as kind
     for i, a in enumerate(args):
         if kind(a) == "complex":
             raise S2sadError(f"argument {i} is complex ({type(a).__name__}); s2sad does not "
@@ -268,7 +103,7 @@ def _reverse_call(func, args, argnums, with_value):
     func, args, argnums = _bound(func, args, argnums)
     _reject_complex(args)
     n = len(args)
-    single, nums = _normalize_argnums(argnums, n)
+    single, nums = normalize_argnums(argnums, n)
     kinds = [kind_of_object(x) for x in args]
     for i in nums:
         if not differentiable_kind(kinds[i]):
@@ -313,7 +148,7 @@ class Derived:
     def _entry(self, args):
         """What a call with arguments of these types runs (cached per types)."""
         single, nums, compiled, full = self._compiled(args)
-        out_kind = getattr(compiled.ir, "out_kind", None)
+        out_kind = compiled.out_kind
         if out_kind in _NOT_SCALAR:  # known before running: say what it returns
             primal = self.func.__func__ if hasattr(self.func, "__func__") else self.func
             _check_scalar("grad", primal(*full))
@@ -322,7 +157,7 @@ class Derived:
         import types
         prefix = (self.func.__self__,) if isinstance(self.func, types.MethodType) else ()
         suffix = full[len(prefix) + len(args):]  # defaults of omitted arguments
-        return (_generation[0], compiled.fn, single, tuple(compiled.active), precise,
+        return (generation.value, compiled.fn, single, tuple(compiled.active), precise,
                 (prefix, suffix) if prefix or suffix else None, out_kind)
 
     def __call__(self, *args):
@@ -330,7 +165,7 @@ class Derived:
         if _ndarray in key:
             key += tuple(getattr(a, "dtype", None) for a in args)
         entry = self._fast.get(key)
-        if entry is None or entry[0] != _generation[0]:
+        if entry is None or entry[0] != generation.value:
             entry = self._fast[key] = self._entry(args)
         _, fn, single, active, precise, extra, out_kind = entry
         full = extra[0] + args + extra[1] if extra else args
@@ -354,10 +189,10 @@ class Derived:
         if kinds in self._specialized:
             return self._specialized[kinds]
         n = len(kinds)
-        single, nums = _normalize_argnums(self.argnums, n)
+        single, nums = normalize_argnums(self.argnums, n)
         mode = "reverse_value" if self.with_value else "reverse"
         compiled = compile_derivative(self.func, mode, nums, kinds)
-        names = [p.value.hint for p in _positional(compiled.ir)][:n]
+        names = [p.value.hint for p in positional(compiled.ir)][:n]
         vjp_name = compiled.ir.name
         args = ", ".join(names)
         picked = "grads[0]" if single else "grads"
@@ -366,8 +201,6 @@ class Derived:
         else:
             body = f"    grads = {vjp_name}({args}, 1.0)\n    return {picked}\n"
         source = f"def {self.__name__}({args}):\n" + body
-        from .frontend.source import register_source
-        from .backend.compile import compile_function
         fn = compile_function(source, self.__name__, {vjp_name: compiled.fn}, "derived")
         self._specialized[kinds] = fn
         return fn
@@ -458,7 +291,7 @@ def _bound(func, args, argnums):
     import types
     if isinstance(func, types.MethodType):
         args = (func.__self__,) + tuple(args)
-        single, nums = _normalize_argnums(argnums, len(args) - 1)
+        single, nums = normalize_argnums(argnums, len(args) - 1)
         nums = tuple(i + 1 for i in nums)
         return func.__func__, _complete(func.__func__, args), (nums[0] if single else nums)
     return func, _complete(func, tuple(args)), argnums
@@ -492,7 +325,7 @@ def jacfwd(func, argnums=0):
 
     def jacobian(*args):
         f, args, nums_spec = _bound(func, args, argnums)
-        single, nums = _normalize_argnums(nums_spec, len(args))
+        single, nums = normalize_argnums(nums_spec, len(args))
         per_arg = []
         for i in nums:
             outs = None
@@ -520,7 +353,7 @@ def jacrev(func, argnums=0):
     def jacobian(*args):
         import numpy as np
         f, args, nums_spec = _bound(func, args, argnums)
-        single, nums = _normalize_argnums(nums_spec, len(args))
+        single, nums = normalize_argnums(nums_spec, len(args))
         out, vjp_fn = vjp(f, *args)
         outs = out if isinstance(out, tuple) else (out,)
         per_out = []
@@ -555,9 +388,9 @@ class _Jacobian:
         return self.fn(*args)
 
     def __s2sad_specialize__(self, kinds):
-        single, nums = _normalize_argnums(self.argnums, len(kinds))
+        single, nums = normalize_argnums(self.argnums, len(kinds))
         compiled = compile_derivative(self.func, "reverse", nums, tuple(kinds))
-        if getattr(compiled.ir, "out_kind", None) not in ("float", "int"):
+        if compiled.out_kind not in ("float", "int"):
             raise S2sadError(f"{self.__name__} can be differentiated again only when "
                              f"{getattr(self.func, '__name__', 'f')} returns a scalar; "
                              "for second derivatives use s2sad.hessian")

@@ -202,13 +202,13 @@ def _add_show(sub) -> None:
 
 
 def _run_show(args) -> int:
-    from .api import compile_derivative, _normalize_argnums
+    from .compiler import compile_derivative, normalize_argnums
     from .transpile import file_function
 
     first = True
     for name, info in load_targets(args.targets):
         placeholder, n = file_function(name, info)
-        nums = tuple(range(n)) if args.argnums is None else _normalize_argnums(args.argnums, n)[1]
+        nums = tuple(range(n)) if args.argnums is None else normalize_argnums(args.argnums, n)[1]
         kinds = ("float" if args.scalar else None,) * n
         src = compile_derivative(placeholder, args.mode, nums, kinds).source
         if not first:

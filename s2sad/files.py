@@ -9,18 +9,16 @@ from __future__ import annotations
 from typing import Dict, Optional, Sequence
 
 from .backend import emit_function
-from .frontend.lower import lower
+from .compiler import lowered
 from .frontend.source import FileFunction, SourceInfo, file_source_infos
-from .ir import verify
-from .passes.dce import dce
 
 __all__ = ["FileFunction", "file_source_infos", "ssa_ir_of_info", "ssa_source_of_info",
            "file_ssa_sources"]
 
 
 def ssa_ir_of_info(info: SourceInfo):
-    """The function lowered to SSA, cleaned up and verified."""
-    return verify(dce(verify(lower(info))))
+    """The function lowered to SSA, cleaned up and verified (shared: do not change it)."""
+    return lowered(FileFunction(info.node.name, info))
 
 
 def ssa_source_of_info(info: SourceInfo) -> str:

@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .errors import S2sadError
+from .ad.templates import rule_template
 from .ir.nodes import UNDEF, Block, Const, For, Function, Global, If, Prim, Value, While
 
 __all__ = ["trace", "Trace", "Row"]
@@ -1074,7 +1075,7 @@ class _RuleEval:
 
 
 def _bind_rule(rule, which, op, first):
-    from .ad.forward import RuleBinding
+    from .ad.transform import RuleBinding
     try:
         return RuleBinding.bind(rule, which, op, first)
     except TypeError as exc:
@@ -1407,7 +1408,7 @@ class _Interpreter:
         if k in ("augsetitem", "setattr", "augsetattr") or \
                 (k == "callmethod" and op.attrs.get("mutates")):
             self.unsupported(node, "this change of a container in place")
-        from .ad.forward import primitive_key
+        from .ad.transform import primitive_key
         from .rules import registry
         key, first = primitive_key(op)
         rule = registry.lookup(key) if key is not None else None
@@ -1503,7 +1504,7 @@ class _Interpreter:
         for name, operand in bound.items():
             ref = by_id.get(id(operand)) if isinstance(operand, (Value, Const, Global)) else None
             extra[name + "_dot"] = self.tangent_sv(ref) if ref is not None else _zero_sv(operand)
-        tmpl = rule.template("jvp")
+        tmpl = rule_template(rule, "jvp")
         env = _template_env(tmpl, bound, sv_of, extra)
         out = _RuleEval(env).run(tmpl)
         res = out[0] if len(out) == 1 else SV(Seq("tuple", [s.expr for s in out]),
@@ -1577,7 +1578,7 @@ def _operand_svs(interp, op, refs):
 def _partials_at(rule, op, first, sv_of, node):
     """The rule's declared partials evaluated on (symbol, value) pairs."""
     bound = _bind_rule(rule, "partials", op, first)
-    tmpl = rule.template("partials")
+    tmpl = rule_template(rule, "partials")
     env = _template_env(tmpl, bound, sv_of, {"ans": SV(node.sym, node.value)})
     return bound, _RuleEval(env).run(tmpl)
 
@@ -1619,13 +1620,10 @@ def _callee(node) -> E:
 
 def _ir_of(f):
     """``(verified SSA IR, name)`` of a function or of a function read from a file."""
+    from .compiler import lowered
     from .frontend.source import FileFunction
-    if isinstance(f, FileFunction):
-        from .files import ssa_ir_of_info
-        return ssa_ir_of_info(f.info), f.name
-    from .api import ssa_ir
-    fn = ssa_ir(f)
-    return fn, fn.name
+    fn = lowered(f)
+    return fn, (f.name if isinstance(f, FileFunction) else fn.name)
 
 
 # ===========================================================================
@@ -1736,7 +1734,7 @@ def _reverse_contributions(interp: _Interpreter, node: _Node, g) -> List[_Contri
                                      chain=Juxt([bar, Partial(node.index, ref.index)])))
         return out
     bound = _bind_rule(rule, "vjp", op, first)
-    tmpl = rule.template("vjp")
+    tmpl = rule_template(rule, "vjp")
     env = _template_env(tmpl, bound, sv_of, {"ans": SV(node.sym, node.value),
                                              "ans_bar": SV(bar, g)})
     results = _RuleEval(env).run(tmpl)
@@ -2145,7 +2143,7 @@ def _prepare(f, args, argnums):
         args.append(p.default.value if isinstance(p.default, Const) else
                     getattr(p.default, "obj", None))
     n = len(args)
-    from .ad.activity import differentiable_kind, kind_of_object
+    from .ir.kinds import differentiable_kind, kind_of_object
 
     def diff(x):
         k = kind_of_object(x)
@@ -2159,8 +2157,8 @@ def _prepare(f, args, argnums):
                     if isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))]
         single = False
     else:
-        from .api import _normalize_argnums
-        single, nums = _normalize_argnums(argnums, n)
+        from .compiler import normalize_argnums
+        single, nums = normalize_argnums(argnums, n)
         nums = list(nums)
     for i in nums:
         args[i] = _promote(args[i])

@@ -17,10 +17,10 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from . import __version__, runtime
-from .api import _normalize_argnums, compile_derivative
+from .compiler import compile_derivative, normalize_argnums
 from .errors import S2sadError
 from .frontend.source import FileFunction, file_source_infos
-from .frontend.resolve import MISSING
+from .ir.nodes import MISSING
 
 MODES = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
 
@@ -68,7 +68,7 @@ def transpile_file(path, functions: Optional[Sequence[str]] = None, mode: str = 
         placeholder, n = file_function(name, infos[name])
         if n == 0:
             continue
-        nums = tuple(range(n)) if argnums is None else _normalize_argnums(argnums, n)[1]
+        nums = tuple(range(n)) if argnums is None else normalize_argnums(argnums, n)[1]
         for m in MODES[mode]:
             kinds = ("float" if scalar else None,) * n
             _collect(compile_derivative(placeholder, m, nums, kinds), generated)

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from typing import Dict, List, Optional
 
 import numpy as np
 
+from .. import runtime
+from ..rules.registry import linear_args
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Loc, Prim, UNDEF,
                         Value, While)
 
@@ -109,7 +112,7 @@ class Builder:
             return Const(0.0)
         if kind == "array":
             return self.call(np_global("zeros_like"), [like], hint=hint)
-        from .. import runtime  # unknown kind: 0.0, an array or a container of zeros
+        # unknown kind: 0.0, an array or a container of zeros
         return self.call(Global("zeros_like_value", runtime.zeros_like_value), [like], hint=hint)
 
     def add(self, a, b, hint="t"):
@@ -237,7 +240,6 @@ class Builder:
         kw = kw or {}
         args = list(args)
         if any(is_zero(a) for a in args) or any(is_zero(v) for v in kw.values()):
-            from ..rules.registry import linear_args
             lin = linear_args(func.obj)
             zero_pos = [i for i, a in enumerate(args) if is_zero(a)]
             if lin is not None and zero_pos and all(i in lin for i in zero_pos):
@@ -357,7 +359,6 @@ class Builder:
             return [args[0]]
         if k == "compare" and all(isinstance(a, Const) for a in args):
             try:
-                import operator
                 fn = {"is": operator.is_, "is not": operator.is_not, "==": operator.eq,
                       "!=": operator.ne}.get(op.attrs["op"])
                 if fn is not None:

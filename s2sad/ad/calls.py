@@ -13,8 +13,9 @@ from __future__ import annotations
 import inspect
 import types
 
+from ..frontend.source import FileFunction
 from ..ir.nodes import Const, Global, Prim, Value
-from .activity import kind_of_object
+from ..ir.kinds import kind_of_object
 
 
 def user_function(op: Prim, kinds=None):
@@ -38,7 +39,6 @@ def user_function(op: Prim, kinds=None):
         return f
     if hasattr(f, "__s2sad_specialize__"):
         return f
-    from ..frontend.source import FileFunction
     if isinstance(f, FileFunction):  # a function of a file being transpiled
         return f
     return None
@@ -95,8 +95,7 @@ def derivative_of_call(transform, op, f, mode):
     active = [i for i, a in enumerate(pos) if isinstance(a, Value) and a in transform.active]
     if not active:
         return None
-    from ..api import compile_derivative
     kinds = [operand_kind(transform.kinds, a) for a in pos]
-    compiled = compile_derivative(target, mode, tuple(active), tuple(kinds))
+    compiled = transform.derivative(target, mode, tuple(active), tuple(kinds))
     transform.callees.append(compiled)
     return compiled, pos

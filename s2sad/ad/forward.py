@@ -7,36 +7,21 @@ seeds' tangent-trace table: one tangent line per primal line.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 
-from ..errors import NonDifferentiableError
+from .. import runtime
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
 from ..rules import registry
-from .activity import differentiable_kind, infer_activity, infer_kinds
-from .builder import Builder, Zero, is_zero
+from .builder import Zero, is_zero
+from .calls import derivative_of_call, user_function
+from .transform import Derivative, Transform, primitive_key
 
 
 def _dot(v: Value) -> Value:
     return Value(v.hint + "_dot", v.user)
-
-
-class RuleBinding:
-    """Binds a primitive's operands to a rule function's parameters."""
-
-    @staticmethod
-    def bind(rule, which, op: Prim, first: int):
-        args = op.args[first:]
-        kwnames = op.attrs.get("kw", ())
-        if op.attrs.get("star") or op.attrs.get("dstar"):
-            raise NotImplementedError("star arguments")
-        npos = len(args) - len(kwnames)
-        sig = rule.signature(which)
-        bound = sig.bind(*args[:npos], **dict(zip(kwnames, args[npos:])))
-        bound.apply_defaults()
-        return bound.arguments  # name -> operand (or default value)
 
 
 class _Tangents(dict):
@@ -52,29 +37,9 @@ class _Tangents(dict):
         super().__setitem__(key, value)
 
 
-def primitive_key(op: Prim):
-    if op.kind in ("binop", "unary"):
-        return f"{op.kind}:{op.attrs['op']}", 0
-    if op.kind == "call" and isinstance(op.args[0], Global):
-        return op.args[0].obj, 1
-    if op.kind == "callmethod":
-        from ..rules.methods import method_function
-        fn = method_function(op)
-        if fn is not None:
-            return fn, 0
-    return None, None
-
-
-class Forward:
-    def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict):
-        from ..rules.methods import normalize
-        normalize(fn.body)  # x.reshape(2, 3) -> x.reshape((2, 3)), as np.reshape takes it
-        self.fn = fn
-        self.kinds = infer_kinds(fn, kinds)
-        self.active = infer_activity(fn, set(active_params), self.kinds)
-        self.b = Builder()
-        self.b.kinds = self.kinds
-        self.callees = []  # derivatives of the user functions it calls
+class Forward(Transform):
+    def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees):
+        super().__init__(fn, active_params, kinds, callees)
         self.tan: Dict[Value, object] = _Tangents(self.b.frozen)
 
     # -- helpers --------------------------------------------------------------
@@ -91,12 +56,6 @@ class Forward:
             tangent.hint = result.hint + "_dot"
             tangent.user = result.user
         return tangent
-
-    def error(self, op, message, hint=None):
-        loc = op.loc
-        if loc is None:
-            return NonDifferentiableError(message, hint=hint)
-        return NonDifferentiableError(message, loc.filename, loc.lineno, loc.col, loc.text, hint)
 
     # -- driver ---------------------------------------------------------------
     def run(self, name: str) -> Function:
@@ -223,7 +182,6 @@ class Forward:
 
     def call_through(self, op) -> bool:
         """``y = g(x)`` for a user function g: ``y, y_dot = g_jvp(x, x_dot)``."""
-        from .calls import derivative_of_call, user_function
         f = user_function(op, self.kinds)
         if f is None or registry.lookup(f) is not None or \
                 not any(r in self.active for r in op.results):
@@ -239,45 +197,6 @@ class Forward:
         self.b.append(Prim("unpack", [pair], [r, dot], {"star": None}, op.loc))
         self.tan[r] = dot
         return True
-
-    def unknown(self, op):
-        if op.kind == "call":
-            f = op.args[0]
-            name = f.name if isinstance(f, Global) else "this function"
-            return self.error(op, f"no derivative rule for {name}",
-                              f"register one with @s2sad.defjvp({name}) / @s2sad.defvjp({name}), "
-                              f"or declare it by its partials with @s2sad.defpartials({name})")
-        if op.kind == "callmethod":
-            m = op.attrs["method"]
-            return self.error(op, f"no derivative rule for the method .{m}()",
-                              "call the NumPy function instead (np.sum(x) for x.sum())")
-        return self.error(op, f"cannot differentiate '{op.kind}' here")
-
-    def bound(self, rule, which, op, first):
-        try:
-            return RuleBinding.bind(rule, which, op, first)
-        except TypeError as exc:
-            raise self.error(op, f"the call does not match the rule for {rule.name}: {exc}")
-        except NotImplementedError:
-            raise self.error(op, "cannot differentiate a call with *args or **kwargs",
-                             "pass the arguments one by one")
-
-    def template_bindings(self, rule, which, op, first, extra):
-        tmpl = rule.template(which)
-        bound = self.bound(rule, which, op, first)
-        env = {}
-        for p in tmpl.params:
-            name = p.value.hint
-            if name in bound:
-                v = bound[name]
-                env[p.value] = v if isinstance(v, (Value, Const, Global)) else Const(v)
-            elif name in extra:
-                env[p.value] = extra[name]
-            elif p.default is not None:
-                env[p.value] = p.default
-            else:
-                raise self.error(op, f"rule for {rule.name} has an unbound parameter {name!r}")
-        return tmpl, bound, env
 
     def by_partials(self, rule, op, first):
         tmpl, bound, env = self.template_bindings(rule, "partials", op, first,
@@ -311,7 +230,6 @@ class Forward:
                 continue
             if isinstance(operand, Value) and self.kinds.get(operand) in ("float", "int", "bool"):
                 continue
-            from .. import runtime
             return self.b.call(Global("broadcast_like", runtime.broadcast_like), [acc, op.result])
         return acc
 
@@ -469,12 +387,13 @@ class Forward:
         self.finish_loop(op, new, idx)
 
 
-def forward(fn: Function, active_params, kinds, name=None) -> Function:
-    """The JVP of ``fn``: takes the primals then a tangent per active parameter,
-    returns ``(out, out_dot)``.  ``fn.keep`` lists the lines to keep apart (each
-    active primal and its tangent), as in the seeds' tangent-trace table."""
-    fwd = Forward(fn, active_params, kinds)
+def forward(fn: Function, active_params, kinds, callees, name=None) -> Derivative:
+    """The JVP of ``fn`` (left unchanged): takes the primals then a tangent per
+    active parameter, returns ``(out, out_dot)``.  Its ``keep`` lists the lines
+    to keep apart (each active primal and its tangent), as in the seeds'
+    tangent-trace table."""
+    fwd = Forward(fn, active_params, kinds, callees)
     out = fwd.run(name or f"{fn.name}_jvp")
-    out.keep = set(fwd.tan.values()) | fwd.active
-    out.callees = fwd.callees
-    return out
+    result = fwd.fn.body.yields[0]
+    return Derivative(out, fwd.callees, frozenset(fwd.tan.values()) | frozenset(fwd.active),
+                      fwd.kinds.get(result) if isinstance(result, Value) else None)

@@ -25,20 +25,22 @@ from __future__ import annotations
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Set
 
-from ..errors import NonDifferentiableError
+from .. import runtime
+from ..ir.analysis import count_uses, is_mutation
+from ..ir.kinds import CONTAINER_KINDS
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
+from ..passes.dce import dce
 from ..rules import registry
-from .activity import CONTAINER_KINDS, infer_activity, infer_kinds
-from .builder import Builder, Zero, is_zero, np_global
-from .forward import RuleBinding, primitive_key
+from .builder import Zero, is_zero
+from .calls import derivative_of_call, user_function
+from .transform import Derivative, Transform, primitive_key
 
 RUNTIME = "s2sad.runtime"
 ARRAY_ATTRS = {"T", "real", "imag", "shape", "ndim", "size", "dtype"}
 
 
 def runtime_global(name):
-    from .. import runtime
     return Global(name, getattr(runtime, name))
 
 
@@ -139,17 +141,10 @@ def substitute(block: Block, mapping: Dict[Value, object]):
     visit(block)
 
 
-class Reverse:
-    def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict):
-        from ..rules.methods import normalize
-        normalize(fn.body)  # x.reshape(2, 3) -> x.reshape((2, 3)), as np.reshape takes it
-        self.fn = fn
-        self.kinds = infer_kinds(fn, kinds)
-        self.active = infer_activity(fn, set(active_params), self.kinds)
-        self.active_params = list(active_params)
-        self.b = Builder()
-        self.b.kinds = self.kinds
-        self.callees = []  # derivatives of the user functions it calls
+class Reverse(Transform):
+    def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees):
+        super().__init__(fn, active_params, kinds, callees)
+        fn = self.fn
         self.b.maybe_unbound = _maybe_unbound(fn)
         self.produced: Set[Value] = set()
         self.scope = Scope(None, "function", on_slot=self.produced.add)
@@ -241,12 +236,6 @@ class Reverse:
         """A real tuple from a list of adjoints (zeros where there is none)."""
         return self.b.value("build", [self.b.materialize(x) for x in items], "t", type="tuple")
 
-    def error(self, op, message, hint=None):
-        loc = op.loc
-        if loc is None:
-            return NonDifferentiableError(message, hint=hint)
-        return NonDifferentiableError(message, loc.filename, loc.lineno, loc.col, loc.text, hint)
-
     # -- driver ---------------------------------------------------------------
     def run(self, name: str, with_value: bool) -> Function:
         fn = self.fn
@@ -279,14 +268,11 @@ class Reverse:
         default = Const(1.0) if self.kinds.get(out) == "float" and not rest else None
         new = Function(name, params + [Param(out_bar, "positional", default)] + rest, main,
                        fn.filename, fn.firstlineno, None, fn.source)
-        new.keep = set()
-        new.out_kind = self.kinds.get(out) if isinstance(out, Value) else None
         return new
 
     def copy_before_writes(self, main: Block):
         """An in-place write must not destroy a value that is read again: write
         into a copy instead (this also leaves the caller's arrays alone)."""
-        from ..backend.emit import count_uses, is_mutation
         fn_like = Function("f", [], main)
         uses = count_uses(fn_like)
         for p in self.fn.params:
@@ -389,8 +375,7 @@ class Reverse:
         if rule is None and self.call_through(op, ybar):
             return
         if rule is None:
-            from .forward import Forward
-            raise Forward.unknown(self, op)
+            raise self.unknown(op)
         if rule.nondiff:
             return
         if rule.partials is not None:
@@ -414,7 +399,6 @@ class Reverse:
 
     def call_through(self, op, ybar) -> bool:
         """``y = g(x)`` for a user function g: ``x_bar += g_vjp(x, y_bar)``."""
-        from .calls import derivative_of_call, user_function
         f = user_function(op, self.kinds)
         if f is None:
             return False
@@ -430,9 +414,8 @@ class Reverse:
         return True
 
     def by_partials(self, rule, op, first, ybar):
-        from .forward import Forward
-        tmpl, bound, env = Forward.template_bindings(self, rule, "partials", op, first,
-                                                     {"ans": op.result})
+        tmpl, bound, env = self.template_bindings(rule, "partials", op, first,
+                                                  {"ans": op.result})
         partials = self.b.inline(tmpl, env, op.loc)
         if not isinstance(partials, list):
             partials = [partials]
@@ -447,19 +430,14 @@ class Reverse:
             self.contribute(operand, self.b.mul(ybar, partial), op.result)
 
     def by_vjp(self, rule, op, first, ybar):
-        from .forward import Forward
-        tmpl, bound, env = Forward.template_bindings(self, rule, "vjp", op, first,
-                                                     {"ans": op.result, "ans_bar": ybar})
+        tmpl, bound, env = self.template_bindings(rule, "vjp", op, first,
+                                                  {"ans": op.result, "ans_bar": ybar})
         cots = self.b.inline(tmpl, env, op.loc)
         if not isinstance(cots, list):
             cots = [cots]  # a rule that returns no tuple literal answers for its first argument
         for (name, operand), c in zip(bound.items(), cots):
             if isinstance(operand, Value) and operand in self.active:
                 self.accumulate(operand, c)
-
-    def bound(self, rule, which, op, first):
-        from .forward import Forward
-        return Forward.bound(self, rule, which, op, first)
 
     def build(self, op, ybar):
         t = op.attrs["type"]
@@ -855,7 +833,6 @@ def _maybe_unbound(fn: Function) -> Set[Value]:
 def _local_dce(block: Block):
     """Drop what a reverse region computes but never uses (partials of inactive
     arguments), before deciding what it needs from the forward sweep."""
-    from ..passes.dce import dce
     dce(Function("region", [], block))
 
 
@@ -868,10 +845,13 @@ def _shift_index(template, k):
     return ("tuple", tuple(_shift_index(t, k) for t in template[1]))
 
 
-def reverse(fn: Function, active_params, kinds, name=None, with_value=False) -> Function:
-    """The VJP of ``fn``: takes the primals then ``out_bar``; returns the tuple of
-    adjoints of the active parameters (``(out, adjoints)`` with ``with_value``)."""
-    rev = Reverse(fn, active_params, kinds)
+def reverse(fn: Function, active_params, kinds, callees, name=None,
+            with_value=False) -> Derivative:
+    """The VJP of ``fn`` (left unchanged): takes the primals then ``out_bar``;
+    returns the tuple of adjoints of the active parameters (``(out, adjoints)``
+    with ``with_value``)."""
+    rev = Reverse(fn, active_params, kinds, callees)
     out = rev.run(name or f"{fn.name}_vjp", with_value)
-    out.callees = rev.callees
-    return out
+    result = rev.fn.body.yields[0]
+    return Derivative(out, rev.callees, frozenset(),
+                      rev.kinds.get(result) if isinstance(result, Value) else None)

@@ -22,7 +22,9 @@ import gast
 from ..errors import UnsupportedSyntaxError, SourceError
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Loc, Param, Prim,
                         UNDEF, Value, While)
-from .resolve import MISSING, fold_attribute, is_pure_call, resolve
+from ..ir.analysis import is_pure
+from ..ir.nodes import MISSING
+from .resolve import fold_attribute, resolve
 from .source import SourceInfo
 
 BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/",
@@ -1069,15 +1071,8 @@ def _shift_attrs(attrs, k):
 
 
 def _is_pure(op):
-    if not isinstance(op, Prim):
-        return False
-    if op.kind in ("binop", "unary", "compare", "getattr", "getitem", "build", "copy"):
-        return not op.attrs.get("inplace")
-    if op.kind == "call":
-        f = op.args[0]
-        return isinstance(f, Global) and is_pure_call(f.obj, op.attrs.get("kw", ()),
-                                                      op.attrs.get("dstar", ()))
-    return False
+    # f-strings and unpacking keep their place in the statement
+    return is_pure(op) and op.kind not in ("fstring", "unpack")
 
 
 def _local_names(fdef):

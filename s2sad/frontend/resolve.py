@@ -6,14 +6,9 @@ runs with exactly these bindings.
 from __future__ import annotations
 
 import builtins
-import math
 import types
 
-import numpy as np
-
-from ..ir.nodes import Global
-
-MISSING = object()
+from ..ir.nodes import MISSING, Global
 
 
 def resolve(name, info):
@@ -32,46 +27,3 @@ def fold_attribute(base: Global, attr: str):
     if isinstance(base.obj, types.ModuleType) and hasattr(base.obj, attr):
         return Global(f"{base.name}.{attr}", getattr(base.obj, attr), base.root)
     return None
-
-
-_PURE_BUILTINS = {abs, min, max, len, float, int, bool, range, round, sum, pow,
-                  divmod, complex, tuple, list, dict, set, enumerate, zip,
-                  reversed, sorted, isinstance, any, all, str, repr, hash}
-
-
-# NumPy functions that write into an argument, or have effects beyond their result.
-_NUMPY_EFFECTS = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis",
-                  "save", "savez", "savez_compressed", "savetxt", "tofile", "seterr",
-                  "seterrcall", "set_printoptions", "setbufsize", "printoptions",
-                  "errstate", "load", "loadtxt", "genfromtxt", "fromfile", "memmap"}
-
-
-def is_pure_callable(obj) -> bool:
-    """True for functions with no side effects whose calls may be reordered
-    (NumPy's ``out=`` argument is the caller's business: see :func:`is_pure_call`)."""
-    try:
-        if obj in _PURE_BUILTINS:
-            return True
-    except TypeError:
-        return False
-    if getattr(obj, "__s2sad_pure__", False):
-        return True
-    from ..rules.registry import lookup  # a function with a derivative rule is a math function
-    if lookup(obj) is not None:
-        return True
-    mod = getattr(obj, "__module__", None) or ""
-    if isinstance(obj, np.ufunc):
-        return True
-    if getattr(obj, "__self__", None) is math or mod == "math":
-        return True
-    if mod.startswith("numpy") and not mod.startswith("numpy.random"):
-        return callable(obj) and getattr(obj, "__name__", None) not in _NUMPY_EFFECTS
-    return False
-
-
-def is_pure_call(func, kw=(), dstar=()) -> bool:
-    """True for a call of ``func`` with these keyword names (and ``**`` arguments)
-    that has no side effects: a pure callable not asked to write into ``out=``."""
-    if "out" in kw or dstar:
-        return False
-    return is_pure_callable(func)

@@ -102,6 +102,8 @@ class _Undef:
 
 UNDEF = _Undef()
 
+MISSING = object()  # the object of a free name bound nowhere (resolved at call time: an error)
+
 Operand = Union[Value, Const, Global, _Undef]
 
 

@@ -37,7 +37,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from ..backend.emit import is_pure
+from ..ir.analysis import is_pure
 from ..ir.nodes import Block, Const, Function, Global, If, Prim, Value, While
 from .effects import _UNHASHABLE, Effects, freeze, is_clean_global, operand_key
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Set
 
 from ..ir.nodes import Block, For, Function, If, Prim, Value, While
-from ..backend.emit import is_pure
+from ..ir.analysis import is_pure
 
 
 def _has_effect(op) -> bool:

@@ -3,7 +3,7 @@
 Three facts, all conservative, computed once per pass over the whole function:
 
 * **In-place bases.**  An op that writes into its first operand
-  (``x[i] = v``, ``x += v``, ``xs.append(v)``: :func:`~s2sad.backend.emit.is_mutation`)
+  (``x[i] = v``, ``x += v``, ``xs.append(v)``: :func:`~s2sad.ir.analysis.is_mutation`)
   makes the emitter keep that operand and the op's result in *one* Python
   variable.  A pass may therefore never make such a base stand for another
   value, nor another value stand for it: :meth:`Effects.is_base`.
@@ -29,8 +29,9 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from ..backend.emit import is_mutation, is_pure
-from ..ir.nodes import Const, For, Function, Global, If, Prim, UNDEF, Value, While
+from ..ir.analysis import is_mutation, is_pure
+from ..ir.kinds import kind_of_object
+from ..ir.nodes import MISSING, Const, For, Function, Global, If, Prim, UNDEF, Value, While
 
 IMMUTABLE_KINDS = frozenset({"float", "int", "bool", "complex", "str", "none", "range"})
 # methods of a list that change only the list (never its entries)
@@ -85,7 +86,6 @@ class Effects:
         if isinstance(a, Value):
             return self.kinds.get(a)
         if isinstance(a, Const):
-            from ..ad.activity import kind_of_object
             return kind_of_object(a.value)
         return None
 
@@ -409,7 +409,6 @@ def operand_key(a):
             return ("const", type(v), repr(v))
         return ("const-obj", id(v))
     if isinstance(a, Global):
-        from ..frontend.resolve import MISSING
         return ("global", a.name) if a.obj is MISSING else ("global", id(a.obj))
     if a is UNDEF:
         return ("undef",)

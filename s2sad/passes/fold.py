@@ -29,7 +29,7 @@ import math
 import operator
 from typing import Dict, Optional
 
-from ..backend.emit import is_pure
+from ..ir.analysis import is_pure
 from ..ir.nodes import Block, Const, Function, If, Prim, UNDEF, Value, While
 from .effects import Effects, number, operand_key
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Sequence
 
+from ..ir.kinds import infer_kinds, kind_of_object
 from ..ir.nodes import Const, Function, Value
 from .copyprop import copyprop
 from .cse import cse
@@ -18,11 +19,13 @@ from .fold import fold
 
 
 def optimize(out: Function, primal: Optional[Function] = None, kind_map: Optional[Dict] = None,
-             active: Sequence[Value] = (), mode: str = "forward") -> Function:
+             active: Sequence[Value] = (), mode: str = "forward", lower=None) -> Function:
     """Run copy propagation, folding and CSE on the derivative ``out`` of
     ``primal`` (compiled for the parameter kinds ``kind_map`` with respect to
-    the ``active`` parameters, in ``mode``).  Returns ``out``."""
-    kinds = derivative_kinds(out, primal, kind_map, active, mode) if primal is not None else None
+    the ``active`` parameters, in ``mode``; ``lower`` gives the IR of the user
+    functions it calls).  Returns ``out``."""
+    kinds = derivative_kinds(out, primal, kind_map, active, mode, lower) \
+        if primal is not None else None
     copyprop(out, kinds)
     # what fold replaces is never written nor escapes, so the facts about effects
     # and aliases stay true for cse: compute them once
@@ -32,31 +35,34 @@ def optimize(out: Function, primal: Optional[Function] = None, kind_map: Optiona
     return out
 
 
-def derivative_kinds(out: Function, primal: Function, kind_map, active, mode) -> Optional[Dict]:
+def derivative_kinds(out: Function, primal: Function, kind_map, active, mode,
+                     lower=None) -> Optional[Dict]:
     """The kinds of the derivative's values (None when they cannot be inferred).
 
     Its parameters are the primal's, then the tangents of the active ones
     (forward) or the output's cotangent (reverse), which have the kinds of what
     they stand for."""
-    from ..ad.activity import infer_kinds, kind_of_object
     try:
         kind_map = dict(kind_map or {})
         if not any(k is not None for k in kind_map.values()):
             return None
-        n = len([p for p in primal.params if p.kind == "positional"])
-        extra = [p for p in out.params if p.kind == "positional"][n:]
-        params = dict(kind_map)
+        primal_params = [p.value for p in primal.params if p.kind == "positional"]
+        n = len(primal_params)
+        out_params = [p.value for p in out.params if p.kind == "positional"]
+        extra = out_params[n:]
+        # the derivative's own copies of the primal's parameters, by position
+        params = {o: kind_map.get(p) for o, p in zip(out_params, primal_params)}
         if mode == "forward":
             act = set(active)
-            order = [p.value for p in primal.params if p.value in act]
+            order = [p for p in primal_params if p in act]
             for p, a in zip(extra, order):
-                params[p.value] = kind_map.get(a)
-            return infer_kinds(out, params)
+                params[p] = kind_map.get(a)
+            return infer_kinds(out, params, lower)
         if extra:  # the cotangent of the output has the output's kind
             ret = primal.body.yields[0]
-            params[extra[0].value] = infer_kinds(primal, kind_map).get(ret) \
+            params[extra[0]] = infer_kinds(primal, kind_map, lower).get(ret) \
                 if isinstance(ret, Value) else \
                 kind_of_object(ret.value) if isinstance(ret, Const) else None
-        return infer_kinds(out, params)
+        return infer_kinds(out, params, lower)
     except Exception:  # kinds only enable simplifications: none is safe
         return None

@@ -8,9 +8,10 @@ From each declaration come both the forward rule and the reverse rule.
 """
 from __future__ import annotations
 
+import itertools
+import linecache
 import re
 
-from ..frontend.source import from_source
 from .registry import defpartials
 
 LN2 = "0.6931471805599453"
@@ -65,7 +66,7 @@ def declare(module_name: str, module, table, rename=None, library=None):
         body = ", ".join(_qualify(p, module_name, module, reverse) for p in partials)
         args = params + ", ans" if "ans" in body else params
         source = f"def {own_name}_partials({args}):\n    return {body}\n"
-        fn = from_source(source, globals={module_name: module})
+        fn = _define(source, own_name + "_partials", {module_name: module})
         defpartials(getattr(module, own_name), library=library or module_name)(fn)
 
 
@@ -86,3 +87,15 @@ def _qualify(expr, module_name, module, reverse):
             return m.group(0)
         return f"{module_name}.{name}("
     return _NAMES.sub(sub, expr)
+
+
+_files = itertools.count()
+
+
+def _define(source, name, namespace):
+    """Run ``source`` (one ``def``) in ``namespace``, kept in :mod:`linecache` so
+    that the front end can read the function's source like any other."""
+    filename = f"<s2sad-partials-{next(_files)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]

@@ -1,12 +1,10 @@
 """Array methods are their NumPy functions: ``x.sum(axis=0)`` is ``np.sum(x, axis=0)``.
 
 The derivative transforms look up a method call's rule here, with the object
-as the first argument.  :func:`normalize` first rewrites the methods that take
-their shape as separate arguments (``x.reshape(2, 3)`` → ``x.reshape((2, 3))``).
+as the first argument (after :func:`s2sad.ad.normalize.normalize_methods` gave the
+methods in ``SHAPE_VARARGS`` their shape as one tuple).
 """
 import numpy as np
-
-from ..ir.nodes import For, If, Prim, Value, While
 
 METHODS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
@@ -21,25 +19,9 @@ METHODS = {
     "tolist": None, "sort": None, "fill": None,
 }
 
-_SHAPE_VARARGS = {"reshape", "transpose"}
+SHAPE_VARARGS = {"reshape", "transpose"}
 
 
-def method_function(op: Prim):
-    """The NumPy function a method call stands for (None if there is none)."""
+def method_function(op):
+    """The NumPy function a method call op stands for (None if there is none)."""
     return METHODS.get(op.attrs["method"])
-
-
-def normalize(block):
-    """Give shape-taking methods one tuple argument, in place."""
-    new_ops = []
-    for op in block.ops:
-        if isinstance(op, Prim) and op.kind == "callmethod" and \
-                op.attrs["method"] in _SHAPE_VARARGS and not op.attrs.get("kw") and \
-                not op.attrs.get("star") and len(op.args) > 2:
-            shape = Prim("build", op.args[1:], [Value("shape")], {"type": "tuple"}, op.loc)
-            new_ops.append(shape)
-            op.args = [op.args[0], shape.results[0]]
-        new_ops.append(op)
-        for b in op.blocks():
-            normalize(b)
-    block.ops = new_ops

@@ -47,8 +47,8 @@ class Rule:
         self.vjp: Optional[Callable] = None
         self.nondiff = False
         self.linear: Optional[Tuple[int, ...]] = None
-        self._ir = {}
-        self._lock = threading.Lock()
+        self.lowered = {}  # the rule functions as IR, filled in by the transforms
+        self.lock = threading.Lock()
 
     def __repr__(self):
         return f"<Rule {self.library}.{self.name}>"
@@ -62,16 +62,6 @@ class Rule:
     @property
     def has_reverse(self):
         return self.nondiff or self.partials is not None or self.vjp is not None
-
-    def template(self, which: str):
-        """The rule function ``which`` ('partials', 'jvp', 'vjp') lowered to IR."""
-        with self._lock:
-            if which not in self._ir:
-                from ..frontend import to_ir
-                from ..passes.dce import dce
-                fn = getattr(self, which)
-                self._ir[which] = dce(to_ir(fn))
-            return self._ir[which]
 
     def signature(self, which: str) -> inspect.Signature:
         """The primitive's own parameters, as the rule function names them."""
@@ -108,9 +98,21 @@ def _rule(primitive, library, name=None) -> Rule:
     return rule
 
 
+class _Generation:
+    """Counts the changes of user rules: whatever was derived with the old rules
+    is compiled again (the compiler compares the count it saw)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+generation = _Generation()
+
+
 def _invalidate():
-    from ..api import _clear_caches
-    _clear_caches()
+    generation.value += 1
 
 
 def defpartials(primitive, *, library: str = "user", name: str = None):
@@ -121,7 +123,7 @@ def defpartials(primitive, *, library: str = "user", name: str = None):
         rule.partials = fn
         rule.jvp = rule.vjp = None
         rule.nondiff = False
-        rule._ir.clear()
+        rule.lowered.clear()
         if library == "user":
             _invalidate()
         return fn
@@ -136,7 +138,7 @@ def defjvp(primitive, *, library: str = "user", name: str = None):
         rule = _rule(primitive, library, name)
         rule.jvp = fn
         rule.nondiff = False
-        rule._ir.pop("jvp", None)
+        rule.lowered.pop("jvp", None)
         if library == "user":
             _invalidate()
         return fn
@@ -151,7 +153,7 @@ def defvjp(primitive, *, library: str = "user", name: str = None):
         rule = _rule(primitive, library, name)
         rule.vjp = fn
         rule.nondiff = False
-        rule._ir.pop("vjp", None)
+        rule.lowered.pop("vjp", None)
         if library == "user":
             _invalidate()
         return fn

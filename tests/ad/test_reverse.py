@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.ad.activity import kind_of_object
-from s2sad.api import compile_derivative
+from s2sad.ir.kinds import kind_of_object
+from s2sad.compiler import compile_derivative
 
 from . import corpus
 from .corpus import (CASES, SCALAR_OUTPUT, VECTOR_OUTPUT, as_vector, central_difference,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.api import ssa_ir
+from s2sad.compiler import ssa_ir
 from s2sad.backend import emit_function, unparse
 
 

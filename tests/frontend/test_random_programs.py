@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.api import ssa_ir
+from s2sad.compiler import ssa_ir
 from s2sad.ir import verify
 
 VARS = ["a", "b", "c", "d"]

@@ -5,8 +5,8 @@ import math
 import numpy as np
 
 import s2sad
-from s2sad.ad.activity import infer_kinds, kind_of_object
-from s2sad.api import ssa_ir
+from s2sad.ir.kinds import infer_kinds, kind_of_object
+from s2sad.compiler import ssa_ir
 from s2sad.backend.compile import compile_function
 from s2sad.backend.emit import emit_function
 from s2sad.ir.nodes import Prim

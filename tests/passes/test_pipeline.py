@@ -98,19 +98,19 @@ def test_generic_code_is_simplified_without_kinds():
 
 
 def test_derivative_kinds_of_tangents_and_cotangents():
-    from s2sad.api import ssa_ir
+    from s2sad.compiler import CALLEES, ssa_ir
     from s2sad.ad.forward import forward
     from s2sad.ad.reverse import reverse
     fn = ssa_ir(textbook)
     params = [p.value for p in fn.params]
     kind_map = {params[0]: "float", params[1]: "array"}
-    out = forward(fn, params[1:], dict(kind_map), name="t_jvp")
+    out = forward(fn, params[1:], dict(kind_map), CALLEES, name="t_jvp").function
     kinds = derivative_kinds(out, fn, kind_map, params[1:], "forward")
     assert kinds[out.params[2].value] == "array"  # x2_dot
     fn = ssa_ir(textbook)
     params = [p.value for p in fn.params]
     kind_map = {params[0]: "float", params[1]: "float"}
-    out = reverse(fn, params, dict(kind_map), name="t_vjp")
+    out = reverse(fn, params, dict(kind_map), CALLEES, name="t_vjp").function
     kinds = derivative_kinds(out, fn, kind_map, params, "reverse")
     assert kinds[out.params[2].value] == "float"  # y_bar
 

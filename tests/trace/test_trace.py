@@ -548,7 +548,7 @@ def test_static_graph_parses_with_one_node_per_ssa_value():
         gr = s2sad.graph(fn)
         name, nodes, edges, _ = parse_dot(gr.dot)
         assert name == fn.__name__
-        assert len(nodes) == ssa_values(s2sad.api.ssa_ir(fn)) == len(gr.nodes)
+        assert len(nodes) == ssa_values(s2sad.compiler.ssa_ir(fn)) == len(gr.nodes)
         assert all(a in nodes and b in nodes for a, b, _ in edges)
         assert str(gr) == gr.dot
     _, nodes, edges, _ = parse_dot(s2sad.graph(f).dot)

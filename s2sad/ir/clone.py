@@ -1,0 +1,53 @@
+"""A deep copy of a function's IR with fresh values, so that a transform can
+build on it while the input stays as it was (the compiler caches lowered IR and
+hands the same function to every mode)."""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+from .nodes import Block, For, Function, If, Param, Prim, Value, While
+
+
+def clone_function(fn: Function) -> Tuple[Function, Dict[Value, Value]]:
+    """``(copy, mapping)``: ``mapping`` takes each value of ``fn`` to its copy.
+    Constants, globals and source locations are shared: nothing changes them."""
+    mapping: Dict[Value, Value] = {}
+
+    def fresh(v: Value) -> Value:
+        new = mapping.get(v)
+        if new is None:
+            new = mapping[v] = Value(v.hint, v.user, v.type)
+        return new
+
+    def operand(a):
+        return mapping.get(a, a) if isinstance(a, Value) else a
+
+    def block(b: Block) -> Block:
+        ops = [op_(op) for op in b.ops]
+        return Block(ops, [operand(a) for a in b.yields])
+
+    def op_(op):
+        if isinstance(op, Prim):
+            args = [operand(a) for a in op.args]
+            return Prim(op.kind, args, [fresh(r) for r in op.results], dict(op.attrs), op.loc)
+        if isinstance(op, If):
+            cond = operand(op.cond)
+            return If(cond, block(op.then), block(op.orelse), [fresh(r) for r in op.results],
+                      op.loc)
+        if isinstance(op, For):
+            it, inits = operand(op.iter), [operand(a) for a in op.inits]
+            item, args = fresh(op.item), [fresh(a) for a in op.args]
+            body = block(op.body)
+            return For(it, item, args, inits, body, [fresh(r) for r in op.results],
+                       operand(op.brk), op.loc)
+        if isinstance(op, While):
+            inits, args = [operand(a) for a in op.inits], [fresh(a) for a in op.args]
+            cond, body = block(op.cond), block(op.body)
+            return While(args, inits, cond, body, [fresh(r) for r in op.results],
+                         operand(op.brk), op.loc)
+        raise TypeError(op)
+
+    params = [Param(fresh(p.value), p.kind, operand(p.default), p.posonly) for p in fn.params]
+    body = block(fn.body)
+    new = Function(fn.name, params, body, fn.filename, fn.firstlineno, fn.docstring, fn.source)
+    return new, mapping
