@@ -3,7 +3,7 @@
 Public names, in the order a newcomer needs them: ``grad``, ``value_and_grad``,
 ``jvp``, ``vjp``, ``derivative_source``, ``differentiate``, ``jacfwd``,
 ``jacrev``, ``hessian``, ``hvp``, the rule API (``defpartials``, ``defjvp``,
-``defvjp``, ``nondifferentiable``), ``ssa_source`` and ``from_source``.
+``defvjp``, ``deflinear``, ``nondifferentiable``), ``ssa_source`` and ``from_source``.
 """
 from .api import (derivative_source, differentiate, grad, hessian, hvp, jacfwd,  # noqa: F401
                   jacrev, jvp, ssa_function, ssa_source, value_and_grad, vjp)
@@ -11,8 +11,8 @@ from .check import check_grads, check_rule  # noqa: F401
 from .errors import (NonDifferentiableError, S2sadError, SourceError,  # noqa: F401
                      SourceUnavailableError, UnsupportedSyntaxError)
 from .frontend.source import from_source  # noqa: F401
-from .rules import defjvp, defpartials, defvjp, nondifferentiable  # noqa: F401
+from .rules import deflinear, defjvp, defpartials, defvjp, nondifferentiable  # noqa: F401
 from .trace import trace  # noqa: F401,E402
 from .graph import graph  # noqa: F401,E402
+from .version import __version__  # noqa: F401
 
-__version__ = "0.1.0"

@@ -38,7 +38,10 @@ from typing import List
 
 import numpy as np
 
+from . import api
 from .errors import S2sadError
+from .frontend.source import from_source
+from .rules.registry import lookup
 
 __all__ = ["check_grads", "check_rule"]
 
@@ -324,7 +327,6 @@ def check_grads(f, args, modes=("fwd", "rev"), order=1, eps=None, rtol=1e-5, ato
     random directions.  A function with no floating output (it returns an
     int) has nothing to check.  Returns None.
     """
-    from . import api
     if order not in (1, 2):
         raise S2sadError(f"check_grads: order must be 1 or 2, not {order!r}")
     if isinstance(modes, str):
@@ -612,7 +614,6 @@ def check_rule(fn, *args, modes=None, order=1, eps=None, rtol=1e-5, atol=1e-6, a
     is generated (:func:`s2sad.from_source`, with ``fn`` bound to a module-level
     name), so the rule is inlined as in any user code, and checked by
     :func:`check_grads` in the modes the rule supports (or ``modes``)."""
-    from .rules.registry import lookup
     rule = lookup(fn)
     if rule is None:
         raise S2sadError(f"check_rule: no derivative rule is registered for {fn!r}; register "
@@ -642,7 +643,6 @@ def _rule_wrapper(fn, rule, n):
     hit = _wrappers.get(key)
     if hit is not None and hit[0] is fn:
         return hit[1]
-    from .frontend.source import from_source
     base = rule.name if str(rule.name).isidentifier() else "primitive"
     params = ", ".join(f"a{i}" for i in range(n))
     source = f"def check_{base}({params}):\n    return {base}({params})\n"

@@ -13,12 +13,19 @@ bad command line.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 from typing import Iterator, List, Optional, Sequence, Tuple
 
+from .compiler import compile_derivative, normalize_argnums
 from .errors import S2sadError, SourceError
-from .frontend.source import SourceInfo, file_source_infos
+from .files import ssa_source_of_info
+from .frontend.source import FileFunction, SourceInfo, file_source_infos
+from .graph import graph
+from .trace import trace
+from .transpile import file_function, transpile_file
+from .version import __version__
 
 PROG = "s2sad"
 
@@ -121,7 +128,6 @@ def _add_ssa(sub) -> None:
 
 
 def _run_ssa(args) -> int:
-    from .files import ssa_source_of_info
 
     status = EXIT_OK
     first = True
@@ -174,7 +180,6 @@ def _add_transpile(sub) -> None:
 
 
 def _run_transpile(args) -> int:
-    from .transpile import transpile_file
 
     text = transpile_file(args.file, args.functions, args.mode, args.argnums, args.scalar)
     if args.output:
@@ -202,8 +207,6 @@ def _add_show(sub) -> None:
 
 
 def _run_show(args) -> int:
-    from .compiler import compile_derivative, normalize_argnums
-    from .transpile import file_function
 
     first = True
     for name, info in load_targets(args.targets):
@@ -220,7 +223,6 @@ def _run_show(args) -> int:
 
 def _values(text):
     """``2,5`` or ``2.0,[1, 2]``: Python literals separated by commas."""
-    import ast
     try:
         out = ast.literal_eval("(" + text + ",)")
     except (ValueError, SyntaxError):
@@ -233,7 +235,6 @@ def _values(text):
 
 def _one_function(target):
     """The one function a FILE.py[:NAME] target names (read, not run)."""
-    from .frontend.source import FileFunction
     found = list(load_targets([target]))
     if len(found) != 1:
         names = ", ".join(n for n, _ in found)
@@ -273,7 +274,6 @@ def _add_trace(sub) -> None:
 
 
 def _run_trace(args) -> int:
-    from .trace import trace
 
     f = _one_function(args.target)
     if args.mode == "reverse" and args.tangent is not None:
@@ -313,7 +313,6 @@ def _add_graph(sub) -> None:
 
 
 def _run_graph(args) -> int:
-    from .graph import graph
 
     f = _one_function(args.target)
     if args.mode is not None and args.at is None:
@@ -334,7 +333,6 @@ COMMANDS = [_add_ssa, _add_transpile, _add_show, _add_trace, _add_graph]
 # Entry point
 # ---------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
 
     parser = argparse.ArgumentParser(
         prog=PROG, description=DESCRIPTION, epilog=EPILOG,

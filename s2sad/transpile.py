@@ -16,7 +16,8 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from . import __version__, runtime
+from . import runtime
+from .version import __version__
 from .compiler import compile_derivative, normalize_argnums
 from .errors import S2sadError
 from .frontend.source import FileFunction, file_source_infos

@@ -13,17 +13,15 @@ operands at hand.
 """
 from __future__ import annotations
 
-import math
 import numbers
 import operator
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import numpy as np
 
 from .. import runtime
+from ..ir.nodes import Block, Const, Function, Global, If, Loc, Prim, Value
 from ..rules.registry import linear_args
-from ..ir.nodes import (Block, Const, For, Function, Global, If, Loc, Prim, UNDEF,
-                        Value, While)
 
 
 class Zero:

@@ -34,6 +34,7 @@ from ..passes.dce import dce
 from ..rules import registry
 from .builder import Zero, is_zero
 from .calls import derivative_of_call, user_function
+from .tape import Tape, defined_deep, own_values, substitute, used_deep
 from .transform import Derivative, Transform, primitive_key
 
 RUNTIME = "s2sad.runtime"
@@ -83,65 +84,7 @@ class Scope:
         self.env[v] = value
 
 
-def _defined_deep(block: Block) -> Set[Value]:
-    out = set()
-    for op in block.walk():
-        out.update(op.results)
-        out.update(op.defined_here())
-    return out
-
-
-def _own(block: Block) -> List[Value]:
-    out = []
-    for op in block.ops:
-        out.extend(op.results)
-    return out
-
-
-def _used_deep(block: Block) -> List[Value]:
-    """Values read anywhere in the block, in first-use order."""
-    seen = {}
-
-    def add(a):
-        if isinstance(a, Value) and a not in seen:
-            seen[a] = None
-
-    def visit(b):
-        for op in b.ops:
-            for a in op.operands():
-                add(a)
-            if isinstance(op, (For, While)) and op.brk is not None:
-                add(op.brk)
-            for inner in op.blocks():
-                visit(inner)
-        for y in b.yields:
-            add(y)
-
-    visit(block)
-    return list(seen)
-
-
-def substitute(block: Block, mapping: Dict[Value, object]):
-    """Replace uses (never definitions) of values throughout a block."""
-    if not mapping:
-        return
-
-    def f(a):
-        return mapping.get(a, a) if isinstance(a, Value) else a
-
-    def visit(b):
-        for op in b.ops:
-            op.replace_operands(f)
-            if isinstance(op, (For, While)) and op.brk is not None:
-                op.brk = f(op.brk)
-            for inner in op.blocks():
-                visit(inner)
-        b.yields = [f(y) for y in b.yields]
-
-    visit(block)
-
-
-class Reverse(Transform):
+class Reverse(Tape, Transform):
     def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees):
         super().__init__(fn, active_params, kinds, callees)
         fn = self.fn
@@ -463,7 +406,6 @@ class Reverse(Transform):
         base = op.args[0]
         if not (isinstance(base, Value) and base in self.active):
             return
-        kind = self.kinds.get(base)
         made = self.defs_outside.get(base)
         template = op.attrs["index"]
         if made is not None and made.kind == "build" and made.attrs.get("type") in ("tuple", "list") \
@@ -532,7 +474,7 @@ class Reverse(Transform):
         parent = self.scope
         scopes = []
         for fwd, rev in ((F.then, R.then), (F.orelse, R.orelse)):
-            scope = Scope(parent, "branch", _defined_deep(fwd))
+            scope = Scope(parent, "branch", defined_deep(fwd))
             self.scope = scope
             saved = self.b.push(rev)
             for y, g in zip(fwd.yields, bars):
@@ -568,9 +510,9 @@ class Reverse(Transform):
     def export(self, F: If, R: If):
         """Branch values the reverse branch reads leave the forward If as results."""
         for side, (fwd, rev) in enumerate(((F.then, R.then), (F.orelse, R.orelse))):
-            own = set(_own(fwd))
+            own = set(own_values(fwd))
             mapping = {}
-            for v in _used_deep(rev):
+            for v in used_deep(rev):
                 if v in own:
                     r = Value(v.hint, v.user)
                     F.results.append(r)
@@ -585,9 +527,9 @@ class Reverse(Transform):
         if all(b is None for b in bars):
             return
         parent = self.scope
-        local = _defined_deep(L.body) | set(L.defined_here())
+        local = defined_deep(L.body) | set(L.defined_here())
         if isinstance(L, While):
-            local |= _defined_deep(L.cond)
+            local |= defined_deep(L.cond)
         use_range = isinstance(L, For) and L.brk is None and self.kinds.get(L.iter) == "range"
         scope = Scope(parent, "loop", local)
         self.scope = scope
@@ -693,117 +635,6 @@ class Reverse(Transform):
             g = self.pack(g)
         hint = (it.hint if isinstance(it, Value) else "t") + "_bar"
         self.accumulate(it, self.b.call(runtime_global("index_adjoint"), [g, it, index], hint=hint))
-
-    def count_trips(self, L) -> Value:
-        """Add a carried counter to the forward loop; returns its final value."""
-        arg, res = Value("trips"), Value("trips")
-        step = Prim("binop", [arg, Const(1)], [Value("trips")], {"op": "+"}, None)
-        L.body.ops.append(step)
-        L.args.append(arg)
-        L.inits.append(Const(0))
-        L.body.yields.append(step.result)
-        L.results.append(res)
-        self.kinds[res] = "int"
-        return res
-
-    def record(self, L, body: Block, use_range: bool):
-        """Push what the reverse body reads of each forward iteration; pop it back."""
-        own = set(_own(L.body)) | set(L.args)
-        if not use_range and isinstance(L, For):
-            own.add(L.item)
-        needed = [v for v in _used_deep(body) if v in own]
-        if not needed:
-            return
-        needed, recompute = self.cheap_to_recompute(L, needed, own)
-        _define_everywhere(L, needed)
-        # push as soon as the last of them is computed: the values are then still
-        # in their variables, and the loop needs no copies to keep them.  Each
-        # value has its own stack (a list), which keeps no more than a
-        # hand-written adjoint would.
-        where = 0
-        for k, op in enumerate(L.body.ops):
-            if any(r in needed for r in op.results):
-                where = k + 1
-        push, ops, popped = [], [], []
-        for v in needed:
-            stack = Value(v.hint + "_stack")
-            self.stacks.append(Prim("build", [], [stack], {"type": "list"}, None))
-            push.append(Prim("callmethod", [stack, v], [], {"method": "append"}, None))
-            p = Value(v.hint, v.user)
-            self.kinds[p] = self.kinds.get(v)
-            popped.append(p)
-            ops.append(Prim("callmethod", [stack], [p], {"method": "pop"}, None))
-        L.body.ops[where:where] = push
-        mapping = dict(zip(needed, popped))
-        for op in recompute:  # scalar arithmetic on popped values, done again
-            new = Prim(op.kind, [mapping.get(a, a) if isinstance(a, Value) else a
-                                 for a in op.args],
-                       [Value(r.hint, r.user) for r in op.results], dict(op.attrs), None)
-            for r, nr in zip(op.results, new.results):
-                mapping[r] = nr
-                self.kinds[nr] = self.kinds.get(r)
-            ops.append(new)
-        substitute(body, mapping)
-        body.ops[:0] = ops
-
-    def cheap_to_recompute(self, L, needed, own):
-        """Split what the reverse body needs from an iteration into values to
-        push and scalar arithmetic to redo from them (``x * x`` from ``x``):
-        the tape keeps what a person would keep."""
-        defs = {r: op for op in L.body.ops if isinstance(op, Prim) for r in op.results}
-        push, recompute, seen = [], [], set()
-
-        item = getattr(L, "item", None)
-
-        def cheap(op):
-            return (op.kind in ("binop", "unary") and not op.attrs.get("inplace")
-                    and not any(a is item and item not in own for a in op.args)
-                    and all(self.kinds.get(r) in ("float", "int", "bool") for r in op.results)
-                    and op.attrs.get("op") not in ("or", "and"))
-
-        def want(v):
-            if v in seen:
-                return
-            seen.add(v)
-            op = defs.get(v)
-            if op is not None and cheap(op):
-                for a in op.args:
-                    if isinstance(a, Value) and a in own:
-                        want(a)
-                recompute.append(op)
-            else:
-                push.append(v)
-
-        for v in needed:
-            want(v)
-        return push, recompute
-
-
-def _define_everywhere(L, values):
-    """The forward loop pushes ``values`` on the tape every iteration, but some
-    are only defined on some paths (a value of one branch, exported from an
-    ``If``; a carried value that starts undefined): give them ``None`` where they
-    are undefined (the reverse sweep reads them only on the paths that set them)."""
-    made = {}
-    for op in [L] + list(L.body.walk()):
-        if isinstance(op, If):
-            for i, r in enumerate(op.results):
-                made[r] = [(b, i) for b in (op.then, op.orelse)]
-        elif isinstance(op, (For, While)):
-            for i, (a, r) in enumerate(zip(op.args, op.results)):
-                made[a] = made[r] = [(op, i), (op.body, i)]
-    todo, seen = list(values), set()
-    while todo:
-        v = todo.pop()
-        if v in seen or v not in made:
-            continue
-        seen.add(v)
-        for holder, i in made[v]:
-            seq = holder.inits if isinstance(holder, (For, While)) else holder.yields
-            if seq[i] is UNDEF:
-                seq[i] = Const(None)
-            elif isinstance(seq[i], Value):
-                todo.append(seq[i])
 
 
 def _maybe_unbound(fn: Function) -> Set[Value]:

@@ -30,7 +30,8 @@ import operator
 from typing import Dict, Optional
 
 from ..ir.analysis import is_pure
-from ..ir.nodes import Block, Const, Function, If, Prim, UNDEF, Value, While
+from ..ir.nodes import (Block, Const, For, Function, If, Prim, UNDEF, Value, While,
+                        region_operands)
 from .effects import Effects, number, operand_key
 
 _BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -76,7 +77,6 @@ def _fold_branches(fn: Function) -> bool:
     reverse sweep's ``if c:`` mirrors the forward sweep's): an ``if`` whose
     unbound result is read anywhere else stays.  Returns whether it changed
     anything."""
-    from ..ir.nodes import For, region_operands
     candidates = {op: (op.then if op.cond.value else op.orelse)
                   for op in fn.walk() if isinstance(op, If) and _constant_test(op)}
     if not candidates:

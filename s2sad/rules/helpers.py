@@ -19,48 +19,48 @@ L = "runtime"
 
 @defvjp(rt.unbroadcast, library=L)
 def unbroadcast_vjp(g, x, *, ans_bar):
-    return np.broadcast_to(ans_bar, np.shape(g)), None
+    return np.broadcast_to(ans_bar, np.shape(g))
 
 
 @defvjp(rt.broadcast_like, library=L)
 def broadcast_like_vjp(t, like, *, ans_bar):
-    return rt.unbroadcast(ans_bar, t), None
+    return rt.unbroadcast(ans_bar, t)
 
 
 @defvjp(rt.spread, library=L)
 def spread_vjp(g, a, axis=None, keepdims=False, *, ans_bar):
-    return np.sum(ans_bar, axis=axis, keepdims=keepdims), None, None, None
+    return np.sum(ans_bar, axis=axis, keepdims=keepdims)
 
 
 @defvjp(rt.expand_reduced, library=L)
 def expand_reduced_vjp(g, a, axis=None, keepdims=False, *, ans_bar):
-    return np.reshape(ans_bar, np.shape(g)), None, None, None
+    return np.reshape(ans_bar, np.shape(g))
 
 
 @defvjp(rt.reverse_cumsum, library=L)
 def reverse_cumsum_vjp(g, axis=None, shape=None, *, ans_bar):
-    return np.reshape(np.cumsum(ans_bar, axis=axis), np.shape(g)), None, None
+    return np.reshape(np.cumsum(ans_bar, axis=axis), np.shape(g))
 
 
 @defvjp(rt.selection_adjoint, library=L)
 def selection_adjoint_vjp(g, x, select, a1=None, a2=None, a3=None, a4=None, *, ans_bar):
     # the transpose of scattering back is picking again
-    return gather(ans_bar, select, a1, a2, a3, a4), None, None, None, None, None, None
+    return gather(ans_bar, select, a1, a2, a3, a4)
 
 
 @defvjp(rt.unconcatenate, library=L)
 def unconcatenate_vjp(g, arrays, axis=0, promote=None, *, ans_bar):
-    return concatenate_pieces(ans_bar, axis, promote), None, None, None
+    return concatenate_pieces(ans_bar, axis, promote)
 
 
 @defvjp(rt.unstack, library=L)
 def unstack_vjp(g, axis=0, *, ans_bar):
-    return np.stack(ans_bar, axis=axis), None
+    return np.stack(ans_bar, axis=axis)
 
 
 @defvjp(rt.array_adjoint, library=L)
 def array_adjoint_vjp(g, obj, *, ans_bar):
-    return np.reshape(np.array(ans_bar, dtype=float), np.shape(g)), None
+    return np.reshape(np.array(ans_bar, dtype=float), np.shape(g))
 
 
 @defvjp(rt.matmul_left_adjoint, library=L)
@@ -73,8 +73,7 @@ def matmul_left_adjoint_vjp(g, x, y, *, ans_bar):
 @defvjp(rt.matmul_right_adjoint, library=L)
 def matmul_right_adjoint_vjp(g, x, y, *, ans_bar):
     # matmul_right_adjoint(g, x, y) = x^T @ g, summed to y's shape
-    return (np.broadcast_to(np.matmul(x, ans_bar), np.shape(g)),
-            matmul_left_adjoint(g, x, ans_bar), None)
+    return (np.broadcast_to(np.matmul(x, ans_bar), np.shape(g)), matmul_left_adjoint(g, x, ans_bar))
 
 
 # The adjoint of one factor of a product P(a, b) (which=0: of a, 1: of b) is
@@ -139,7 +138,7 @@ deflinear(rt.index_adjoint, (0,), library=L)
 
 @defvjp(rt.index_adjoint, library=L)
 def index_adjoint_vjp(g, x, index, *, ans_bar):
-    return ans_bar[index], None, None
+    return ans_bar[index]
 
 
 deflinear(rt.written_adjoint, (0,), library=L)
@@ -147,7 +146,7 @@ deflinear(rt.written_adjoint, (0,), library=L)
 
 @defvjp(rt.written_adjoint, library=L)
 def written_adjoint_vjp(g, index, *, ans_bar):
-    return rt.written_adjoint_transpose(ans_bar, g, index), None
+    return rt.written_adjoint_transpose(ans_bar, g, index)
 
 
 deflinear(rt.written_adjoint_transpose, (0,), library=L)
@@ -155,4 +154,4 @@ deflinear(rt.written_adjoint_transpose, (0,), library=L)
 
 @defvjp(rt.written_adjoint_transpose, library=L)
 def written_adjoint_transpose_vjp(a, g, index, *, ans_bar):
-    return rt.written_adjoint(ans_bar, index), None, None
+    return rt.written_adjoint(ans_bar, index)

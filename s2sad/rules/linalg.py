@@ -83,7 +83,7 @@ def matrix_power(a, n, *, a_dot):
 
 @defvjp(la.matrix_power, library=L)
 def matrix_power_vjp(a, n, *, ans_bar):
-    return matrix_power_adjoint(ans_bar, a, n), None
+    return matrix_power_adjoint(ans_bar, a, n)
 
 
 @defjvp(la.pinv, library=L)
@@ -102,7 +102,7 @@ def pinv_vjp(a, rcond=None, hermitian=False, *, ans, ans_bar):
     g_t = np.swapaxes(ans_bar, -1, -2)
     left = g_t @ ans @ p_t
     right = p_t @ ans @ g_t
-    return -(p_t @ ans_bar @ p_t) + (left - a @ ans @ left) + (right - right @ ans @ a), None, None
+    return -(p_t @ ans_bar @ p_t) + (left - a @ ans @ left) + (right - right @ ans @ a)
 
 
 # ---------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def qr_vjp(a, mode="reduced", *, ans, ans_bar):
     b = r_bar @ np.swapaxes(r, -1, -2) - np.swapaxes(q, -1, -2) @ q_bar
     e = np.triu(b) + np.tril(np.swapaxes(b, -1, -2), -1)
     m = q_bar + q @ e
-    return np.swapaxes(np.linalg.solve(r, np.swapaxes(m, -1, -2)), -1, -2), None
+    return np.swapaxes(np.linalg.solve(r, np.swapaxes(m, -1, -2)), -1, -2)
 
 
 @defjvp(la.lstsq, library=L)
@@ -297,7 +297,7 @@ def lstsq_vjp(a, b, rcond=None, *, ans, ans_bar):
     b_bar = a @ z + w
     u, sv, vh = np.linalg.svd(a, full_matrices=False)
     a_bar = outer_columns(r, z) - outer_columns(b_bar, x) + (u * np.expand_dims(s_bar, -2)) @ vh
-    return a_bar, b_bar, None
+    return a_bar, b_bar
 
 
 @defjvp(la.multi_dot, library=L)
@@ -321,8 +321,7 @@ def norm(x, ord=None, axis=None, keepdims=False, *, ans, x_dot):
 
 @defvjp(la.norm, library=L)
 def norm_vjp(x, ord=None, axis=None, keepdims=False, *, ans, ans_bar):
-    return (expand_reduced(ans_bar, x, axis, keepdims) * norm_gradient(x, ord, axis, keepdims, ans),
-            None, None, None)
+    return (expand_reduced(ans_bar, x, axis, keepdims) * norm_gradient(x, ord, axis, keepdims, ans))
 
 
 if hasattr(la, "vector_norm"):  # NumPy >= 2
@@ -334,7 +333,7 @@ if hasattr(la, "vector_norm"):  # NumPy >= 2
     @defvjp(la.vector_norm, library=L)
     def vector_norm_vjp(x, axis=None, keepdims=False, ord=2, *, ans, ans_bar):
         return (expand_reduced(ans_bar, x, axis, keepdims) *
-                vector_norm_gradient(x, axis, keepdims, ord, ans), None, None, None)
+                vector_norm_gradient(x, axis, keepdims, ord, ans))
 
 
 if hasattr(la, "matrix_norm"):  # NumPy >= 2
@@ -346,7 +345,7 @@ if hasattr(la, "matrix_norm"):  # NumPy >= 2
     @defvjp(la.matrix_norm, library=L)
     def matrix_norm_vjp(x, keepdims=False, ord="fro", *, ans, ans_bar):
         return (expand_reduced(ans_bar, x, (-2, -1), keepdims) *
-                norm_gradient(x, ord, (-2, -1), keepdims, ans), None, None)
+                norm_gradient(x, ord, (-2, -1), keepdims, ans))
 
 
 # ---------------------------------------------------------------------------
@@ -363,28 +362,25 @@ if hasattr(la, "matrix_transpose"):  # NumPy >= 2
 
     @defvjp(la.tensordot, library=L)
     def tensordot_vjp(x1, x2, axes=2, *, ans_bar):
-        return (tensordot_adjoint(ans_bar, x1, x2, axes, 0),
-                tensordot_adjoint(ans_bar, x1, x2, axes, 1), None)
+        return (tensordot_adjoint(ans_bar, x1, x2, axes, 0), tensordot_adjoint(ans_bar, x1, x2, axes, 1))
 
     @defvjp(la.cross, library=L)
     def cross_vjp(x1, x2, axis=-1, *, ans_bar):
         # <g, a x b> = <a, b x g> = <b, g x a>
-        return (unbroadcast(np.cross(x2, ans_bar, axis=axis), x1),
-                unbroadcast(np.cross(ans_bar, x1, axis=axis), x2), None)
+        return (unbroadcast(np.cross(x2, ans_bar, axis=axis), x1), unbroadcast(np.cross(ans_bar, x1, axis=axis), x2))
 
     @defvjp(la.vecdot, library=L)
     def vecdot_vjp(x1, x2, axis=-1, *, ans_bar):
         g = np.expand_dims(ans_bar, axis)
-        return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2), None
+        return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2)
 
     @defvjp(la.diagonal, library=L)
     def diagonal_vjp(x, offset=0, *, ans_bar):
-        return selection_adjoint(ans_bar, x, np.diagonal, offset, -2, -1), None
+        return selection_adjoint(ans_bar, x, np.diagonal, offset, -2, -1)
 
     @defvjp(la.trace, library=L)
     def trace_vjp(x, offset=0, dtype=None, *, ans_bar):
-        return (selection_adjoint(np.expand_dims(ans_bar, -1), x, np.diagonal, offset, -2, -1),
-                None, None)
+        return (selection_adjoint(np.expand_dims(ans_bar, -1), x, np.diagonal, offset, -2, -1))
 
     @defvjp(la.matrix_transpose, library=L)
     def matrix_transpose_vjp(x, *, ans_bar):

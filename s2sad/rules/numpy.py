@@ -126,7 +126,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None, *, x_dot):
 
 @defvjp(np.nan_to_num, library=L)
 def nan_to_num_vjp(x, copy=True, nan=0.0, posinf=None, neginf=None, *, ans_bar):
-    return np.where(np.isfinite(x), ans_bar, 0.0), None, None, None, None
+    return np.where(np.isfinite(x), ans_bar, 0.0)
 
 
 @defjvp(np.divmod, library=L)
@@ -176,14 +176,12 @@ def where_vjp(condition, x, y, *, ans_bar):
 # ---------------------------------------------------------------------------
 # Reductions
 # ---------------------------------------------------------------------------
-@defvjp(np.sum, library=L)
 def sum_vjp(a, axis=None, dtype=None, out=None, keepdims=False, *, ans_bar):
-    return spread(ans_bar, a, axis, keepdims), None, None, None, None
+    return spread(ans_bar, a, axis, keepdims)
 
 
-@defvjp(np.mean, library=L)
 def mean_vjp(a, axis=None, dtype=None, out=None, keepdims=False, *, ans_bar):
-    return spread(ans_bar, a, axis, keepdims) / reduced_count(a, axis), None, None, None, None
+    return spread(ans_bar, a, axis, keepdims) / reduced_count(a, axis)
 
 
 @defjvp(np.prod, library=L)
@@ -193,7 +191,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, *, a_dot):
 
 @defvjp(np.prod, library=L)
 def prod_vjp(a, axis=None, dtype=None, out=None, keepdims=False, *, ans_bar):
-    return expand_reduced(ans_bar, a, axis, keepdims) * prod_others(a, axis), None, None, None, None
+    return expand_reduced(ans_bar, a, axis, keepdims) * prod_others(a, axis)
 
 
 def _extremum(fn):
@@ -203,8 +201,7 @@ def _extremum(fn):
 
     @defvjp(fn, library=L)
     def extremum_vjp(a, axis=None, out=None, keepdims=False, *, ans, ans_bar):
-        return (expand_reduced(ans_bar, a, axis, keepdims) * tie_weights(a, ans, axis, keepdims),
-                None, None, None)
+        return (expand_reduced(ans_bar, a, axis, keepdims) * tie_weights(a, ans, axis, keepdims))
 
 
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
@@ -222,7 +219,7 @@ def ptp(a, axis=None, out=None, keepdims=False, *, a_dot):
 def ptp_vjp(a, axis=None, out=None, keepdims=False, *, ans_bar):
     weights = tie_weights(a, np.max(a, axis=axis, keepdims=True), axis, True) - \
         tie_weights(a, np.min(a, axis=axis, keepdims=True), axis, True)
-    return expand_reduced(ans_bar, a, axis, keepdims) * weights, None, None, None
+    return expand_reduced(ans_bar, a, axis, keepdims) * weights
 
 
 @defjvp(np.var, library=L)
@@ -236,7 +233,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, a_dot):
 def var_vjp(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, ans_bar):
     centered = a - np.mean(a, axis=axis, keepdims=True)
     return (centered * expand_reduced(ans_bar, a, axis, keepdims) *
-            (2.0 / (reduced_count(a, axis) - ddof)), None, None, None, None, None)
+            (2.0 / (reduced_count(a, axis) - ddof)))
 
 
 @defjvp(np.std, library=L)
@@ -250,7 +247,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, ans, a_do
 def std_vjp(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, ans, ans_bar):
     centered = a - np.mean(a, axis=axis, keepdims=True)
     return (centered * expand_reduced(ans_bar / ans, a, axis, keepdims) /
-            (reduced_count(a, axis) - ddof), None, None, None, None, None)
+            (reduced_count(a, axis) - ddof))
 
 
 @defjvp(np.nansum, library=L)
@@ -260,7 +257,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, *, a_dot):
 
 @defvjp(np.nansum, library=L)
 def nansum_vjp(a, axis=None, dtype=None, out=None, keepdims=False, *, ans_bar):
-    return np.where(np.isnan(a), 0.0, spread(ans_bar, a, axis, keepdims)), None, None, None, None
+    return np.where(np.isnan(a), 0.0, spread(ans_bar, a, axis, keepdims))
 
 
 @defjvp(np.nanmean, library=L)
@@ -272,13 +269,11 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, a_dot):
 @defvjp(np.nanmean, library=L)
 def nanmean_vjp(a, axis=None, dtype=None, out=None, keepdims=False, *, ans_bar):
     count = np.sum(~np.isnan(a), axis=axis, keepdims=keepdims)
-    return (np.where(np.isnan(a), 0.0, expand_reduced(ans_bar / count, a, axis, keepdims)),
-            None, None, None, None)
+    return (np.where(np.isnan(a), 0.0, expand_reduced(ans_bar / count, a, axis, keepdims)))
 
 
-@defvjp(np.cumsum, library=L)
 def cumsum_vjp(a, axis=None, dtype=None, out=None, *, ans_bar):
-    return reverse_cumsum(ans_bar, axis, np.shape(a)), None, None, None
+    return reverse_cumsum(ans_bar, axis, np.shape(a))
 
 
 @defjvp(np.cumprod, library=L)
@@ -289,18 +284,17 @@ def cumprod(a, axis=None, dtype=None, out=None, *, ans, a_dot):
 
 @defvjp(np.cumprod, library=L)
 def cumprod_vjp(a, axis=None, dtype=None, out=None, *, ans, ans_bar):
-    return reverse_cumsum(ans_bar * ans, axis, np.shape(a)) / a, None, None, None
+    return reverse_cumsum(ans_bar * ans, axis, np.shape(a)) / a
 
 
-@defvjp(np.diff, library=L)
 def diff_vjp(a, n=1, axis=-1, *, ans_bar):
-    return diff_adjoint(ans_bar, n, axis), None, None
+    return diff_adjoint(ans_bar, n, axis)
 
 
-deflinear(np.sum, (0,), library=L)
-deflinear(np.mean, (0,), library=L)
-deflinear(np.cumsum, (0,), library=L)
-deflinear(np.diff, (0,), library=L)
+deflinear(np.sum, (0,), transpose=sum_vjp, library=L)
+deflinear(np.mean, (0,), transpose=mean_vjp, library=L)
+deflinear(np.cumsum, (0,), transpose=cumsum_vjp, library=L)
+deflinear(np.diff, (0,), transpose=diff_vjp, library=L)
 
 
 # ---------------------------------------------------------------------------
@@ -308,11 +302,10 @@ deflinear(np.diff, (0,), library=L)
 # ---------------------------------------------------------------------------
 def _reshape_back(fn):
     """``fn`` only reshapes its first argument: its adjoint is reshaped back."""
-    @defvjp(fn, library=L)
     def reshape_back(a, *, ans_bar):
-        return (np.reshape(ans_bar, np.shape(a)),)
+        return np.reshape(ans_bar, np.shape(a))
 
-    deflinear(fn, (0,), library=L)
+    deflinear(fn, (0,), transpose=reshape_back, library=L)
 
 
 for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d, np.copy, np.asarray, np.asanyarray,
@@ -322,27 +315,27 @@ for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d, np.copy, np.asarray, np
 
 @defvjp(np.reshape, library=L)
 def reshape_vjp(a, shape=None, order="C", *, ans_bar):
-    return np.reshape(ans_bar, np.shape(a), order=order), None, None
+    return np.reshape(ans_bar, np.shape(a), order=order)
 
 
 @defvjp(np.ravel, library=L)
 def ravel_vjp(a, order="C", *, ans_bar):
-    return np.reshape(ans_bar, np.shape(a), order=order), None
+    return np.reshape(ans_bar, np.shape(a), order=order)
 
 
 @defvjp(np.squeeze, library=L)
 def squeeze_vjp(a, axis=None, *, ans_bar):
-    return np.reshape(ans_bar, np.shape(a)), None
+    return np.reshape(ans_bar, np.shape(a))
 
 
 @defvjp(np.expand_dims, library=L)
 def expand_dims_vjp(a, axis, *, ans_bar):
-    return np.reshape(ans_bar, np.shape(a)), None
+    return np.reshape(ans_bar, np.shape(a))
 
 
 @defvjp(np.transpose, library=L)
 def transpose_vjp(a, axes=None, *, ans_bar):
-    return np.transpose(ans_bar, inverse_permutation(axes, np.ndim(a))), None
+    return np.transpose(ans_bar, inverse_permutation(axes, np.ndim(a)))
 
 
 if hasattr(np, "matrix_transpose"):  # NumPy >= 2
@@ -353,32 +346,32 @@ if hasattr(np, "matrix_transpose"):  # NumPy >= 2
 
 @defvjp(np.swapaxes, library=L)
 def swapaxes_vjp(a, axis1, axis2, *, ans_bar):
-    return np.swapaxes(ans_bar, axis1, axis2), None, None
+    return np.swapaxes(ans_bar, axis1, axis2)
 
 
 @defvjp(np.moveaxis, library=L)
 def moveaxis_vjp(a, source, destination, *, ans_bar):
-    return np.moveaxis(ans_bar, destination, source), None, None
+    return np.moveaxis(ans_bar, destination, source)
 
 
 @defvjp(np.rollaxis, library=L)
 def rollaxis_vjp(a, axis, start=0, *, ans_bar):
-    return selection_adjoint(ans_bar, a, np.rollaxis, axis, start), None, None
+    return selection_adjoint(ans_bar, a, np.rollaxis, axis, start)
 
 
 @defvjp(np.broadcast_to, library=L)
 def broadcast_to_vjp(array, shape, subok=False, *, ans_bar):
-    return unbroadcast(ans_bar, array), None, None
+    return unbroadcast(ans_bar, array)
 
 
 @defvjp(np.concatenate, library=L)
 def concatenate_vjp(arrays, axis=0, *, ans_bar):
-    return unconcatenate(ans_bar, arrays, axis), None
+    return unconcatenate(ans_bar, arrays, axis)
 
 
 @defvjp(np.stack, library=L)
 def stack_vjp(arrays, axis=0, *, ans_bar):
-    return unstack(ans_bar, axis), None
+    return unstack(ans_bar, axis)
 
 
 @defvjp(np.hstack, library=L)
@@ -404,25 +397,25 @@ def column_stack_vjp(tup, *, ans_bar):
 if hasattr(np, "unstack"):  # NumPy >= 2
     @defvjp(np.unstack, library=L)
     def unstack_vjp(x, axis=0, *, ans_bar):
-        return np.stack(ans_bar, axis=axis), None
+        return np.stack(ans_bar, axis=axis)
 
 
 def _split(fn, axis):
     @defvjp(fn, library=L)
     def split_vjp(ary, indices_or_sections, *, ans_bar):
-        return np.concatenate(ans_bar, axis=axis), None
+        return np.concatenate(ans_bar, axis=axis)
 
     deflinear(fn, (0,), library=L)
 
 
 @defvjp(np.split, library=L)
 def split_vjp(ary, indices_or_sections, axis=0, *, ans_bar):
-    return np.concatenate(ans_bar, axis=axis), None, None
+    return np.concatenate(ans_bar, axis=axis)
 
 
 @defvjp(np.array_split, library=L)
 def array_split_vjp(ary, indices_or_sections, axis=0, *, ans_bar):
-    return np.concatenate(ans_bar, axis=axis), None, None
+    return np.concatenate(ans_bar, axis=axis)
 
 
 _split(np.vsplit, 0)
@@ -431,7 +424,7 @@ _split(np.dsplit, 2)
 
 @defvjp(np.hsplit, library=L)
 def hsplit_vjp(ary, indices_or_sections, *, ans_bar):
-    return np.concatenate(ans_bar, axis=hstack_axis((ary,))), None
+    return np.concatenate(ans_bar, axis=hstack_axis((ary,)))
 
 
 @defjvp(np.append, library=L)
@@ -442,12 +435,12 @@ def append(arr, values, axis=None, *, arr_dot, values_dot):
 @defvjp(np.append, library=L)
 def append_vjp(arr, values, axis=None, *, ans_bar):
     parts = unconcatenate(ans_bar, (arr, values), axis)
-    return parts[0], parts[1], None
+    return parts[0], parts[1]
 
 
 @defvjp(np.flip, library=L)
 def flip_vjp(m, axis=None, *, ans_bar):
-    return np.flip(ans_bar, axis), None
+    return np.flip(ans_bar, axis)
 
 
 @defvjp(np.fliplr, library=L)
@@ -462,32 +455,32 @@ def flipud_vjp(m, *, ans_bar):
 
 @defvjp(np.rot90, library=L)
 def rot90_vjp(m, k=1, axes=(0, 1), *, ans_bar):
-    return np.rot90(ans_bar, -k, axes), None, None
+    return np.rot90(ans_bar, -k, axes)
 
 
 @defvjp(np.roll, library=L)
 def roll_vjp(a, shift, axis=None, *, ans_bar):
-    return selection_adjoint(ans_bar, a, np.roll, shift, axis), None, None
+    return selection_adjoint(ans_bar, a, np.roll, shift, axis)
 
 
 @defvjp(np.tile, library=L)
 def tile_vjp(A, reps, *, ans_bar):
-    return selection_adjoint(ans_bar, A, np.tile, reps), None
+    return selection_adjoint(ans_bar, A, np.tile, reps)
 
 
 @defvjp(np.repeat, library=L)
 def repeat_vjp(a, repeats, axis=None, *, ans_bar):
-    return selection_adjoint(ans_bar, a, np.repeat, repeats, axis), None, None
+    return selection_adjoint(ans_bar, a, np.repeat, repeats, axis)
 
 
 @defvjp(np.resize, library=L)
 def resize_vjp(a, new_shape, *, ans_bar):
-    return selection_adjoint(ans_bar, a, np.resize, new_shape), None
+    return selection_adjoint(ans_bar, a, np.resize, new_shape)
 
 
 @defvjp(np.delete, library=L)
 def delete_vjp(arr, obj, axis=None, *, ans_bar):
-    return selection_adjoint(ans_bar, arr, np.delete, obj, axis), None, None
+    return selection_adjoint(ans_bar, arr, np.delete, obj, axis)
 
 
 @defjvp(np.pad, library=L)
@@ -498,38 +491,37 @@ def pad(array, pad_width, mode="constant", constant_values=0, *, array_dot):
 
 @defvjp(np.pad, library=L)
 def pad_vjp(array, pad_width, mode="constant", constant_values=0, *, ans_bar):
-    return selection_adjoint(ans_bar, array, np.pad, pad_width, mode), None, None, None
+    return selection_adjoint(ans_bar, array, np.pad, pad_width, mode)
 
 
 @defvjp(np.diag, library=L)
 def diag_vjp(v, k=0, *, ans_bar):
-    return selection_adjoint(ans_bar, v, np.diag, k), None
+    return selection_adjoint(ans_bar, v, np.diag, k)
 
 
 @defvjp(np.diagflat, library=L)
 def diagflat_vjp(v, k=0, *, ans_bar):
-    return selection_adjoint(ans_bar, v, np.diagflat, k), None
+    return selection_adjoint(ans_bar, v, np.diagflat, k)
 
 
 @defvjp(np.diagonal, library=L)
 def diagonal_vjp(a, offset=0, axis1=0, axis2=1, *, ans_bar):
-    return selection_adjoint(ans_bar, a, np.diagonal, offset, axis1, axis2), None, None, None
+    return selection_adjoint(ans_bar, a, np.diagonal, offset, axis1, axis2)
 
 
 @defvjp(np.trace, library=L)
 def trace_vjp(a, offset=0, axis1=0, axis2=1, dtype=None, out=None, *, ans_bar):
-    return (selection_adjoint(np.expand_dims(ans_bar, -1), a, np.diagonal, offset, axis1, axis2),
-            None, None, None, None, None)
+    return (selection_adjoint(np.expand_dims(ans_bar, -1), a, np.diagonal, offset, axis1, axis2))
 
 
 @defvjp(np.tril, library=L)
 def tril_vjp(m, k=0, *, ans_bar):
-    return np.tril(ans_bar, k), None
+    return np.tril(ans_bar, k)
 
 
 @defvjp(np.triu, library=L)
 def triu_vjp(m, k=0, *, ans_bar):
-    return np.triu(ans_bar, k), None
+    return np.triu(ans_bar, k)
 
 
 for _name in ("reshape", "ravel", "squeeze", "expand_dims", "transpose", "matrix_transpose",
@@ -547,7 +539,7 @@ for _name in ("reshape", "ravel", "squeeze", "expand_dims", "transpose", "matrix
 def _construct(fn):
     @defvjp(fn, library=L)
     def construct_vjp(object, dtype=None, *, ans_bar):
-        return array_adjoint(ans_bar, object), None
+        return array_adjoint(ans_bar, object)
 
     deflinear(fn, (0,), library=L)
 
@@ -557,7 +549,7 @@ _construct(np.array)
 if hasattr(np, "astype"):  # NumPy >= 2.1; also the method x.astype(dtype)
     @defvjp(np.astype, library=L)
     def astype_vjp(x, dtype, copy=True, *, ans_bar):
-        return ans_bar, None, None
+        return ans_bar
 
     deflinear(np.astype, (0,), library=L)
 
@@ -572,24 +564,22 @@ def sort(a, axis=-1, kind=None, order=None, *, a_dot):
 
 @defvjp(np.sort, library=L)
 def sort_vjp(a, axis=-1, kind=None, order=None, *, ans_bar):
-    return (selection_adjoint(ans_bar, a, np.take_along_axis, np.argsort(a, axis=axis), axis),
-            None, None, None)
+    return (selection_adjoint(ans_bar, a, np.take_along_axis, np.argsort(a, axis=axis), axis))
 
 
 @defvjp(np.take, library=L)
 def take_vjp(a, indices, axis=None, out=None, mode="raise", *, ans_bar):
-    return selection_adjoint(ans_bar, a, np.take, indices, axis, None, mode), None, None, None, None
+    return selection_adjoint(ans_bar, a, np.take, indices, axis, None, mode)
 
 
 @defvjp(np.take_along_axis, library=L)
 def take_along_axis_vjp(arr, indices, axis=-1, *, ans_bar):
-    return selection_adjoint(ans_bar, arr, np.take_along_axis, indices, axis), None, None
+    return selection_adjoint(ans_bar, arr, np.take_along_axis, indices, axis)
 
 
 @defvjp(np.compress, library=L)
 def compress_vjp(condition, a, axis=None, out=None, *, ans_bar):
-    return (None, selection_adjoint(ans_bar, a, np.take, np.flatnonzero(condition), axis),
-            None, None)
+    return (None, selection_adjoint(ans_bar, a, np.take, np.flatnonzero(condition), axis))
 
 
 @defvjp(np.extract, library=L)
@@ -618,7 +608,7 @@ def matmul_vjp(x1, x2, *, ans_bar):
 
 @defvjp(np.dot, library=L)
 def dot_vjp(a, b, out=None, *, ans_bar):
-    return dot_adjoint(ans_bar, a, b, 0), dot_adjoint(ans_bar, a, b, 1), None
+    return dot_adjoint(ans_bar, a, b, 0), dot_adjoint(ans_bar, a, b, 1)
 
 
 @defvjp(np.inner, library=L)
@@ -628,8 +618,7 @@ def inner_vjp(a, b, *, ans_bar):
 
 @defvjp(np.outer, library=L)
 def outer_vjp(a, b, out=None, *, ans_bar):
-    return (np.reshape(ans_bar @ np.ravel(b), np.shape(a)),
-            np.reshape(np.ravel(a) @ ans_bar, np.shape(b)), None)
+    return (np.reshape(ans_bar @ np.ravel(b), np.shape(a)), np.reshape(np.ravel(a) @ ans_bar, np.shape(b)))
 
 
 @defvjp(np.vdot, library=L)
@@ -639,8 +628,7 @@ def vdot_vjp(a, b, *, ans_bar):
 
 @defvjp(np.tensordot, library=L)
 def tensordot_vjp(a, b, axes=2, *, ans_bar):
-    return (tensordot_adjoint(ans_bar, a, b, axes, 0),
-            tensordot_adjoint(ans_bar, a, b, axes, 1), None)
+    return (tensordot_adjoint(ans_bar, a, b, axes, 0), tensordot_adjoint(ans_bar, a, b, axes, 1))
 
 
 @defvjp(np.kron, library=L)
@@ -657,14 +645,14 @@ def cross_vjp(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, ans_bar):
     else:
         ga = np.cross(b, ans_bar, axis=axis)
         gb = np.cross(ans_bar, a, axis=axis)
-    return unbroadcast(ga, a), unbroadcast(gb, b), None, None, None, None
+    return unbroadcast(ga, a), unbroadcast(gb, b)
 
 
 if hasattr(np, "vecdot"):  # NumPy >= 2
     @defvjp(np.vecdot, library=L)
     def vecdot_vjp(x1, x2, axis=-1, *, ans_bar):
         g = np.expand_dims(ans_bar, axis)
-        return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2), None
+        return unbroadcast(g * x2, x1), unbroadcast(g * x1, x2)
 
 
 if hasattr(np, "matvec"):  # NumPy >= 2
@@ -718,14 +706,12 @@ def einsum_vjp(subscripts, a, b=None, c=None, d=None, *, ans_bar):
 
 @defvjp(np.convolve, library=L)
 def convolve_vjp(a, v, mode="full", *, ans_bar):
-    return (convolve_adjoint(ans_bar, a, v, mode, 0, np.convolve),
-            convolve_adjoint(ans_bar, a, v, mode, 1, np.convolve), None)
+    return (convolve_adjoint(ans_bar, a, v, mode, 0, np.convolve), convolve_adjoint(ans_bar, a, v, mode, 1, np.convolve))
 
 
 @defvjp(np.correlate, library=L)
 def correlate_vjp(a, v, mode="valid", *, ans_bar):
-    return (convolve_adjoint(ans_bar, a, v, mode, 0, np.correlate),
-            convolve_adjoint(ans_bar, a, v, mode, 1, np.correlate), None)
+    return (convolve_adjoint(ans_bar, a, v, mode, 0, np.correlate), convolve_adjoint(ans_bar, a, v, mode, 1, np.correlate))
 
 
 for _name in ("matmul", "dot", "inner", "outer", "vdot", "tensordot", "kron", "cross", "vecdot",

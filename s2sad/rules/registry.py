@@ -3,7 +3,7 @@
 A rule is attached to a primitive: a Python or NumPy function (by identity), or
 an operator (``"binop:*"``, ``"unary:-"``).  Rules are plain Python functions
 that the derivative transforms *inline* into the generated code, so what a rule
-says is what the user reads.  Four ways to declare one:
+says is what the user reads.  Five ways to declare one:
 
 ``@defpartials(fn)``
     For elementwise functions: return the partial derivative with respect to
@@ -21,8 +21,14 @@ says is what the user reads.  Four ways to declare one:
 
 ``@defvjp(fn)``
     A reverse rule: the primitive's arguments, then keyword-only ``ans`` and
-    ``ans_bar``; returns one cotangent per positional argument (a tuple), with
-    ``None`` for arguments that have none.
+    ``ans_bar``; returns the cotangents of the arguments in order, as far as
+    the last one that has one (``None`` for one in between that has none; a
+    single value, not a tuple, answers for the first argument alone).
+
+``deflinear(fn, argnums, transpose=vjp)``
+    ``fn`` is linear in the arguments ``argnums``: its tangent is ``fn`` applied
+    to their tangents (no forward rule to write), and ``transpose``, a reverse
+    rule as for ``defvjp``, gives reverse mode.
 
 ``nondifferentiable(fn, ...)``
     No derivative (``floor``, ``len``, comparisons...): results carry none.
@@ -30,11 +36,8 @@ says is what the user reads.  Four ways to declare one:
 from __future__ import annotations
 
 import inspect
-import itertools
 import threading
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
-
-from ..errors import S2sadError
+from typing import Callable, Dict, List, Optional, Tuple
 
 
 class Rule:
@@ -170,10 +173,16 @@ def nondifferentiable(*primitives, library: str = "user"):
         _invalidate()
 
 
-def deflinear(primitive, argnums=(0,), *, library: str = "user"):
-    """Mark ``primitive`` as linear in ``argnums``: a zero there gives zero."""
+def deflinear(primitive, argnums=(0,), *, transpose: Callable = None, library: str = "user"):
+    """Declare ``primitive`` linear in ``argnums``: its tangent is the primitive
+    applied to their tangents (and a zero there gives zero); ``transpose`` is
+    its reverse rule (see :func:`defvjp`)."""
     rule = _rule(primitive, library)
     rule.linear = tuple(argnums)
+    if transpose is not None:
+        defvjp(primitive, library=library)(transpose)
+    elif library == "user":
+        _invalidate()
 
 
 def linear_args(primitive):

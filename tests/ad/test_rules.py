@@ -237,3 +237,31 @@ def test_redefining_a_rule_replaces_it():
     finally:
         registry._RULES.pop(registry._key(twice), None)
         registry._invalidate()
+
+
+def _rotate(v, k):
+    return np.roll(v, k) * 2.0  # linear in v; the rule below is what s2sad uses
+
+
+def _rotate_transpose(v, k, *, ans_bar):
+    return np.roll(ans_bar, -k) * 2.0  # only v's cotangent: k has none
+
+
+def test_deflinear_with_a_transpose_gives_both_modes():
+    s2sad.rules.deflinear(_rotate, (0,), transpose=_rotate_transpose)
+    try:
+        def f(v):
+            return np.sum(_rotate(v, 1) * np.arange(1.0, 5.0))
+
+        v = np.array([0.3, -1.2, 2.0, 0.5])
+        w = np.arange(1.0, 5.0)
+        expected = 2.0 * np.roll(w, -1)  # the gradient, from the definition
+        np.testing.assert_allclose(s2sad.grad(f)(v), expected, rtol=1e-12)
+        d = np.array([1.0, 0.5, -0.25, 2.0])
+        _, t = s2sad.jvp(f, (v,), (d,))
+        h = 1e-6
+        assert t == pytest.approx((f(v + h * d) - f(v - h * d)) / (2 * h), rel=1e-7)
+        assert "_rotate(v_dot, 1)" in s2sad.derivative_source(f, "forward", args=(v,))
+    finally:
+        s2sad.rules.registry._RULES.pop(id(_rotate), None)
+        s2sad.rules.registry._invalidate()

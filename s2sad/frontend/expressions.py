@@ -1,0 +1,353 @@
+"""Lowering of expressions, mixed into :class:`~.lower.Lowerer`.
+
+Apart from the statements only because of size: an expression can hold
+control flow (``and``, ``if else``, chained comparisons, comprehensions), so
+this half uses the statement half's ``branch``, ``assign`` and
+``lower_stmt_nested`` as well as its state (``env``, ``block``, ``locals``,
+``names``, ``nested``).
+"""
+import gast
+
+from ..errors import SourceError
+from ..ir.nodes import Const, Global, MISSING
+from .desugar import comprehension_loop, comprehension_targets
+from .naming import (ACCUMULATOR_HINTS, binop_hint, call_hint, member_hint,
+                     subscript_hint, unary_hint)
+from .resolve import fold_attribute, resolve
+from .syntax import UNSUPPORTED, describe
+
+BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/",
+          gast.FloorDiv: "//", gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@",
+          gast.LShift: "<<", gast.RShift: ">>", gast.BitOr: "|", gast.BitAnd: "&",
+          gast.BitXor: "^"}
+UNARYOPS = {gast.USub: "-", gast.UAdd: "+", gast.Not: "not", gast.Invert: "~"}
+CMPOPS = {gast.Lt: "<", gast.LtE: "<=", gast.Gt: ">", gast.GtE: ">=", gast.Eq: "==",
+          gast.NotEq: "!=", gast.Is: "is", gast.IsNot: "is not", gast.In: "in",
+          gast.NotIn: "not in"}
+
+
+class ExpressionLowering:
+    """``expr(node, hint)`` lowers an expression into the current block and
+    returns its value; ``hint`` names the value when it is assigned to a
+    variable (a user value), and ``None`` makes it a temporary."""
+
+    def load_name(self, node):
+        name = node.id
+        if name in self.env:
+            return self.env[name]
+        if name in self.locals:
+            raise self.error(node, f"local variable '{name}' is read before it is assigned",
+                             f"assign '{name}' before this line (Python would raise "
+                             "UnboundLocalError here)", cls=SourceError)
+        return resolve(name, self.info)
+
+    def expr(self, node, hint=None):
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            name = type(node).__name__
+            raise self.error(node, f"'{describe(node)}' is not supported by s2sad",
+                             UNSUPPORTED.get(name, "rewrite the expression with simpler "
+                                                   "operations"))
+        return method(node, hint)
+
+    def expr_Constant(self, node, hint):
+        return Const(node.value)
+
+    def expr_Name(self, node, hint):
+        return self.load_name(node)
+
+    def expr_NamedExpr(self, node, hint):
+        v = self.expr(node.value, node.target.id)
+        self.assign(node.target, v)
+        return self.env[node.target.id]
+
+    def expr_Attribute(self, node, hint):
+        base = self.expr(node.value)
+        if isinstance(base, Global) and base.obj is not MISSING:
+            folded = fold_attribute(base, node.attr)
+            if folded is not None:
+                return folded
+        h = hint or member_hint(base, node.attr)
+        return self.emit("getattr", [base], h, user=hint is not None, attr=node.attr).result
+
+    def expr_BinOp(self, node, hint):
+        a = self.expr(node.left)
+        b = self.expr(node.right)
+        op = BINOPS[type(node.op)]
+        h = binop_hint(a, b, op) if hint is None else hint
+        return self.emit("binop", [a, b], h, user=hint is not None, op=op).result
+
+    def expr_UnaryOp(self, node, hint):
+        a = self.expr(node.operand)
+        op = UNARYOPS[type(node.op)]
+        if isinstance(a, Const) and op == "-" and isinstance(a.value, (int, float)) \
+                and not isinstance(a.value, bool):
+            return Const(-a.value)
+        h = hint or unary_hint(a, op)
+        return self.emit("unary", [a], h, user=hint is not None, op=op).result
+
+    def expr_Compare(self, node, hint):
+        left = self.expr(node.left)
+        ops, comparators = node.ops, node.comparators
+
+        def compare(a, i):
+            b = self.expr(comparators[i])
+            last = i == len(ops) - 1
+            res = self.emit("compare", [a, b], hint if (last and hint) else "c",
+                            user=bool(last and hint), op=CMPOPS[type(ops[i])]).result
+            return res, b
+
+        res, right = compare(left, 0)
+        for i in range(1, len(ops)):
+            prev = right
+
+            def more(i=i, prev=prev):
+                r, _ = compare(prev, i)
+                self.env[".chain"] = r
+
+            self.env[".chain"] = res
+            self.branch(res, more, lambda: None)
+            res = self.env.pop(".chain")
+        return res
+
+    def expr_BoolOp(self, node, hint):
+        is_and = isinstance(node.op, gast.And)
+        key = ".bool"
+        first = self.expr(node.values[0])
+        self.names.hints[key] = hint or "c"
+        self.env[key] = first
+        for v in node.values[1:]:
+            cur = self.env[key]
+
+            def rhs(v=v):
+                self.env[key] = self.expr(v)
+
+            if is_and:
+                self.branch(cur, rhs, lambda: None)
+            else:
+                self.branch(cur, lambda: None, rhs)
+        res = self.env.pop(key)
+        return res
+
+    def expr_IfExp(self, node, hint):
+        cond = self.expr(node.test)
+        key = ".ifexp"
+        self.names.hints[key] = hint or "t"
+
+        def side(e):
+            def fn():
+                self.env[key] = self.expr(e)
+            return fn
+
+        saved = self.env.get(key)
+        self.branch(cond, side(node.body), side(node.orelse))
+        res = self.env.pop(key)
+        if saved is not None:
+            self.env[key] = saved
+        return res
+
+    def call_args(self, node):
+        args, star, dstar, kw = [], [], [], []
+        for a in node.args:
+            if isinstance(a, gast.Starred):
+                star.append(len(args))
+                args.append(self.expr(a.value))
+            else:
+                args.append(self.expr(a))
+        for k in node.keywords:
+            if k.arg is None:
+                dstar.append(len(args))
+                args.append(self.expr(k.value))
+        for k in node.keywords:
+            if k.arg is not None:
+                kw.append(k.arg)
+                args.append(self.expr(k.value))
+        attrs = {}
+        if kw:
+            attrs["kw"] = tuple(kw)
+        if star:
+            attrs["star"] = tuple(star)
+        if dstar:
+            attrs["dstar"] = tuple(dstar)
+        return args, attrs
+
+    def expr_Call(self, node, hint):
+        f = node.func
+        if isinstance(f, gast.Name) and f.id in self.nested:
+            return self.nested.inline_call(node, hint)
+        if isinstance(f, gast.Attribute):
+            base = self.expr(f.value)
+            folded = fold_attribute(base, f.attr) if isinstance(base, Global) and \
+                base.obj is not MISSING else None
+            if folded is None:
+                args, attrs = self.call_args(node)
+                h = hint or member_hint(base, f.attr)
+                return self.emit("callmethod", [base] + args, h, user=hint is not None,
+                                 method=f.attr, **shift_attrs(attrs, 1)).result
+            func = folded
+        else:
+            func = self.expr(f)
+        args, attrs = self.call_args(node)
+        h = call_hint(func, args, attrs) if hint is None else hint
+        return self.emit("call", [func] + args, h, user=hint is not None,
+                         **shift_attrs(attrs, 1)).result
+
+    def index(self, node):
+        """Lower a subscript's index; returns (operands, template)."""
+        args = []
+
+        def walk(n):
+            if isinstance(n, gast.Slice):
+                parts = []
+                for p in (n.lower, n.upper, n.step):
+                    if p is None:
+                        parts.append(None)
+                    else:
+                        args.append(self.expr(p))
+                        parts.append(len(args) - 1)
+                return ("slice",) + tuple(parts)
+            if isinstance(n, gast.Tuple) and any(isinstance(e, gast.Slice) for e in n.elts):
+                return ("tuple", tuple(walk(e) for e in n.elts))
+            if isinstance(n, gast.Tuple) and not any(isinstance(e, gast.Starred) for e in n.elts):
+                return ("tuple", tuple(walk(e) for e in n.elts))
+            args.append(self.expr(n))
+            return ("val", len(args) - 1)
+
+        template = walk(node)
+        return args, template
+
+    def expr_Subscript(self, node, hint):
+        base = self.expr(node.value)
+        idx_args, template = self.index(node.slice)
+        h = subscript_hint(base, idx_args, template) if hint is None else hint
+        return self.emit("getitem", [base] + idx_args, h, user=hint is not None,
+                         index=shift_index(template, 1)).result
+
+    def build(self, node, kind, hint):
+        items, star = [], []
+        for e in node.elts:
+            if isinstance(e, gast.Starred):
+                star.append(len(items))
+                items.append(self.expr(e.value))
+            else:
+                items.append(self.expr(e))
+        attrs = {"type": kind}
+        if star:
+            attrs["star"] = tuple(star)
+        return self.emit("build", items, hint or kind, user=hint is not None, **attrs).result
+
+    def expr_Tuple(self, node, hint):
+        return self.build(node, "tuple", hint)
+
+    def expr_List(self, node, hint):
+        return self.build(node, "list", hint)
+
+    def expr_Set(self, node, hint):
+        return self.build(node, "set", hint)
+
+    def expr_Dict(self, node, hint):
+        items = []
+        dstar = []
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                dstar.append(len(items))
+                items.append(self.expr(v))
+            else:
+                items.append(self.expr(k))
+                items.append(self.expr(v))
+        attrs = {"type": "dict"}
+        if dstar:
+            attrs["dstar"] = tuple(dstar)
+        return self.emit("build", items, hint or "d", user=hint is not None, **attrs).result
+
+    def expr_JoinedStr(self, node, hint):
+        args = []
+
+        def parts_of(values):
+            """str | (position, conversion, spec) with spec None, a str, or
+            the parts of a nested spec (``f"{x:{width}.3f}"``)."""
+            parts = []
+            for v in values:
+                if isinstance(v, gast.Constant):
+                    parts.append(str(v.value))
+                elif isinstance(v, gast.FormattedValue):
+                    args.append(self.expr(v.value))  # the value, then its spec
+                    pos = len(args) - 1
+                    spec = None
+                    if v.format_spec is not None:
+                        spec = parts_of(v.format_spec.values)
+                        if all(isinstance(x, str) for x in spec):
+                            spec = "".join(spec)
+                    parts.append((pos, v.conversion, spec))
+                else:
+                    raise self.error(v, "unsupported f-string part",
+                                     "format the value with str.format instead")
+            return tuple(parts)
+
+        parts = parts_of(node.values)
+        return self.emit("fstring", args, hint or "text", user=hint is not None,
+                         parts=parts).result
+
+    # -- comprehensions become loops -----------------------------------------
+    def comprehension(self, node, hint, kind):
+        if any(getattr(gen, "is_async", 0) for gen in node.generators):
+            raise self.error(node, "async comprehensions are not supported",
+                             UNSUPPORTED["AsyncFor"])
+        name = self.names.fresh(".comp", hint or ACCUMULATOR_HINTS[kind])
+        self.locals.add(name)
+        acc = self.emit("build", [], self.names.hints[name], user=hint is not None,
+                        type=kind).result
+        stmt = comprehension_loop(node, name, kind)
+        # The first iterable is evaluated in the enclosing scope; the targets do
+        # not leak out of the comprehension.
+        targets = comprehension_targets(node)
+        new_locals = targets - self.locals
+        self.locals |= targets
+        saved = {t: self.env.get(t) for t in targets}
+        self.env[name] = acc
+        loc = self.loc
+        self.lower_stmt_nested(stmt)
+        self.loc = loc
+        result = self.env.pop(name)
+        for t, v in saved.items():
+            if v is None:
+                self.env.pop(t, None)
+            else:
+                self.env[t] = v
+        self.locals -= new_locals
+        return result
+
+    def expr_ListComp(self, node, hint):
+        return self.comprehension(node, hint, "list")
+
+    def expr_GeneratorExp(self, node, hint):
+        return self.comprehension(node, hint, "list")
+
+    def expr_SetComp(self, node, hint):
+        return self.comprehension(node, hint, "set")
+
+    def expr_DictComp(self, node, hint):
+        return self.comprehension(node, hint, "dict")
+
+    def expr_Starred(self, node, hint):
+        raise self.error(node, "a starred expression is only supported inside a call, "
+                               "a list, a tuple or a set",
+                         "build the sequence first (tuple(xs)) and use it")
+
+
+def shift_index(template, k):
+    """An index template with its operand positions moved ``k`` places on."""
+    kind = template[0]
+    if kind == "val":
+        return ("val", template[1] + k)
+    if kind == "slice":
+        return ("slice",) + tuple(None if p is None else p + k for p in template[1:])
+    return ("tuple", tuple(shift_index(t, k) for t in template[1]))
+
+
+def shift_attrs(attrs, k):
+    out = dict(attrs)
+    for key in ("star", "dstar"):
+        if key in out:
+            out[key] = tuple(p + k for p in out[key])
+    return out
