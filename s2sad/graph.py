@@ -17,8 +17,12 @@ from typing import Dict, List, Optional, Tuple
 
 from .errors import S2sadError
 from .ir.nodes import Const, For, Function, Global, If, Prim, Value, While
-from .trace import (Call, Index, Lit, Name, Sym, _ir_of, _Node, _prepare, _Run, format_value,
-                    render, symbolic_prim)
+from .tables.expr import Call, Index, Lit, Name, Sym, render
+from .tables.formatting import format_value
+from .tables.interpreter import ir_of
+from .tables.nodes import Node
+from .tables.run import Run, prepare
+from .tables.symbolic import symbolic_prim
 
 __all__ = ["graph", "Graph"]
 
@@ -147,7 +151,7 @@ def graph(f, *args, mode: Optional[str] = None, argnums=None, tangents=None,
         if mode is not None:
             raise S2sadError("s2sad.graph: derivatives need a point: pass the arguments "
                              "(s2sad.graph(f, 2.0, 5.0, mode='forward'))")
-        fn, name = _ir_of(f)
+        fn, name = ir_of(f)
         return _static_graph(fn, name)
     return _trace_graph(f, args, mode, argnums, tangents, cotangents)
 
@@ -291,22 +295,22 @@ def _static_graph(fn: Function, name: str) -> Graph:
 # The trace of one call
 # ---------------------------------------------------------------------------
 def _trace_graph(f, args, mode, argnums, tangents, cotangents) -> Graph:
-    fn, name, args, nums, single = _prepare(f, args, argnums)
+    fn, name, args, nums, single = prepare(f, args, argnums)
     if mode is None and (tangents is not None or cotangents is not None):
         raise S2sadError("s2sad.graph: tangents/cotangents need mode='forward'/'reverse'")
-    run = _Run(fn, args, nums, mode)
+    run = Run(fn, args, nums, mode)
     if mode == "forward":
         run.seed_tangents(tangents)
     run.execute()
     if mode is not None:
         run.rows(None, cotangents)  # the reverse sweep fills run.adjoints
-    adjoints = getattr(run, "adjoints", {})
+    adjoints = run.adjoints
 
     nodes, labels, attrs, edges = [], {}, {}, []
     seen = set()
     tree = {}  # context prefix -> (label, ids, children dict)
 
-    def label_of(node: _Node, definition):
+    def label_of(node: Node, definition):
         lines = [f"{render(node.sym)} = {definition}", f"= {format_value(node.value)}"]
         if mode == "forward" and node.active:
             lines.append(f"{render(Sym(node.index, 'dot'))} = {format_value(node.dot)}")
@@ -332,14 +336,14 @@ def _trace_graph(f, args, mode, argnums, tangents, cotangents) -> Graph:
                 level = entry[2]
             entry[1].append(nid)
         for r in node.refs:
-            if isinstance(r, _Node):
+            if isinstance(r, Node):
                 key = (_node_id(r.index), nid, "")
                 if key not in seen:
                     seen.add(key)
                     edges.append(key)
     outs = run.output_names()
     for oname, ref in zip(outs, run.outputs):
-        if isinstance(ref, _Node):
+        if isinstance(ref, Node):
             nid = _node_id(ref.index)
             attrs.setdefault(nid, {})["peripheries"] = "2"
             labels[nid] = f"{oname}: " + labels[nid]
