@@ -26,7 +26,7 @@ from .frontend.lower import lower
 from .frontend.source import FileFunction, _unwrap, get_source_info, unwrap
 from .ir import verify
 from .ir.clone import clone_function
-from .ir.kinds import differentiable_kind, forget_callee_kinds
+from .ir.kinds import differentiable_kind
 from .ir.nodes import Function
 from .passes.dce import dce
 from .passes.pipeline import optimize
@@ -48,7 +48,6 @@ def _up_to_date():
     if _seen_generation[0] != generation.value:
         _lowered.clear()
         _derivatives.clear()
-        forget_callee_kinds()
         _seen_generation[0] = generation.value
 
 

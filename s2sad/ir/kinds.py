@@ -310,8 +310,3 @@ def callee_kind(f, arg_kinds, op, lower):
         res = None
     _callee_kinds[key] = res
     return res
-
-
-def forget_callee_kinds():
-    """Drop what was inferred of user functions (their source or rules changed)."""
-    _callee_kinds.clear()
