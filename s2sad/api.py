@@ -59,7 +59,6 @@ def jvp(func, primals, tangents):
             raise S2sadError(f"jvp: argument {i} is {type(primals[i]).__name__} {primals[i]!r}, "
                              "which is not differentiable; pass None as its tangent")
     argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
-    n = len(primals)
     compiled = compile_derivative(func, "forward", argnums, kinds)
     fn = compiled.fn
     return fn(*primals, *[tangents[i] for i in compiled.active])
@@ -234,7 +233,6 @@ def vjp(func, *primals):
     _reject_complex(primals)
     given = len(primals)
     primals = _complete(func, tuple(primals))
-    n = len(primals)
     kinds = [kind_of_object(x) for x in primals]
     nums = tuple(i for i in range(given) if differentiable_kind(kinds[i]))
     compiled = compile_derivative(func, "reverse", nums, kinds)

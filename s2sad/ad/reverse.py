@@ -29,7 +29,7 @@ from .. import runtime
 from ..ir.analysis import count_uses, is_mutation
 from ..ir.kinds import CONTAINER_KINDS
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
-                        Value, While)
+                        Value, While, shift_index)
 from ..passes.dce import dce
 from ..rules import registry
 from .builder import Zero, is_zero
@@ -451,7 +451,7 @@ class Reverse(Tape, Transform):
                 part = self.b.call(runtime_global("written_adjoint"), [ybar, index])
             else:
                 part = self.b.value("getitem", [ybar] + idx_args, "t",
-                                    index=_shift_index(shifted, -1))
+                                    index=shift_index(shifted, -1))
             if op.kind == "augsetitem" and op.attrs["op"] == "-":
                 part = self.b.neg(part)
             self.contribute(value, part, op.result)
@@ -665,15 +665,6 @@ def _local_dce(block: Block):
     """Drop what a reverse region computes but never uses (partials of inactive
     arguments), before deciding what it needs from the forward sweep."""
     dce(Function("region", [], block))
-
-
-def _shift_index(template, k):
-    kind = template[0]
-    if kind == "val":
-        return ("val", template[1] + k)
-    if kind == "slice":
-        return ("slice",) + tuple(None if p is None else p + k for p in template[1:])
-    return ("tuple", tuple(_shift_index(t, k) for t in template[1]))
 
 
 def reverse(fn: Function, active_params, kinds, callees, name=None,

@@ -26,7 +26,7 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Set
 
 from ..ir.nodes import (MISSING, Block, Const, For, Function, Global, If, Op, Prim, UNDEF,
-                        Value, While, _Undef)
+                        Value, While)
 from ..ir.analysis import Liveness, count_uses, is_mutation, is_pure  # noqa: F401
 
 
@@ -260,7 +260,6 @@ class Emitter:
     # -- globals and constants ----------------------------------------------
     def _collect_globals(self, fn):
         roots: Dict[str, list] = defaultdict(list)
-        consts = []
 
         def visit_operand(a):
             if isinstance(a, Global):

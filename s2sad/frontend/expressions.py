@@ -9,7 +9,7 @@ this half uses the statement half's ``branch``, ``assign`` and
 import gast
 
 from ..errors import SourceError
-from ..ir.nodes import Const, Global, MISSING
+from ..ir.nodes import MISSING, Const, Global, shift_index
 from .desugar import comprehension_loop, comprehension_targets
 from .naming import (ACCUMULATOR_HINTS, binop_hint, call_hint, member_hint,
                      subscript_hint, unary_hint)
@@ -333,16 +333,6 @@ class ExpressionLowering:
         raise self.error(node, "a starred expression is only supported inside a call, "
                                "a list, a tuple or a set",
                          "build the sequence first (tuple(xs)) and use it")
-
-
-def shift_index(template, k):
-    """An index template with its operand positions moved ``k`` places on."""
-    kind = template[0]
-    if kind == "val":
-        return ("val", template[1] + k)
-    if kind == "slice":
-        return ("slice",) + tuple(None if p is None else p + k for p in template[1:])
-    return ("tuple", tuple(shift_index(t, k) for t in template[1]))
 
 
 def shift_attrs(attrs, k):

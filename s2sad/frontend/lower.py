@@ -25,9 +25,9 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from ..ir.analysis import is_pure
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Loc, Param, Prim,
-                        UNDEF, Value, While)
+                        UNDEF, Value, While, shift_index)
 from .desugar import while_else_needs_flag, while_with_walrus
-from .expressions import BINOPS, ExpressionLowering, shift_index
+from .expressions import BINOPS, ExpressionLowering
 from .inline import NestedFunctions
 from .naming import Names, return_hint, target_hint
 from .source import SourceInfo, default_value

@@ -127,6 +127,16 @@ class Loc:
 IndexTemplate = Tuple
 
 
+def shift_index(template, k):
+    """An index template with its operand positions moved ``k`` places on."""
+    kind = template[0]
+    if kind == "val":
+        return ("val", template[1] + k)
+    if kind == "slice":
+        return ("slice",) + tuple(None if p is None else p + k for p in template[1:])
+    return ("tuple", tuple(shift_index(t, k) for t in template[1]))
+
+
 class Op:
     results: List[Value]
     loc: Optional[Loc]

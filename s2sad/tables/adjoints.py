@@ -15,7 +15,7 @@ from ..runtime import add_any, index_adjoint, unbroadcast
 from .algebra import reverse_term
 from .expr import E, Attr, Bin, Call, Fmt, Index, Juxt, Lit, Partial, Slice, Sym, \
     is_literal_number, render
-from .nodes import Node, operand_expr, unpack_index_expr, unsupported
+from .nodes import Node, operand_expr, unpack_index, unpack_index_expr, unsupported
 from .symbolic import index_expr
 from .symbolic_rules import (RuleEvaluator, SymbolicValue, bind_rule, operand_values,
                              partials_at, template_env, value_or_raise)
@@ -52,7 +52,7 @@ def contributions(node: Node, g) -> List[Contribution]:
         if what in ("item", "unpack"):
             if live(refs[0]):
                 idx = unpack_index_expr(node) if what == "unpack" else Lit(node.extra)
-                sub = node.extra if what == "item" else _unpack_index(node)
+                sub = node.extra if what == "item" else unpack_index(node)
                 out.append(Contribution(refs[0], bar, g, sub=sub, sub_expr=idx))
         elif what == "getitem":
             if live(refs[0]):
@@ -149,17 +149,6 @@ def contributions(node: Node, g) -> List[Contribution]:
 
 def _item(g, idx):
     return g[idx]
-
-
-def _unpack_index(node):
-    op = node.op
-    star = op.attrs.get("star")
-    n = len(op.results)
-    i = node.extra
-    if star is not None and i == star:
-        after = n - star - 1
-        return slice(star, -after if after else None)
-    return i if star is None or i < star else i - n
 
 
 @dataclass

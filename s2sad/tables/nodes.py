@@ -8,7 +8,8 @@ from __future__ import annotations
 from ..errors import S2sadError
 from .expr import E, Lit, Slice, Sym
 
-__all__ = ["Known", "Node", "operand_expr", "unpack_index_expr", "trace_error", "unsupported"]
+__all__ = ["Known", "Node", "operand_expr", "unpack_index", "unpack_index_expr", "trace_error",
+           "unsupported"]
 
 
 class Known:
@@ -54,16 +55,25 @@ def operand_expr(ref) -> E:
     return ref.sym if isinstance(ref, Node) else ref.expr
 
 
-def unpack_index_expr(node):
-    """The subscript that picks an ``unpack`` result out of the unpacked value."""
+def unpack_index(node):
+    """The index (an int, or a slice for the starred target) that picks an
+    ``unpack`` result out of the unpacked value."""
     op = node.op
     star = op.attrs.get("star")
     n = len(op.results)
     i = node.extra
     if star is not None and i == star:
         after = n - star - 1
-        return Slice(Lit(star), Lit(-after) if after else None)
-    return Lit(i if star is None or i < star else i - n)
+        return slice(star, -after if after else None)
+    return i if star is None or i < star else i - n
+
+
+def unpack_index_expr(node):
+    """:func:`unpack_index` as an expression of the table."""
+    index = unpack_index(node)
+    if isinstance(index, slice):
+        return Slice(Lit(index.start), None if index.stop is None else Lit(index.stop))
+    return Lit(index)
 
 
 def trace_error(node, message, hint=None) -> S2sadError:
