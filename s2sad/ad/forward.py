@@ -199,19 +199,11 @@ class Forward(Transform):
         return True
 
     def by_partials(self, rule, op, first):
-        tmpl, bound, env = self.template_bindings(rule, "partials", op, first,
-                                                  {"ans": op.result})
-        partials = self.b.inline(tmpl, env, op.loc)
-        if not isinstance(partials, list):
-            partials = [partials]
+        bound, partials = self.active_partials(rule, op, first)
         acc = Zero(op.result)
-        terms = []
-        for (name, operand), partial in zip(bound.items(), partials):
-            td = self.t(operand) if isinstance(operand, Value) else Zero()
-            if is_zero(td) or is_zero(partial) or (isinstance(partial, Const) and partial.value is None):
-                continue
-            terms.append((operand, partial))
-            acc = self.b.add(acc, self.b.mul(td, partial))
+        terms = list(partials.items())
+        for operand, partial in terms:
+            acc = self.b.add(acc, self.b.mul(self.t(operand), partial))
         return self.broadcast_tangent(acc, op, bound, terms)
 
     def broadcast_tangent(self, acc, op, bound, terms):

@@ -357,19 +357,8 @@ class Reverse(Tape, Transform):
         return True
 
     def by_partials(self, rule, op, first, ybar):
-        tmpl, bound, env = self.template_bindings(rule, "partials", op, first,
-                                                  {"ans": op.result})
-        partials = self.b.inline(tmpl, env, op.loc)
-        if not isinstance(partials, list):
-            partials = [partials]
-        total = {}  # x * x: one contribution with the summed partials
-        for (name, operand), partial in zip(bound.items(), partials):
-            if not (isinstance(operand, Value) and operand in self.active):
-                continue
-            if is_zero(partial) or (isinstance(partial, Const) and partial.value is None):
-                continue
-            total[operand] = self.b.add(total[operand], partial) if operand in total else partial
-        for operand, partial in total.items():
+        _, partials = self.active_partials(rule, op, first)
+        for operand, partial in partials.items():
             self.contribute(operand, self.b.mul(ybar, partial), op.result)
 
     def by_vjp(self, rule, op, first, ybar):

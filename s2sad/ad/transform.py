@@ -12,7 +12,7 @@ from ..ir.kinds import infer_kinds
 from ..ir.nodes import Const, Function, Global, Prim, Value
 from ..rules.methods import method_function
 from .activity import infer_activity
-from .builder import Builder
+from .builder import Builder, is_zero
 from .normalize import normalize_methods
 from .templates import rule_template
 
@@ -107,6 +107,24 @@ class Transform:
         except NotImplementedError:
             raise self.error(op, "cannot differentiate a call with *args or **kwargs",
                              "pass the arguments one by one")
+
+    def active_partials(self, rule, op, first):
+        """``(bound, {operand: partial})``: the rule's partials inlined, for each
+        active operand, summed where one operand is several arguments
+        (``x * x``: one term ``x + x``), so that both modes compute the same."""
+        tmpl, bound, env = self.template_bindings(rule, "partials", op, first,
+                                                  {"ans": op.result})
+        partials = self.b.inline(tmpl, env, op.loc)
+        if not isinstance(partials, list):
+            partials = [partials]
+        total = {}
+        for operand, partial in zip(bound.values(), partials):
+            if not (isinstance(operand, Value) and operand in self.active):
+                continue
+            if is_zero(partial) or (isinstance(partial, Const) and partial.value is None):
+                continue
+            total[operand] = self.b.add(total[operand], partial) if operand in total else partial
+        return bound, total
 
     def template_bindings(self, rule, which, op, first, extra):
         tmpl = rule_template(rule, which)

@@ -213,3 +213,20 @@ def test_tangents_read_no_runtime_helpers_for_floats():
         src = s2sad.derivative_source(fn, "forward", args=pts[0])
         for helper in ("unbroadcast", "zeros_like(", "index_adjoint"):
             assert helper not in src, (fn.__name__, src)
+
+
+def _square_plus(x, y):
+    return x * x + y / y * x
+
+
+def test_both_modes_sum_the_partials_of_a_repeated_operand():
+    # one rule gives one term per operand in both modes: x * x -> (x + x)
+    fwd = s2sad.derivative_source(_square_plus, "forward", args=(1.5, 2.0))
+    rev = s2sad.derivative_source(_square_plus, "reverse", args=(1.5, 2.0))
+    assert "x_dot * (x + x)" in fwd and "(x + x)" in rev, fwd + rev
+    h = 1e-6
+    _, t = s2sad.jvp(_square_plus, (1.5, 2.0), (1.0, 1.0))
+    fd = (_square_plus(1.5 + h, 2.0 + h) - _square_plus(1.5 - h, 2.0 - h)) / (2 * h)
+    assert t == pytest.approx(fd, rel=1e-8)
+    g = s2sad.grad(_square_plus, (0, 1))(1.5, 2.0)
+    assert g[0] + g[1] == pytest.approx(fd, rel=1e-8)
