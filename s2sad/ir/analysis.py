@@ -6,7 +6,7 @@ Nothing here changes the IR.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, Iterator, Set, Tuple
+from typing import Dict, Set
 
 from ..rules.facts import is_pure_call
 from .nodes import Block, For, Function, Global, If, Op, Prim, Value, While
@@ -24,14 +24,6 @@ def uses_of(op: Op):
 def defs_of(op: Op):
     """The values an op defines: its results and those at the top of its regions."""
     return list(op.results) + list(op.defined_here())
-
-
-def walk_with_block(block: Block) -> Iterator[Tuple[Op, Block]]:
-    """Every op below ``block``, with the block that holds it, in order."""
-    for op in block.ops:
-        yield op, block
-        for b in op.blocks():
-            yield from walk_with_block(b)
 
 
 MUTATION_KINDS = {"setitem", "augsetitem", "setattr", "augsetattr"}
@@ -133,11 +125,8 @@ class Liveness:
 def _uses_defs(block, used, defined):
     used.update(_vals(block.yields))
     for op in block.ops:
-        used.update(_vals(op.operands()))
-        defined.update(op.results)
-        defined.update(op.defined_here())
-        if isinstance(op, (For, While)) and isinstance(op.brk, Value):
-            used.add(op.brk)
+        used.update(uses_of(op))
+        defined.update(defs_of(op))
         for b in op.blocks():
             _uses_defs(b, used, defined)
 
@@ -150,11 +139,8 @@ def count_uses(fn: Function) -> Dict[Value, int]:
             if isinstance(a, Value):
                 uses[a] += 1
         for op in block.ops:
-            for a in op.operands():
-                if isinstance(a, Value):
-                    uses[a] += 1
-            if isinstance(op, (For, While)) and isinstance(op.brk, Value):
-                uses[op.brk] += 1
+            for a in uses_of(op):
+                uses[a] += 1
             for b in op.blocks():
                 visit(b)
 

@@ -143,10 +143,7 @@ class Interpreter:
                 self.context.pop()
             if stop:
                 break
-        for v, r in zip(op.args, args):
-            env[v] = r
-        for r, a in zip(op.results, args):
-            env[r] = a
+        _leave_loop(op, args, env)
 
     def while_op(self, op: While, env):
         args = [self.ref(env, a) for a in op.inits]
@@ -168,10 +165,7 @@ class Interpreter:
                 self.context.pop()
             if not go or stop:
                 break
-        for v, r in zip(op.args, args):
-            env[v] = r
-        for r, a in zip(op.results, args):
-            env[r] = a
+        _leave_loop(op, args, env)
 
     def prim(self, op: Prim, env):
         if op is self.skip:
@@ -322,3 +316,11 @@ def ir_of(f):
     """``(verified SSA IR, name)`` of a function or of a function read from a file."""
     fn = lowered(f)
     return fn, (f.name if isinstance(f, FileFunction) else fn.name)
+
+
+def _leave_loop(op, args, env):
+    """After a loop, its carried values and its results are the last iteration's."""
+    for v, r in zip(op.args, args):
+        env[v] = r
+    for r, a in zip(op.results, args):
+        env[r] = a
