@@ -26,12 +26,13 @@ from ..errors import UnsupportedSyntaxError
 from ..ir.analysis import is_pure
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Loc, Param, Prim,
                         UNDEF, Value, While, shift_index)
+from ..rules.structure import MUTATING_METHODS
 from .desugar import while_else_needs_flag, while_with_walrus
 from .expressions import BINOPS, ExpressionLowering
 from .inline import NestedFunctions
 from .naming import Names, return_hint, target_hint
 from .source import SourceInfo, default_value
-from .syntax import (MUTATING_METHODS, UNSUPPORTED, always_exits, assigned_names,
+from .syntax import (UNSUPPORTED, always_exits, assigned_names,
                      contains_return, describe, exits, exits_loop, local_names,
                      target_names)
 

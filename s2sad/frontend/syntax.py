@@ -5,9 +5,10 @@ all ask them, so they live apart from each.
 """
 import gast
 
+from ..rules.structure import MUTATING_METHODS
+
 # Methods that change their object in place; as statements they define a new
 # version of a local variable (so loops carry it and derivatives can see it).
-MUTATING_METHODS = {"append", "extend", "insert", "add", "update"}
 
 UNSUPPORTED = {
     "Try": "s2sad cannot differentiate through try/except; check the condition "

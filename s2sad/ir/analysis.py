@@ -9,6 +9,7 @@ from collections import defaultdict
 from typing import Dict, Set
 
 from ..rules.facts import is_pure_call
+from ..rules.registry import Rule, structural_rule
 from .nodes import Block, For, Function, Global, If, Op, Prim, Value, While
 
 
@@ -26,22 +27,25 @@ def defs_of(op: Op):
     return list(op.results) + list(op.defined_here())
 
 
-MUTATION_KINDS = {"setitem", "augsetitem", "setattr", "augsetattr"}
+_NO_FACTS = Rule(None, "unknown", "structure")  # neither pure nor writing
+
+
+def _facts(kind):
+    return structural_rule(kind) or _NO_FACTS
 
 
 def is_mutation(op) -> bool:
     """Ops whose result is their first operand, changed in place."""
     if not isinstance(op, Prim):
         return False
-    return (op.kind in MUTATION_KINDS or op.attrs.get("mutates")
+    return (_facts(op.kind).writes or op.attrs.get("mutates")
             or (op.kind == "binop" and op.attrs.get("inplace")))
 
 
 def is_pure(op) -> bool:
     if not isinstance(op, Prim) or is_mutation(op):
         return False
-    if op.kind in ("binop", "unary", "compare", "getattr", "getitem", "build", "copy",
-                   "fstring", "unpack"):
+    if _facts(op.kind).pure:
         return True
     if op.kind == "call":
         f = op.args[0]

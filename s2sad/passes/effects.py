@@ -31,12 +31,11 @@ import numpy as np
 
 from ..ir.analysis import is_mutation, is_pure
 from ..ir.kinds import kind_of_object
+from ..rules.structure import LIST_METHODS
 from ..ir.nodes import MISSING, Const, For, Function, Global, If, Prim, UNDEF, Value, While
 
 IMMUTABLE_KINDS = frozenset({"float", "int", "bool", "complex", "str", "none", "range"})
 # methods of a list that change only the list (never its entries)
-LIST_METHODS = frozenset({"append", "pop", "extend", "insert", "clear", "reverse", "sort",
-                          "remove"})
 _LITERAL_TYPES = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis))
 
 

@@ -50,6 +50,12 @@ class Rule:
         self.vjp: Optional[Callable] = None
         self.nondiff = False
         self.linear: Optional[Tuple[int, ...]] = None
+        # facts (see rules/structure.py for the structural primitives')
+        self.pure = False  # no effects: may be reordered, merged or dropped when unused
+        self.writes = False  # changes its first operand in place
+        # a structural primitive's rules build IR: fn(transform, op, ...) (ad/structure.py)
+        self.structural_jvp: Optional[Callable] = None
+        self.structural_vjp: Optional[Callable] = None
         self.lowered = {}  # the rule functions as IR, filled in by the transforms
         self.lock = threading.Lock()
 
@@ -112,6 +118,16 @@ class _Generation:
 
 
 generation = _Generation()
+
+
+def structural(kind: str) -> Rule:
+    """The registry entry of the structural primitive ``kind`` (an IR op kind
+    such as ``"getitem"``, or ``"method:append"``)."""
+    return _rule("struct:" + kind, "structure", kind)
+
+
+def structural_rule(kind: str) -> Optional[Rule]:
+    return _RULES.get("struct:" + kind)
 
 
 def _invalidate():
@@ -191,4 +207,10 @@ def linear_args(primitive):
 
 
 def all_rules() -> List[Rule]:
-    return list(_RULES.values())
+    """The rules of functions and operators (the structural primitives' entries,
+    keyed by op kind, are :func:`structural_rules`)."""
+    return [r for r in _RULES.values() if r.library != "structure"]
+
+
+def structural_rules() -> List[Rule]:
+    return [r for r in _RULES.values() if r.library == "structure"]
