@@ -17,6 +17,7 @@ from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UN
 from ..rules import registry
 from .builder import Zero, is_zero
 from .calls import derivative_of_call, user_function
+from .structure import rule_of
 from .transform import Derivative, Transform, primitive_key
 
 
@@ -104,65 +105,13 @@ class Forward(Transform):
         if not results or not any(isinstance(a, Value) and a in self.active for a in op.args):
             return
         start = len(self.b.block.ops)
-        k = op.kind
-        if k == "copy":
-            self.tan[op.result] = self.t(op.args[0])
+        structural = rule_of(op)
+        if structural is not None and structural.structural_jvp is not None:
+            structural.structural_jvp(self, op)
             return
-        if k == "build":
-            self.build_tangent(op)
-            return
-        if k == "unpack":
-            td = self.t(op.args[0])
-            if is_zero(td):
-                for r in op.results:
-                    self.tan[r] = Zero(r)
-                return
-            new = self.b.prim("unpack", [td], nresults=len(op.results), **op.attrs)
-            for r, tr in zip(op.results, new.results):
-                tr.hint, tr.user = r.hint + "_dot", r.user
-                self.tan[r] = tr
-            return
-        if k == "getitem":
-            td = self.t(op.args[0])
-            if is_zero(td):
-                self.tan[op.result] = Zero(op.result)
-                return
-            tv = self.b.value("getitem", [td] + op.args[1:], op.result.hint + "_dot",
-                              index=op.attrs["index"])
-            tv.user = op.result.user
-            self.tan[op.result] = tv
-            return
-        if k == "getattr":
-            attr = op.attrs["attr"]
-            if attr in ("T", "real", "imag"):
-                td = self.t(op.args[0])
-                self.tan[op.result] = td if is_zero(td) else self.b.value(
-                    "getattr", [td], op.result.hint + "_dot", attr=attr)
-                return
-            if self.kinds.get(op.args[0]) in ("array", "float", "int"):
-                raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
-                                 "only .T, .real and .imag of arrays carry derivatives")
-            # an object's tangent is a dict of its attributes' tangents
-            td = self.t(op.args[0])
-            self.tan[op.result] = td if is_zero(td) else self.b.call(
-                Global("dict.get", dict.get, dict), [td, Const(attr), Const(0.0)],
-                hint=op.result.hint + "_dot")
-            return
-        if k in ("setitem", "augsetitem"):
-            self.setitem_tangent(op)
-            return
-        if k == "callmethod" and op.attrs.get("mutates"):
-            self.mutation_tangent(op)
-            return
-        if k == "callmethod" and op.attrs["method"] == "pop" and len(op.args) == 1:
-            # the tangent list mirrors the list: pop it too
-            td = self.b.materialize(self.t(op.args[0]))
-            self.tan[op.result] = self.b.value("callmethod", [td], op.result.hint + "_dot",
-                                               method="pop")
-            return
-        if k == "binop" and op.attrs.get("inplace"):
-            # x += v: the tangent is the plain sum (tangents are never updated in place)
-            pass
+        if op.kind == "callmethod" and op.attrs.get("mutates"):
+            raise self.error(op, f"cannot differentiate through .{op.attrs['method']}() yet")
+        # x += v: the tangent is the plain sum (tangents are never updated in place)
         key, first = primitive_key(op)
         rule = registry.lookup(key) if key is not None else None
         if rule is None:
@@ -253,53 +202,6 @@ class Forward(Transform):
             term = self.b.value(op.kind, args, "t", **op.attrs)
             acc = self.b.add(acc, term)
         return acc
-
-    def build_tangent(self, op):
-        tans = [self.t(a) for a in op.args]
-        if all(is_zero(x) for x in tans) and op.attrs["type"] != "list":
-            self.tan[op.result] = Zero(op.result)
-            return
-        if op.attrs["type"] == "dict":
-            items = []
-            for i in range(0, len(op.args), 2):
-                items += [op.args[i], self.b.materialize(tans[i + 1])]
-        else:
-            items = [self.b.materialize(x) for x in tans]
-        tv = self.b.value("build", items, op.result.hint + "_dot", **op.attrs)
-        tv.user = op.result.user
-        self.tan[op.result] = tv
-
-    def mutation_tangent(self, op):
-        """xs.append(v): the tangent list changes the same way (it was made fresh
-        where xs was made, so it is as private as xs)."""
-        method = op.attrs["method"]
-        if method not in ("append", "extend", "insert"):
-            raise self.error(op, f"cannot differentiate through .{method}() yet")
-        base = self.b.materialize(self.t(op.args[0]))
-        args = list(op.args[1:])
-        k = 1 if method == "insert" else 0
-        args[k] = self.b.materialize(self.t(args[k]))
-        new = self.b.prim("callmethod", [base] + args, op.args[0].hint + "_dot", **op.attrs)
-        new.result.user = op.result.user
-        self.tan[op.result] = new.result
-
-    def setitem_tangent(self, op):
-        base, value = op.args[0], op.args[1]
-        tb, tv = self.t(base), self.t(value)
-        if is_zero(tb) and is_zero(tv):
-            self.tan[op.result] = Zero(op.result)
-            return
-        if is_zero(tb):
-            fresh = self.b.materialize(Zero(base))
-        else:
-            fresh = self.b.value("callmethod", [tb], base.hint + "_dot", method="copy")
-        tv = self.b.materialize(tv) if op.kind == "setitem" else tv
-        if is_zero(tv):
-            self.tan[op.result] = fresh
-            return
-        new = self.b.prim(op.kind, [fresh, tv] + op.args[2:], base.hint + "_dot", **op.attrs)
-        new.result.user = op.result.user
-        self.tan[op.result] = new.result
 
     # -- control flow -----------------------------------------------------------
     def if_(self, op: If):

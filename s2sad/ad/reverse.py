@@ -29,11 +29,12 @@ from .. import runtime
 from ..ir.analysis import count_uses, is_mutation
 from ..ir.kinds import CONTAINER_KINDS
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
-                        Value, While, shift_index)
+                        Value, While)
 from ..passes.dce import dce
 from ..rules import registry
 from .builder import Zero, is_zero
 from .calls import derivative_of_call, user_function
+from .structure import rule_of
 from .tape import Tape, defined_deep, own_values, substitute, used_deep
 from .transform import Derivative, Transform, primitive_key
 
@@ -256,63 +257,11 @@ class Reverse(Tape, Transform):
         bars = [self.bar(r) for r in op.results]
         if all(b is None for b in bars):
             return
-        k = op.kind
-        ybar = bars[0]
-        if k == "copy":
-            self.accumulate(op.args[0], ybar)
+        structural = rule_of(op)
+        if structural is not None and structural.structural_vjp is not None:
+            structural.structural_vjp(self, op, bars)
             return
-        if k == "build":
-            self.build(op, ybar)
-            return
-        if k == "unpack":
-            self.accumulate(op.args[0], [b if b is not None else Zero(r)
-                                         for r, b in zip(op.results, bars)])
-            return
-        if isinstance(ybar, list):
-            ybar = self.pack(ybar)
-        if k == "getitem":
-            self.getitem(op, ybar)
-            return
-        if k == "getattr":
-            attr = op.attrs["attr"]
-            if attr in ("T", "real"):
-                self.accumulate(op.args[0], self.b.value("getattr", [ybar], "t", attr=attr))
-                return
-            if self.kinds.get(op.args[0]) in ("array", "float", "int"):
-                raise self.error(op, f"cannot differentiate the attribute read '.{attr}'",
-                                 "only .T and .real of arrays carry derivatives")
-            base = op.args[0]
-            if isinstance(self.kinds.get(base), tuple):
-                # an object's adjoint is a dict of its attributes' adjoints
-                g = self.b.value("build", [Const(attr), ybar], base.hint + "_bar", type="dict")
-            else:  # a named tuple's is a named tuple (an unknown object's, a dict)
-                g = self.b.call(runtime_global("attribute_adjoint"), [ybar, base, Const(attr)])
-            self.accumulate(base, g)
-            return
-        if k in ("setitem", "augsetitem"):
-            self.setitem(op, ybar)
-            return
-        if k == "callmethod" and op.attrs.get("mutates") and op.attrs["method"] == "append":
-            # A list's adjoint is a list that runs backwards like a stack: what
-            # xs.append(v) pushed, its reverse pops (and xs.pop() pushes back).
-            lst, v = op.args[0], op.args[1]
-            g = self.b.value("callmethod", [ybar], v.hint + "_bar" if isinstance(v, Value) else "t",
-                             method="pop")
-            self.accumulate(v, g)
-            self.accumulate(lst, ybar)
-            return
-        if k == "callmethod" and op.attrs["method"] == "pop" and len(op.args) == 1:
-            lst = op.args[0]
-            if isinstance(lst, Value) and lst in self.active:
-                cur = self.bar(lst)
-                if isinstance(cur, list):
-                    cur = self.pack(cur)
-                if cur is None:
-                    cur = self.b.materialize(Zero(lst))
-                    self.set_bar(lst, cur)
-                self.b.prim("callmethod", [cur, self.b.materialize(
-                    ybar if ybar is not None else Zero(op.result))], nresults=0, method="append")
-            return
+        ybar = self.pack(bars[0]) if isinstance(bars[0], list) else bars[0]
         key, first = primitive_key(op)
         rule = registry.lookup(key) if key is not None else None
         if rule is None and self.call_through(op, ybar):
@@ -370,89 +319,6 @@ class Reverse(Tape, Transform):
         for (name, operand), c in zip(bound.items(), cots):
             if isinstance(operand, Value) and operand in self.active:
                 self.accumulate(operand, c)
-
-    def build(self, op, ybar):
-        t = op.attrs["type"]
-        if op.attrs.get("star") or op.attrs.get("dstar"):
-            raise self.error(op, "cannot differentiate a starred element in a literal")
-        if t == "dict":
-            if isinstance(ybar, list):
-                ybar = self.pack(ybar)
-            for i in range(0, len(op.args), 2):
-                if isinstance(op.args[i + 1], Value) and op.args[i + 1] in self.active:
-                    g = self.b.call(Global("dict.get", dict.get, dict), [ybar, op.args[i]])
-                    self.accumulate(op.args[i + 1], g)
-            return
-        if not isinstance(ybar, list):
-            res = self.b.prim("unpack", [ybar], nresults=len(op.args), star=None)
-            for r, a in zip(res.results, op.args):
-                r.hint = (a.hint if isinstance(a, Value) else "t") + "_bar"
-            ybar = res.results
-        for a, g in zip(op.args, ybar):
-            self.accumulate(a, g)
-
-    def getitem(self, op, ybar):
-        base = op.args[0]
-        if not (isinstance(base, Value) and base in self.active):
-            return
-        made = self.defs_outside.get(base)
-        template = op.attrs["index"]
-        if made is not None and made.kind == "build" and made.attrs.get("type") in ("tuple", "list") \
-                and not made.attrs.get("star") and template[0] == "val" and \
-                isinstance(op.args[template[1]], Const) and \
-                isinstance(op.args[template[1]].value, int) and \
-                -len(made.args) <= op.args[template[1]].value < len(made.args):
-            # t = (x, y); t[0]: the adjoint of t stays a list of entries [ybar, 0]
-            parts = [Zero(a) for a in made.args]
-            parts[op.args[template[1]].value] = ybar
-            self.accumulate(base, parts)
-            return
-        index = self.index_object(op.attrs["index"], op.args)
-        # zeros shaped like the base, with ybar added at the index (np.add.at, so
-        # repeated positions add up); a pure function, so it can be differentiated again
-        self.accumulate(base, self.b.call(runtime_global("index_adjoint"), [ybar, base, index],
-                                          hint=base.hint + "_bar"))
-
-    def index_object(self, template, args):
-        """The index of a subscript as a runtime object (slices become slice())."""
-        kind = template[0]
-        if kind == "val":
-            return args[template[1]]
-        if kind == "slice":
-            parts = [Const(None) if p is None else args[p] for p in template[1:]]
-            return self.b.call(Global("slice", slice), parts, hint="index")
-        items = [self.index_object(t, args) for t in template[1]]
-        return self.b.value("build", items, "index", type="tuple")
-
-    def setitem(self, op, ybar):
-        base, value = op.args[0], op.args[1]
-        idx_args = op.args[2:]
-        shifted = op.attrs["index"]
-        if op.kind == "augsetitem" and op.attrs["op"] not in ("+", "-"):
-            raise self.error(op, f"cannot differentiate '{op.attrs['op']}=' into an element yet",
-                             "write x[i] = x[i] * v instead")
-        if isinstance(value, Value) and value in self.active:
-            fancy = any(not isinstance(a, Const) and self.kinds.get(a) not in ("int", "bool")
-                        for a in idx_args)
-            if fancy and self.kinds.get(base) not in CONTAINER_KINDS:
-                # an index array may repeat a position: only its last write counts
-                index = self.index_object(shifted, [None, None] + list(idx_args))
-                part = self.b.call(runtime_global("written_adjoint"), [ybar, index])
-            else:
-                part = self.b.value("getitem", [ybar] + idx_args, "t",
-                                    index=shift_index(shifted, -1))
-            if op.kind == "augsetitem" and op.attrs["op"] == "-":
-                part = self.b.neg(part)
-            self.contribute(value, part, op.result)
-        if isinstance(base, Value) and base in self.active:
-            if op.kind == "augsetitem":
-                self.accumulate(base, ybar)
-            else:
-                # the overwritten entry's old value had no effect: its adjoint is 0
-                copied = self.b.value("callmethod", [ybar], base.hint + "_bar", method="copy")
-                cleared = self.b.value("setitem", [copied, Const(0.0)] + idx_args,
-                                       base.hint + "_bar", index=shifted)
-                self.accumulate(base, cleared)
 
     # -- control flow ---------------------------------------------------------
     def if_(self, F: If):

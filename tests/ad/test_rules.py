@@ -265,3 +265,30 @@ def test_deflinear_with_a_transpose_gives_both_modes():
     finally:
         s2sad.rules.registry._RULES.pop(id(_rotate), None)
         s2sad.rules.registry._invalidate()
+
+
+def test_structural_primitives_are_registry_entries_read_by_both_modes(monkeypatch):
+    from s2sad.rules.registry import structural_rule, structural_rules
+    kinds = {r.name for r in structural_rules()}
+    assert {"getitem", "setitem", "build", "unpack", "getattr", "copy", "method:append",
+            "method:pop"} <= kinds
+    getitem = structural_rule("getitem")
+    assert getitem.pure and not getitem.writes and structural_rule("setitem").writes
+    seen = []
+    for which in ("structural_jvp", "structural_vjp"):
+        original = getattr(getitem, which)
+
+        def spy(*args, _original=original, _which=which):
+            seen.append(_which)
+            return _original(*args)
+        monkeypatch.setattr(getitem, which, spy)
+
+    def pick(v):
+        return v[1] * 3.0
+
+    v = np.array([1.0, 2.0, 4.0])
+    s2sad.rules.registry._invalidate()
+    np.testing.assert_allclose(s2sad.grad(pick)(v), [0.0, 3.0, 0.0])
+    assert s2sad.jvp(pick, (v,), (np.array([0.0, 1.0, 0.0]),))[1] == 3.0
+    assert seen.count("structural_vjp") >= 1 and seen.count("structural_jvp") >= 1
+    s2sad.rules.registry._invalidate()

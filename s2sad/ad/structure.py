@@ -1,0 +1,304 @@
+"""The derivative rules of the structural primitives, forward and reverse side
+by side (ChainRules' ``frule``/``rrule`` pairs; Zygote treats ``getindex`` and
+``getproperty`` the same way).
+
+Their operands are structure rather than numbers (an index template, a literal's
+entries, an object's attributes), so each rule builds IR with the transform it
+is given: ``jvp(fwd, op)`` sets the tangents of ``op``'s results, and
+``vjp(rev, op, bars)`` adds the adjoints of its operands from ``bars``, its
+results' adjoints.  The rules are attached to the registry entries that hold
+these primitives' facts (:mod:`s2sad.rules.structure`); both transforms look
+them up there, as they look up ``np.sin``'s.
+"""
+from __future__ import annotations
+
+from .. import runtime
+from ..ir.kinds import CONTAINER_KINDS
+from ..ir.nodes import Const, Global, Value, shift_index
+from ..rules.registry import structural, structural_rule
+from .builder import Zero, is_zero
+
+
+def rule_of(op):
+    """The structural rule for ``op``, if it has one: its kind, or for a call of
+    a method that changes its object (or ``xs.pop()``), ``method:<name>``."""
+    if op.kind == "callmethod":
+        method = op.attrs["method"]
+        if not (op.attrs.get("mutates") or method == "pop" and len(op.args) == 1):
+            return None
+        return structural_rule("method:" + method)
+    return structural_rule(op.kind)
+
+
+def _runtime(name):
+    return Global(name, getattr(runtime, name))
+
+
+def _packed(rev, ybar):
+    return rev.pack(ybar) if isinstance(ybar, list) else ybar
+
+
+# -- copy ---------------------------------------------------------------------
+def copy_jvp(fwd, op):
+    fwd.tan[op.result] = fwd.t(op.args[0])
+
+
+def copy_vjp(rev, op, bars):
+    rev.accumulate(op.args[0], bars[0])
+
+
+# -- literals: (x, y), [x, y], {k: v} -------------------------------------------
+def build_jvp(fwd, op):
+    tans = [fwd.t(a) for a in op.args]
+    if all(is_zero(x) for x in tans) and op.attrs["type"] != "list":
+        fwd.tan[op.result] = Zero(op.result)
+        return
+    if op.attrs["type"] == "dict":
+        items = []
+        for i in range(0, len(op.args), 2):
+            items += [op.args[i], fwd.b.materialize(tans[i + 1])]
+    else:
+        items = [fwd.b.materialize(x) for x in tans]
+    tv = fwd.b.value("build", items, op.result.hint + "_dot", **op.attrs)
+    tv.user = op.result.user
+    fwd.tan[op.result] = tv
+
+
+def build_vjp(rev, op, bars):
+    ybar = bars[0]
+    t = op.attrs["type"]
+    if op.attrs.get("star") or op.attrs.get("dstar"):
+        raise rev.error(op, "cannot differentiate a starred element in a literal")
+    if t == "dict":
+        if isinstance(ybar, list):
+            ybar = rev.pack(ybar)
+        for i in range(0, len(op.args), 2):
+            if isinstance(op.args[i + 1], Value) and op.args[i + 1] in rev.active:
+                g = rev.b.call(Global("dict.get", dict.get, dict), [ybar, op.args[i]])
+                rev.accumulate(op.args[i + 1], g)
+        return
+    if not isinstance(ybar, list):
+        res = rev.b.prim("unpack", [ybar], nresults=len(op.args), star=None)
+        for r, a in zip(res.results, op.args):
+            r.hint = (a.hint if isinstance(a, Value) else "t") + "_bar"
+        ybar = res.results
+    for a, g in zip(op.args, ybar):
+        rev.accumulate(a, g)
+
+
+# -- unpacking: a, b = t --------------------------------------------------------
+def unpack_jvp(fwd, op):
+    td = fwd.t(op.args[0])
+    if is_zero(td):
+        for r in op.results:
+            fwd.tan[r] = Zero(r)
+        return
+    new = fwd.b.prim("unpack", [td], nresults=len(op.results), **op.attrs)
+    for r, tr in zip(op.results, new.results):
+        tr.hint, tr.user = r.hint + "_dot", r.user
+        fwd.tan[r] = tr
+
+
+def unpack_vjp(rev, op, bars):
+    rev.accumulate(op.args[0], [b if b is not None else Zero(r)
+                                for r, b in zip(op.results, bars)])
+
+
+# -- subscripts: x[i] -----------------------------------------------------------
+def getitem_jvp(fwd, op):
+    td = fwd.t(op.args[0])
+    if is_zero(td):
+        fwd.tan[op.result] = Zero(op.result)
+        return
+    tv = fwd.b.value("getitem", [td] + op.args[1:], op.result.hint + "_dot",
+                     index=op.attrs["index"])
+    tv.user = op.result.user
+    fwd.tan[op.result] = tv
+
+
+def getitem_vjp(rev, op, bars):
+    ybar = _packed(rev, bars[0])
+    base = op.args[0]
+    if not (isinstance(base, Value) and base in rev.active):
+        return
+    made = rev.defs_outside.get(base)
+    template = op.attrs["index"]
+    if made is not None and made.kind == "build" and made.attrs.get("type") in ("tuple", "list") \
+            and not made.attrs.get("star") and template[0] == "val" and \
+            isinstance(op.args[template[1]], Const) and \
+            isinstance(op.args[template[1]].value, int) and \
+            -len(made.args) <= op.args[template[1]].value < len(made.args):
+        # t = (x, y); t[0]: the adjoint of t stays a list of entries [ybar, 0]
+        parts = [Zero(a) for a in made.args]
+        parts[op.args[template[1]].value] = ybar
+        rev.accumulate(base, parts)
+        return
+    index = index_object(rev, op.attrs["index"], op.args)
+    # zeros shaped like the base, with ybar added at the index (np.add.at, so
+    # repeated positions add up); a pure function, so it can be differentiated again
+    rev.accumulate(base, rev.b.call(_runtime("index_adjoint"), [ybar, base, index],
+                                      hint=base.hint + "_bar"))
+
+
+def index_object(rev, template, args):
+    """The index of a subscript as a runtime object (slices become slice())."""
+    kind = template[0]
+    if kind == "val":
+        return args[template[1]]
+    if kind == "slice":
+        parts = [Const(None) if p is None else args[p] for p in template[1:]]
+        return rev.b.call(Global("slice", slice), parts, hint="index")
+    items = [index_object(rev, t, args) for t in template[1]]
+    return rev.b.value("build", items, "index", type="tuple")
+
+
+# -- attributes: x.T, obj.w ------------------------------------------------------
+def getattr_jvp(fwd, op):
+    attr = op.attrs["attr"]
+    if attr in ("T", "real", "imag"):
+        td = fwd.t(op.args[0])
+        fwd.tan[op.result] = td if is_zero(td) else fwd.b.value(
+            "getattr", [td], op.result.hint + "_dot", attr=attr)
+        return
+    if fwd.kinds.get(op.args[0]) in ("array", "float", "int"):
+        raise fwd.error(op, f"cannot differentiate the attribute read '.{attr}'",
+                        "only .T, .real and .imag of arrays carry derivatives")
+    # an object's tangent is a dict of its attributes' tangents
+    td = fwd.t(op.args[0])
+    fwd.tan[op.result] = td if is_zero(td) else fwd.b.call(
+        Global("dict.get", dict.get, dict), [td, Const(attr), Const(0.0)],
+        hint=op.result.hint + "_dot")
+
+
+def getattr_vjp(rev, op, bars):
+    ybar = _packed(rev, bars[0])
+    attr = op.attrs["attr"]
+    if attr in ("T", "real"):
+        rev.accumulate(op.args[0], rev.b.value("getattr", [ybar], "t", attr=attr))
+        return
+    if rev.kinds.get(op.args[0]) in ("array", "float", "int"):
+        raise rev.error(op, f"cannot differentiate the attribute read '.{attr}'",
+                        "only .T and .real of arrays carry derivatives")
+    base = op.args[0]
+    if isinstance(rev.kinds.get(base), tuple):
+        # an object's adjoint is a dict of its attributes' adjoints
+        g = rev.b.value("build", [Const(attr), ybar], base.hint + "_bar", type="dict")
+    else:  # a named tuple's is a named tuple (an unknown object's, a dict)
+        g = rev.b.call(_runtime("attribute_adjoint"), [ybar, base, Const(attr)])
+    rev.accumulate(base, g)
+
+
+# -- element writes: x[i] = v, x[i] += v ----------------------------------------
+def setitem_jvp(fwd, op):
+    base, value = op.args[0], op.args[1]
+    tb, tv = fwd.t(base), fwd.t(value)
+    if is_zero(tb) and is_zero(tv):
+        fwd.tan[op.result] = Zero(op.result)
+        return
+    if is_zero(tb):
+        fresh = fwd.b.materialize(Zero(base))
+    else:
+        fresh = fwd.b.value("callmethod", [tb], base.hint + "_dot", method="copy")
+    tv = fwd.b.materialize(tv) if op.kind == "setitem" else tv
+    if is_zero(tv):
+        fwd.tan[op.result] = fresh
+        return
+    new = fwd.b.prim(op.kind, [fresh, tv] + op.args[2:], base.hint + "_dot", **op.attrs)
+    new.result.user = op.result.user
+    fwd.tan[op.result] = new.result
+
+
+def setitem_vjp(rev, op, bars):
+    ybar = _packed(rev, bars[0])
+    base, value = op.args[0], op.args[1]
+    idx_args = op.args[2:]
+    shifted = op.attrs["index"]
+    if op.kind == "augsetitem" and op.attrs["op"] not in ("+", "-"):
+        raise rev.error(op, f"cannot differentiate '{op.attrs['op']}=' into an element yet",
+                         "write x[i] = x[i] * v instead")
+    if isinstance(value, Value) and value in rev.active:
+        fancy = any(not isinstance(a, Const) and rev.kinds.get(a) not in ("int", "bool")
+                    for a in idx_args)
+        if fancy and rev.kinds.get(base) not in CONTAINER_KINDS:
+            # an index array may repeat a position: only its last write counts
+            index = index_object(rev, shifted, [None, None] + list(idx_args))
+            part = rev.b.call(_runtime("written_adjoint"), [ybar, index])
+        else:
+            part = rev.b.value("getitem", [ybar] + idx_args, "t",
+                                index=shift_index(shifted, -1))
+        if op.kind == "augsetitem" and op.attrs["op"] == "-":
+            part = rev.b.neg(part)
+        rev.contribute(value, part, op.result)
+    if isinstance(base, Value) and base in rev.active:
+        if op.kind == "augsetitem":
+            rev.accumulate(base, ybar)
+        else:
+            # the overwritten entry's old value had no effect: its adjoint is 0
+            copied = rev.b.value("callmethod", [ybar], base.hint + "_bar", method="copy")
+            cleared = rev.b.value("setitem", [copied, Const(0.0)] + idx_args,
+                                   base.hint + "_bar", index=shifted)
+            rev.accumulate(base, cleared)
+
+
+# -- list methods: xs.append(v), xs.pop() ---------------------------------------
+def method_jvp(fwd, op):
+    """xs.append(v): the tangent list changes the same way (it was made fresh
+    where xs was made, so it is as private as xs)."""
+    method = op.attrs["method"]
+    base = fwd.b.materialize(fwd.t(op.args[0]))
+    args = list(op.args[1:])
+    k = 1 if method == "insert" else 0
+    args[k] = fwd.b.materialize(fwd.t(args[k]))
+    new = fwd.b.prim("callmethod", [base] + args, op.args[0].hint + "_dot", **op.attrs)
+    new.result.user = op.result.user
+    fwd.tan[op.result] = new.result
+
+
+def append_vjp(rev, op, bars):
+    # A list's adjoint is a list that runs backwards like a stack: what
+    # xs.append(v) pushed, its reverse pops (and xs.pop() pushes back).
+    ybar = _packed(rev, bars[0])
+    lst, v = op.args[0], op.args[1]
+    g = rev.b.value("callmethod", [ybar], v.hint + "_bar" if isinstance(v, Value) else "t",
+                    method="pop")
+    rev.accumulate(v, g)
+    rev.accumulate(lst, ybar)
+
+
+def pop_jvp(fwd, op):
+    # the tangent list mirrors the list: pop it too
+    td = fwd.b.materialize(fwd.t(op.args[0]))
+    fwd.tan[op.result] = fwd.b.value("callmethod", [td], op.result.hint + "_dot",
+                                     method="pop")
+
+
+def pop_vjp(rev, op, bars):
+    ybar = _packed(rev, bars[0])
+    lst = op.args[0]
+    if isinstance(lst, Value) and lst in rev.active:
+        cur = rev.bar(lst)
+        if isinstance(cur, list):
+            cur = rev.pack(cur)
+        if cur is None:
+            cur = rev.b.materialize(Zero(lst))
+            rev.set_bar(lst, cur)
+        rev.b.prim("callmethod", [cur, rev.b.materialize(
+            ybar if ybar is not None else Zero(op.result))], nresults=0, method="append")
+
+
+def _attach(kind, jvp, vjp=None):
+    rule = structural(kind)
+    rule.structural_jvp, rule.structural_vjp = jvp, vjp
+
+
+_attach("copy", copy_jvp, copy_vjp)
+_attach("build", build_jvp, build_vjp)
+_attach("unpack", unpack_jvp, unpack_vjp)
+_attach("getitem", getitem_jvp, getitem_vjp)
+_attach("getattr", getattr_jvp, getattr_vjp)
+_attach("setitem", setitem_jvp, setitem_vjp)
+_attach("augsetitem", setitem_jvp, setitem_vjp)
+_attach("method:append", method_jvp, append_vjp)
+_attach("method:extend", method_jvp)
+_attach("method:insert", method_jvp)
+_attach("method:pop", pop_jvp, pop_vjp)
