@@ -231,8 +231,9 @@ def _compile(func, mode, active, kinds, name):
         result = reverse(fn, active_values, kind_map, CALLEES, name=name,
                          with_value=mode == "reverse_value")
     stats[mode] += 1
-    out = verify(dce(optimize(verify(result.function), fn, kind_map, active_values, mode,
-                              lowered)))
-    src, ns = emit_function(out, inline=True, keep=result.keep)
+    out, keep = optimize(verify(result.function), fn, kind_map, active_values, mode, lowered,
+                         result.keep)
+    out = verify(dce(out))
+    src, ns = emit_function(out, inline=True, keep=keep)
     return Compiled(compile_function(src, out.name, ns, mode), src, out, active, name, ns,
                     result.callees, result.out_kind)

@@ -121,3 +121,26 @@ def test_a_rule_change_recompiles():
     assert g(0.3) == pytest.approx(np.cos(0.3) + 2.0)
     s2sad.defpartials(my_prim)(lambda x: 3.0 * np.cos(x))  # a (deliberately) new rule
     assert g(0.3) == pytest.approx(3.0 * np.cos(0.3) + 2.0)
+
+
+def test_optimize_returns_new_ir_and_leaves_its_input():
+    from s2sad.passes.pipeline import optimize
+    fn = s2sad.from_source("""
+def f(x, y):
+    c = 2.0 * 3.0
+    z = x
+    return c * z * 1.0 + np.sin(x) * np.sin(x) * y
+""", globals={"np": np})
+    primal = compiler.lowered(fn)
+    params = compiler.positional(primal)
+    kind_map = {p.value: "float" for p in params}
+    active = [p.value for p in params]
+    out = forward(primal, active, dict(kind_map), compiler.CALLEES)
+    before = format_function(out.function)
+    optimized, keep = optimize(out.function, primal, kind_map, active, "forward",
+                               compiler.lowered, out.keep)
+    assert format_function(out.function) == before
+    assert format_function(optimized) != before  # folding and CSE did change something
+    assert not _ops(optimized) & _ops(out.function)
+    # what the emitter keeps apart is carried over to the copy's values
+    assert len(keep) == len(out.keep) and not keep & out.keep

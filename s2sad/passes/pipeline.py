@@ -3,13 +3,16 @@
 ``copyprop`` first (a propagated constant is something to fold), then ``fold``
 (a folded ``x * 1`` is ``x``, which may make two expressions the same), then
 ``cse``; the caller runs ``dce`` last, which drops what they left unused.
+:func:`optimize` returns new IR and leaves the derivative it is given as it
+was; the passes it runs work in place on that private copy.
 Primal code shown by ``ssa_source`` never goes through these: its ``y = x``
 lines are the user's.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Dict, FrozenSet, Optional, Sequence, Tuple
 
+from ..ir.clone import clone_function
 from ..ir.kinds import infer_kinds, kind_of_object
 from ..ir.nodes import Const, Function, Value
 from .copyprop import copyprop
@@ -19,11 +22,16 @@ from .fold import fold
 
 
 def optimize(out: Function, primal: Optional[Function] = None, kind_map: Optional[Dict] = None,
-             active: Sequence[Value] = (), mode: str = "forward", lower=None) -> Function:
+             active: Sequence[Value] = (), mode: str = "forward", lower=None,
+             keep: FrozenSet[Value] = frozenset()) -> Tuple[Function, FrozenSet[Value]]:
     """Run copy propagation, folding and CSE on the derivative ``out`` of
     ``primal`` (compiled for the parameter kinds ``kind_map`` with respect to
     the ``active`` parameters, in ``mode``; ``lower`` gives the IR of the user
-    functions it calls).  Returns ``out``."""
+    functions it calls).  Returns the optimized copy, and ``keep`` (values the
+    emitter keeps on lines of their own) carried over to the copy's values;
+    ``out`` is left unchanged."""
+    out, copies = clone_function(out)
+    keep = frozenset(copies.get(v, v) for v in keep)
     kinds = derivative_kinds(out, primal, kind_map, active, mode, lower) \
         if primal is not None else None
     copyprop(out, kinds)
@@ -32,7 +40,7 @@ def optimize(out: Function, primal: Optional[Function] = None, kind_map: Optiona
     effects = Effects(out, kinds)
     fold(out, kinds, effects)
     cse(out, kinds, effects)
-    return out
+    return out, keep
 
 
 def derivative_kinds(out: Function, primal: Function, kind_map, active, mode,
