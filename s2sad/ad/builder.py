@@ -43,6 +43,11 @@ def is_zero(a) -> bool:
 NP = Global("np", np)
 
 
+def runtime_global(name):
+    """A helper of :mod:`s2sad.runtime`, as generated code names it."""
+    return Global(name, getattr(runtime, name))
+
+
 def np_global(name):
     obj = np
     for part in name.split("."):
@@ -111,7 +116,7 @@ class Builder:
         if kind == "array":
             return self.call(np_global("zeros_like"), [like], hint=hint)
         # unknown kind: 0.0, an array or a container of zeros
-        return self.call(Global("zeros_like_value", runtime.zeros_like_value), [like], hint=hint)
+        return self.call(runtime_global("zeros_like_value"), [like], hint=hint)
 
     def add(self, a, b, hint="t"):
         if is_zero(a):

@@ -11,11 +11,10 @@ from typing import Dict, Sequence
 
 import numpy as np
 
-from .. import runtime
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
 from ..rules import registry
-from .builder import Zero, is_zero
+from .builder import Zero, is_zero, runtime_global
 from .calls import derivative_of_call, user_function
 from .structure import rule_of
 from .transform import Derivative, Transform, primitive_key
@@ -171,7 +170,7 @@ class Forward(Transform):
                 continue
             if isinstance(operand, Value) and self.kinds.get(operand) in ("float", "int", "bool"):
                 continue
-            return self.b.call(Global("broadcast_like", runtime.broadcast_like), [acc, op.result])
+            return self.b.call(runtime_global("broadcast_like"), [acc, op.result])
         return acc
 
     def by_jvp(self, rule, op, first):

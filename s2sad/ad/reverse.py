@@ -25,14 +25,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Set
 
-from .. import runtime
 from ..ir.analysis import count_uses, is_mutation
 from ..ir.kinds import CONTAINER_KINDS
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
 from ..passes.dce import dce
 from ..rules import registry
-from .builder import Zero, is_zero
+from .builder import Zero, is_zero, runtime_global
 from .calls import derivative_of_call, user_function
 from .structure import rule_of
 from .tape import Tape, defined_deep, own_values, substitute, used_deep
@@ -40,10 +39,6 @@ from .transform import Derivative, Transform, primitive_key
 
 RUNTIME = "s2sad.runtime"
 ARRAY_ATTRS = {"T", "real", "imag", "shape", "ndim", "size", "dtype"}
-
-
-def runtime_global(name):
-    return Global(name, getattr(runtime, name))
 
 
 class Scope:

@@ -12,11 +12,10 @@ them up there, as they look up ``np.sin``'s.
 """
 from __future__ import annotations
 
-from .. import runtime
 from ..ir.kinds import CONTAINER_KINDS
 from ..ir.nodes import Const, Global, Value, shift_index
 from ..rules.registry import structural, structural_rule
-from .builder import Zero, is_zero
+from .builder import Zero, is_zero, runtime_global
 
 
 def rule_of(op):
@@ -28,10 +27,6 @@ def rule_of(op):
             return None
         return structural_rule("method:" + method)
     return structural_rule(op.kind)
-
-
-def _runtime(name):
-    return Global(name, getattr(runtime, name))
 
 
 def _packed(rev, ybar):
@@ -136,7 +131,7 @@ def getitem_vjp(rev, op, bars):
     index = index_object(rev, op.attrs["index"], op.args)
     # zeros shaped like the base, with ybar added at the index (np.add.at, so
     # repeated positions add up); a pure function, so it can be differentiated again
-    rev.accumulate(base, rev.b.call(_runtime("index_adjoint"), [ybar, base, index],
+    rev.accumulate(base, rev.b.call(runtime_global("index_adjoint"), [ybar, base, index],
                                       hint=base.hint + "_bar"))
 
 
@@ -184,7 +179,7 @@ def getattr_vjp(rev, op, bars):
         # an object's adjoint is a dict of its attributes' adjoints
         g = rev.b.value("build", [Const(attr), ybar], base.hint + "_bar", type="dict")
     else:  # a named tuple's is a named tuple (an unknown object's, a dict)
-        g = rev.b.call(_runtime("attribute_adjoint"), [ybar, base, Const(attr)])
+        g = rev.b.call(runtime_global("attribute_adjoint"), [ybar, base, Const(attr)])
     rev.accumulate(base, g)
 
 
@@ -222,7 +217,7 @@ def setitem_vjp(rev, op, bars):
         if fancy and rev.kinds.get(base) not in CONTAINER_KINDS:
             # an index array may repeat a position: only its last write counts
             index = index_object(rev, shifted, [None, None] + list(idx_args))
-            part = rev.b.call(_runtime("written_adjoint"), [ybar, index])
+            part = rev.b.call(runtime_global("written_adjoint"), [ybar, index])
         else:
             part = rev.b.value("getitem", [ybar] + idx_args, "t",
                                 index=shift_index(shifted, -1))
