@@ -14,7 +14,9 @@ from .errors import S2sadError
 from .ir.kinds import differentiable_kind, kind_of_object
 from .rules.registry import generation
 
-_specialized = {}  # the plain Python function behind grad(f) for argument kinds
+# the plain Python function behind grad(f) for argument kinds, with the
+# derivative it calls: ``key -> (compiled, function)``
+_specialized = {}
 
 _ndarray = np.ndarray
 _FLOAT64 = np.dtype("float64")
@@ -158,7 +160,10 @@ class Derived:
                    if getattr(full[i], "dtype", None) not in (None, _FLOAT64)]
         prefix = (self.func.__self__,) if isinstance(self.func, types.MethodType) else ()
         suffix = full[len(prefix) + len(args):]  # defaults of omitted arguments
-        return (generation.value, compiled.fn, single, tuple(compiled.active), precise,
+        # the derivative's bindings are checked on every call: a global rebound,
+        # a helper redefined or a closure cell set since compiling recompiles
+        return (generation.value, compiled.bindings.fresh, compiled.fn, single,
+                tuple(compiled.active), precise,
                 (prefix, suffix) if prefix or suffix else None, out_kind)
 
     def __call__(self, *args):
@@ -166,9 +171,9 @@ class Derived:
         if _ndarray in key:
             key += tuple(getattr(a, "dtype", None) for a in args)
         entry = self._fast.get(key)
-        if entry is None or entry[0] != generation.value:
+        if entry is None or entry[0] != generation.value or not entry[1]():
             entry = self._fast[key] = self._entry(args)
-        _, fn, single, active, precise, extra, out_kind = entry
+        _, _, fn, single, active, precise, extra, out_kind = entry
         full = extra[0] + args + extra[1] if extra else args
         try:
             out, grads = fn(*full, 1.0)
@@ -192,9 +197,11 @@ class Derived:
         mode = "reverse_value" if self.with_value else "reverse"
         # one function for every grad(f) of the same f: it is lowered only once
         key = (identity(self.func), single, nums, mode, self.__name__, kinds, generation.value)
-        if key in _specialized:
-            return _specialized[key]
+        # compiled again when its bindings changed: then a new function calls it
         compiled = compile_derivative(self.func, mode, nums, kinds)
+        hit = _specialized.get(key)
+        if hit is not None and hit[0] is compiled:
+            return hit[1]
         names = [p.value.hint for p in positional(compiled.ir)][:n]
         vjp_name = compiled.ir.name
         args = ", ".join(names)
@@ -205,7 +212,7 @@ class Derived:
             body = f"    grads = {vjp_name}({args}, 1.0)\n    return {picked}\n"
         source = f"def {self.__name__}({args}):\n" + body
         fn = compile_function(source, self.__name__, {vjp_name: compiled.fn}, "derived")
-        _specialized[key] = fn
+        _specialized[key] = (compiled, fn)
         return fn
 
 
@@ -236,7 +243,8 @@ def vjp(func, *primals):
     kinds = [kind_of_object(x) for x in primals]
     nums = tuple(i for i in range(given) if differentiable_kind(kinds[i]))
     compiled = compile_derivative(func, "reverse", nums, kinds)
-    out = func(*primals)
+    # the function runs on copies of the arrays: the caller's stay as they are
+    out = func(*[p.copy() if isinstance(p, np.ndarray) else p for p in primals])
 
     def vjp_fn(cotangent):
         grads = compiled.fn(*primals, cotangent)
@@ -434,7 +442,12 @@ class differentiate:
     ``.grad``, ``.value_and_grad``, ``.jvp``, ``.vjp``, ``.jacobian``, ``.hessian``,
     ``.hvp`` and ``.source(mode)``.  Derivatives are generated on first use, once
     per argument kinds, and cached (thread-safe).
+
+    s2sad sees through it (``__s2sad_wrapper__``): a function that calls a
+    decorated one, or ``grad(decorated)``, differentiates the function inside.
     """
+
+    __s2sad_wrapper__ = True  # computes what its __wrapped__ computes
 
     def __new__(cls, func=None, *, argnums=0, mode="reverse"):
         if func is None:

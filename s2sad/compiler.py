@@ -7,15 +7,25 @@ through the registry's generation counter.
 
 Lowering runs once per function (cached, shared by every mode and argnums; no
 stage changes lowered IR), derivatives once per (function, mode, argnums,
-argument kinds).  Derivative names are stable: ``g_vjp`` for a function's first
-reverse derivative, ``g_vjp_2`` for its next variant, whatever else the
-process compiled before, so that transpiled modules read the same every time.
+argument kinds).
+
+Python reads a function's free names when it runs, s2sad when it lowers it, so
+each cached piece of work keeps :class:`Bindings`: what its names were bound to
+(the globals dict or closure cell read, and the object found there), for the
+lowered IR of one function and, for a derivative, for every function whose IR
+or derivative went into it.  A cache hit whose bindings changed (a global
+rebound, a helper redefined, a closure cell set) is done again; so is a
+``grad(f)`` object's fast path (:meth:`Bindings.fresh`), under the same name.
+
+Derivative names are stable: ``g_vjp`` for a function's first reverse
+derivative, ``g_vjp_2`` for its next variant, whatever else the process
+compiled before, so that transpiled modules read the same every time.
 """
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Sequence
 
 from .ad.forward import forward
@@ -23,12 +33,15 @@ from .ad.reverse import reverse
 from .backend import compile_function, emit_function
 from .errors import S2sadError
 from .frontend.lower import lower
+from .frontend.resolve import ABSENT
 from .frontend.source import FileFunction, _unwrap, get_source_info, unwrap
 from .ir import verify
+from .ir import kinds as _kinds
 from .ir.clone import clone_function
 from .ir.kinds import differentiable_kind
 from .ir.nodes import Function
 from .passes.dce import dce
+from .passes.memory import functionalize
 from .passes.pipeline import optimize
 from .rules.registry import generation
 
@@ -37,6 +50,10 @@ _lowered: Dict[object, tuple] = {}  # identity -> (function, its IR)
 _derivatives: Dict[tuple, object] = {}
 _variants: Dict[tuple, list] = {}
 _seen_generation = [generation.value]
+_lowered_bindings: Dict[object, "Bindings"] = {}  # identity -> what lowering read
+# The bindings noted by the derivatives being compiled, innermost last: each
+# lowered IR and derivative used adds its own to the innermost list.
+_collecting: List[list] = []
 
 #: How often each stage ran in this process (``stats["lowered"]``...): tests
 #: read it to check that work is not repeated.
@@ -48,7 +65,74 @@ def _up_to_date():
     if _seen_generation[0] != generation.value:
         _lowered.clear()
         _derivatives.clear()
+        _lowered_bindings.clear()
         _seen_generation[0] = generation.value
+
+
+class Bindings:
+    """What derived work read of free names: ``(holder, name, obj)`` entries, the
+    holder a globals dict or a closure cell and ``obj`` the object it held there
+    (ABSENT: the name was not bound there — a builtin, or a cell not yet set).
+
+    :attr:`fresh` is a function generated once from the entries, true while
+    every holder still holds the *same object* (``is``: a name rebound to an
+    equal but distinct object, ``SCALE = 5.0`` run again, counts as a change and
+    costs one recompilation; equality would be fooled by ``1 == 1.0 == True``
+    and by arrays).  It costs a few tens of nanoseconds per call."""
+
+    __slots__ = ("entries", "fresh")
+
+    def __init__(self, entries=()):
+        unique = {}
+        for holder, name, obj in entries:
+            unique.setdefault((id(holder), name, id(obj)), (holder, name, obj))
+        self.entries = tuple(unique.values())
+        self.fresh = _checker(self.entries)
+
+    @classmethod
+    def union(cls, parts) -> "Bindings":
+        return cls([e for p in parts if p is not None for e in p.entries])
+
+
+def _always():
+    return True
+
+
+def _empty_cell(cell):
+    try:
+        cell.cell_contents
+    except ValueError:
+        return True
+    return False
+
+
+def _checker(entries):
+    """``fresh()``: one generated expression, ``h0['SCALE'] is o0 and ...``."""
+    if not entries:
+        return _always
+    ns = {"_empty": _empty_cell}
+    tests = []
+    for k, (holder, name, obj) in enumerate(entries):
+        ns[f"h{k}"], ns[f"o{k}"] = holder, obj
+        if isinstance(holder, dict):
+            tests.append(f"{name!r} not in h{k}" if obj is ABSENT else f"h{k}[{name!r}] is o{k}")
+        else:  # a closure cell
+            tests.append(f"_empty(h{k})" if obj is ABSENT else f"h{k}.cell_contents is o{k}")
+    src = ("def fresh():\n    try:\n        return " + " and ".join(tests) +
+           "\n    except Exception:  # a name deleted, a cell emptied\n        return False\n")
+    exec(compile(src, "<s2sad-bindings>", "exec"), ns)
+    return ns["fresh"]
+
+
+def _note(bindings):
+    if _collecting and bindings is not None:
+        _collecting[-1].append(bindings)
+
+
+def _stale():
+    """A binding changed: what was inferred of callees' IR is forgotten too."""
+    stats["stale"] += 1
+    _kinds._callee_kinds.clear()
 
 
 def identity(func):
@@ -92,10 +176,16 @@ def lowered(func, kinds=None) -> Function:
         _up_to_date()
         key = identity(func)
         hit = _lowered.get(key)
+        if hit is not None and not _lowered_bindings.get(key, _NO_BINDINGS).fresh():
+            _stale()
+            hit = None
         if hit is None:
             info = func.info if isinstance(func, FileFunction) else get_source_info(func)
+            info.bindings = []
             hit = _lowered[key] = (func, verify(dce(verify(lower(info)))))
+            _lowered_bindings[key] = Bindings(info.bindings)
             stats["lowered"] += 1
+        _note(_lowered_bindings.get(key))
         return hit[1]
 
 
@@ -148,11 +238,15 @@ class Compiled:
     namespace: dict  # what its free names are bound to
     callees: list  # derivatives of user functions it calls
     out_kind: object = None  # the kind of what the primal returns (None: unknown)
+    # what the free names of every function that went into it were bound to
+    bindings: Bindings = field(default=None, repr=False, compare=False)
 
 
 class _Pending:
     """Stands for a derivative while it is being compiled: a recursive function's
     derivative calls itself through this."""
+
+    bindings = None
 
     def __init__(self, active, name):
         self.active = active
@@ -173,29 +267,45 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence) -> Compiled:
 
     ``mode`` is "forward", "reverse" or "reverse_value" (the VJP that also
     returns the value); ``kinds`` has one entry per positional parameter (None
-    when unknown).
+    when unknown).  A cached derivative is reused while its bindings hold.
     """
-    if hasattr(func, "__s2sad_specialize__"):
-        func = func.__s2sad_specialize__(kinds)
     if mode not in ("forward", "reverse", "reverse_value"):
         raise S2sadError(f"unknown mode {mode!r}: use 'forward' or 'reverse'")
     with _lock:
         _up_to_date()
-        key = (identity(func), mode, tuple(argnums), tuple(kinds))
-        hit = _derivatives.get(key)
-        if hit is not None:
-            return hit
-        active = [i for i in argnums if differentiable_kind(kinds[i])]
-        name = _variant_name(func, mode, argnums, kinds)
-        _derivatives[key] = pending = _Pending(active, name)  # a recursive call finds this
+        _collecting.append([])
         try:
-            compiled = _compile(func, mode, active, kinds, name)
-        except BaseException:
-            _derivatives.pop(key, None)
-            raise
-        pending.target = compiled.fn
-        _derivatives[key] = compiled
+            if hasattr(func, "__s2sad_specialize__"):  # what it compiles is noted
+                func = func.__s2sad_specialize__(kinds)
+            compiled = _derivative(func, mode, argnums, kinds)
+        finally:
+            used = _collecting.pop()
+        if _collecting:  # a derivative being compiled uses this one
+            _collecting[-1].extend(used)
+            _note(compiled.bindings)
         return compiled
+
+
+def _derivative(func, mode, argnums, kinds):
+    key = (identity(func), mode, tuple(argnums), tuple(kinds))
+    hit = _derivatives.get(key)
+    if hit is not None:
+        if hit.bindings is None or hit.bindings.fresh():  # None: being compiled
+            return hit
+        _stale()
+        del _derivatives[key]
+    active = [i for i in argnums if differentiable_kind(kinds[i])]
+    name = _variant_name(func, mode, argnums, kinds)
+    _derivatives[key] = pending = _Pending(active, name)  # a recursive call finds this
+    try:
+        compiled = _compile(func, mode, active, kinds, name)
+    except BaseException:
+        _derivatives.pop(key, None)
+        raise
+    compiled.bindings = Bindings.union(_collecting[-1])
+    pending.target = compiled.fn
+    _derivatives[key] = compiled
+    return compiled
 
 
 class Callees:
@@ -207,6 +317,7 @@ class Callees:
 
 
 CALLEES = Callees()
+_NO_BINDINGS = Bindings()
 
 
 def _variant_name(func, mode, argnums, kinds):
@@ -224,6 +335,7 @@ def _compile(func, mode, active, kinds, name):
     fn = lowered(func)
     params = positional(fn)
     kind_map = {p.value: k for p, k in zip(params, kinds)}
+    fn = verify(functionalize(fn, kind_map, lowered))
     active_values = [params[i].value for i in active]
     if mode == "forward":
         result = forward(fn, active_values, kind_map, CALLEES, name=name)

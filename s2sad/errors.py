@@ -69,3 +69,9 @@ class FunctionNotFoundError(S2sadError, LookupError):
 
 class ModuleLoadError(SourceError):
     """A top-level import of a file loaded without executing it failed."""
+
+
+class DecoratorError(SourceUnavailableError):
+    """The function is wrapped by a decorator s2sad does not see through (one
+    that may change what it computes): differentiate ``f.__wrapped__`` or give
+    the decorated function a rule."""

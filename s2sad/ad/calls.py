@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import types
 
-from ..frontend.source import FileFunction
+from ..frontend.source import FileFunction, see_through
 from ..ir.nodes import Const, Global, Prim, Value
 from ..ir.kinds import kind_of_object
 
@@ -32,7 +32,8 @@ def user_function(op: Prim, kinds=None):
         return None
     if op.kind != "call" or not isinstance(op.args[0], Global):
         return None
-    f = op.args[0].obj
+    # functools.cache, s2sad.differentiate, numba.jit: the function inside
+    f = see_through(op.args[0].obj)
     if isinstance(f, types.MethodType) and isinstance(f.__func__, types.FunctionType):
         return f
     if isinstance(f, types.FunctionType) and not f.__module__.startswith(("numpy", "s2sad.runtime")):

@@ -99,12 +99,21 @@ class Forward(Transform):
                 and any(isinstance(a, Value) and a in self.active for a in op.args):
             # x *= v: the tangent needs the old x, which an in-place update destroys
             op.attrs.pop("inplace")
-        self.b.append(op)
         results = [r for r in op.results if r in self.active]
-        if not results or not any(isinstance(a, Value) and a in self.active for a in op.args):
+        active = bool(results) and any(isinstance(a, Value) and a in self.active
+                                       for a in op.args)
+        structural = rule_of(op)
+        if active and op.kind == "callmethod" and op.attrs.get("mutates") and \
+                structural is not None and structural.structural_jvp is not None:
+            # xs.append(v): the tangent list changes first, while a zero tangent
+            # for xs can still be made from xs as it was
+            structural.structural_jvp(self, op)
+            self.b.append(op)
+            return
+        self.b.append(op)
+        if not active:
             return
         start = len(self.b.block.ops)
-        structural = rule_of(op)
         if structural is not None and structural.structural_jvp is not None:
             structural.structural_jvp(self, op)
             return

@@ -92,6 +92,9 @@ class Reverse(Tape, Transform):
                              for r in op.results}
         self.holders: Counter = Counter()
         self._indexed = None
+        # lists that pop in place: their literal's entries are not theirs for long
+        self.popped = {op.args[0] for op in fn.body.walk() if isinstance(op, Prim) and
+                       op.kind == "callmethod" and op.attrs["method"] == "pop" and op.args}
 
     # -- adjoint bookkeeping --------------------------------------------------
     def bar(self, v):
@@ -250,7 +253,8 @@ class Reverse(Tape, Transform):
         if not op.results or not any(r in self.active for r in op.results):
             return
         bars = [self.bar(r) for r in op.results]
-        if all(b is None for b in bars):
+        pops = op.kind == "callmethod" and op.attrs["method"] == "pop"
+        if all(b is None for b in bars) and not pops:  # a pop still gives the entry back
             return
         structural = rule_of(op)
         if structural is not None and structural.structural_vjp is not None:

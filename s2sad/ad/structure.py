@@ -95,8 +95,33 @@ def unpack_jvp(fwd, op):
 
 
 def unpack_vjp(rev, op, bars):
-    rev.accumulate(op.args[0], [b if b is not None else Zero(r)
-                                for r, b in zip(op.results, bars)])
+    base, star = op.args[0], op.attrs.get("star")
+    if rev.kinds.get(base) == "array" and star is None:
+        # a, b, c = x for an array x: the adjoint is an array again
+        parts = rev.b.value("build", [_packed(rev, b) if b is not None else Const(None)
+                                      for b in bars], "parts", type="list")
+        rev.accumulate(base, rev.b.call(runtime_global("unpacked_adjoint"), [parts, base],
+                                        hint=_hint(base) + "_bar"))
+        return
+    if star is not None:
+        # a, *mid, b = t: mid's adjoint (a list) spreads over the entries it took
+        def part(i):
+            b = bars[i]
+            return rev.b.materialize(_packed(rev, b) if b is not None else Zero(op.results[i]))
+        before = rev.b.value("build", [part(i) for i in range(star)], "t", type="tuple")
+        after = rev.b.value("build", [part(i) for i in range(star + 1, len(bars))], "t",
+                            type="tuple")
+        middle = bars[star]
+        middle = _packed(rev, middle) if middle is not None else rev.b.call(
+            runtime_global("zeros_like_value"), [op.results[star]])
+        rev.accumulate(base, rev.b.call(runtime_global("starred_adjoint"),
+                                        [before, middle, after], hint=_hint(base) + "_bar"))
+        return
+    rev.accumulate(base, [b if b is not None else Zero(r) for r, b in zip(op.results, bars)])
+
+
+def _hint(v):
+    return v.hint if isinstance(v, Value) else "t"
 
 
 # -- subscripts: x[i] -----------------------------------------------------------
@@ -120,6 +145,7 @@ def getitem_vjp(rev, op, bars):
     template = op.attrs["index"]
     if made is not None and made.kind == "build" and made.attrs.get("type") in ("tuple", "list") \
             and not made.attrs.get("star") and template[0] == "val" and \
+            base not in rev.popped and \
             isinstance(op.args[template[1]], Const) and \
             isinstance(op.args[template[1]].value, int) and \
             -len(made.args) <= op.args[template[1]].value < len(made.args):
@@ -272,8 +298,9 @@ def pop_vjp(rev, op, bars):
     lst = op.args[0]
     if isinstance(lst, Value) and lst in rev.active:
         cur = rev.bar(lst)
-        if isinstance(cur, list):
-            cur = rev.pack(cur)
+        if isinstance(cur, list):  # a list literal's entries: a list to push onto
+            cur = rev.b.value("build", [rev.b.materialize(x) for x in cur], "t", type="list")
+            rev.set_bar(lst, cur)
         if cur is None:
             cur = rev.b.materialize(Zero(lst))
             rev.set_bar(lst, cur)

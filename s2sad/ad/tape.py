@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Set
 
+from ..ir.clone import substitute  # noqa: F401  (the reverse transform's, too)
 from ..ir.nodes import Block, Const, For, If, Prim, UNDEF, Value, While
 
 
@@ -50,26 +51,6 @@ def used_deep(block: Block) -> List[Value]:
 
     visit(block)
     return list(seen)
-
-
-def substitute(block: Block, mapping: Dict[Value, object]):
-    """Replace uses (never definitions) of values throughout a block."""
-    if not mapping:
-        return
-
-    def f(a):
-        return mapping.get(a, a) if isinstance(a, Value) else a
-
-    def visit(b):
-        for op in b.ops:
-            op.replace_operands(f)
-            if isinstance(op, (For, While)) and op.brk is not None:
-                op.brk = f(op.brk)
-            for inner in op.blocks():
-                visit(inner)
-        b.yields = [f(y) for y in b.yields]
-
-    visit(block)
 
 
 class Tape:

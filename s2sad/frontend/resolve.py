@@ -1,7 +1,11 @@
 """Resolve the free names of a function: closure cells, then globals, then builtins.
 
-Resolution happens once, when the function is transformed; the generated code
-runs with exactly these bindings.
+Resolution happens when the function is lowered; the generated code runs with
+these bindings.  Python reads free names at call time, so each resolution is
+also recorded in ``info.bindings`` as ``(holder, name, obj)`` — the closure cell
+or the globals dict read and what it held (:data:`ABSENT` for nothing, which a
+builtin or an unbound name leaves: a global defined later shadows the
+builtin).  The compiler snapshots these and lowers again when one changes.
 """
 from __future__ import annotations
 
@@ -11,19 +15,42 @@ import types
 from ..ir.nodes import MISSING, Global
 
 
+class _Absent:
+    """What a binding held when the name was not bound there."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
 def resolve(name, info):
     """The :class:`Global` for a free name (``obj`` is MISSING if unbound)."""
     if name in info.closure:
-        return Global(name, info.closure[name])
+        obj = info.closure[name]
+        cell = info.cells.get(name)
+        if cell is not None:
+            info.bindings.append((cell, name, obj))
+        return Global(name, obj)
+    if name in info.cells:  # an empty cell: filled later, the code must follow
+        info.bindings.append((info.cells[name], name, ABSENT))
     if name in info.globals:
-        return Global(name, info.globals[name])
+        obj = info.globals[name]
+        info.bindings.append((info.globals, name, obj))
+        return Global(name, obj)
+    info.bindings.append((info.globals, name, ABSENT))
     if hasattr(builtins, name):
         return Global(name, getattr(builtins, name))
     return Global(name, MISSING)
 
 
 def fold_attribute(base: Global, attr: str):
-    """``np.sin`` is a constant: fold attribute reads on modules into globals."""
+    """``np.sin`` is a constant: fold attribute reads on modules into globals.
+    Only the root name (``np``) is a binding: module attributes are not
+    checked again."""
     if isinstance(base.obj, types.ModuleType) and hasattr(base.obj, attr):
         return Global(f"{base.name}.{attr}", getattr(base.obj, attr), base.root)
     return None

@@ -1,7 +1,10 @@
 """Find a function's source and parse it with ``gast``.
 
-Handles module-level and nested functions, closures, methods, decorated
-functions (decorators are dropped), lambdas, functions defined in notebook cells
+Handles module-level and nested functions, closures, methods, functions under
+the decorators known not to change what they compute (``staticmethod``,
+``classmethod``, ``functools.cache`` / ``lru_cache``, s2sad's own, numba's
+``jit``; any other decorator is an error, see :func:`unwrap`), lambdas, functions
+defined in notebook cells
 (IPython registers cells in ``linecache``), source given as a string
 (:func:`from_source`) and the top-level functions of a ``.py`` file read
 without running it (:func:`file_source_infos`).
@@ -24,8 +27,9 @@ from typing import Any, Dict, List, Optional
 
 import gast
 
-from ..errors import (FunctionNotFoundError, ModuleLoadError, SourceFileError,
-                      SourceSyntaxError, SourceUnavailableError, UnsupportedSyntaxError)
+from ..errors import (DecoratorError, FunctionNotFoundError, ModuleLoadError,
+                      SourceFileError, SourceSyntaxError, SourceUnavailableError,
+                      UnsupportedSyntaxError)
 
 
 @dataclass
@@ -42,6 +46,12 @@ class SourceInfo:
     # ``(obj,)`` when ``func`` came from a method bound to ``obj``: its first
     # parameter is then a constant, as a closure variable is; ``()`` otherwise.
     bound: tuple = ()
+    # name -> the closure cell of each free variable (empty cells too)
+    cells: Dict[str, Any] = field(default_factory=dict)
+    # what resolving free names read, ``(holder, name, obj)`` each: ``holder``
+    # is the globals dict or a closure cell, ``obj`` what it held (ABSENT if
+    # nothing).  Lowering fills it; the compiler checks it before reusing work.
+    bindings: list = field(default_factory=list)
 
     def line_text(self, lineno: int) -> Optional[str]:
         """The text of the line ``lineno`` of the node (node numbering)."""
@@ -63,17 +73,65 @@ class SourceInfo:
 
 
 def unwrap(func):
-    """The plain Python function behind bound methods, ``functools.wraps`` and
-    ``s2sad.differentiate`` wrappers."""
+    """The plain Python function behind bound methods and the decorators s2sad
+    sees through (:func:`_unwrap`)."""
     return _unwrap(func)[0]
+
+
+_LRU_CACHE_WRAPPER = getattr(functools, "_lru_cache_wrapper", None)
+_MAX_WRAPPERS = 64  # an object that answers every attribute (a mock) ends there
+
+
+def transparent_wrapper(obj) -> bool:
+    """Whether ``obj`` wraps a function without changing what it computes, so
+    that s2sad differentiates the function inside: ``functools.cache`` /
+    ``lru_cache``, s2sad's own wrappers (``s2sad.differentiate``) and numba's
+    ``jit`` / ``njit`` dispatchers (told by their ``py_func`` and the module of
+    their type: numba is never imported)."""
+    if _LRU_CACHE_WRAPPER is not None and isinstance(obj, _LRU_CACHE_WRAPPER):
+        return True
+    if getattr(type(obj), "__s2sad_wrapper__", False) or \
+            hasattr(obj, "__wrapped_by_s2sad__"):
+        return True
+    return _numba_dispatcher(obj)
+
+
+def _numba_dispatcher(obj) -> bool:
+    return hasattr(obj, "py_func") and \
+        str(getattr(type(obj), "__module__", "")).startswith("numba")
+
+
+def _inside(obj):
+    """The function a transparent wrapper wraps."""
+    if _numba_dispatcher(obj):
+        return obj.py_func
+    if hasattr(obj, "__wrapped_by_s2sad__"):
+        return obj.__wrapped_by_s2sad__
+    return obj.__wrapped__
+
+
+def see_through(obj):
+    """``obj`` without the transparent wrappers around it (``obj`` itself if
+    it has none): what a call of a cached or jitted helper differentiates."""
+    for _ in range(_MAX_WRAPPERS):
+        if not transparent_wrapper(obj):
+            break
+        obj = _inside(obj)
+    return obj
 
 
 def _unwrap(func):
     """``(function, bound)``: the plain function and, as a 1-tuple, the object
-    the outermost bound method was bound to (``()`` if none)."""
+    the outermost bound method was bound to (``()`` if none).
+
+    Bound methods, ``staticmethod``, ``classmethod`` and the transparent
+    wrappers (:func:`transparent_wrapper`) are seen through.  Any other object
+    with a ``__wrapped__`` (a decorator written with ``functools.wraps``) is an
+    error: the decorator may change the result (``10 * f(x)``), and
+    differentiating the function inside would silently drop it."""
     seen = set()
     bound = ()
-    while id(func) not in seen:
+    while id(func) not in seen and len(seen) < _MAX_WRAPPERS:
         seen.add(id(func))
         if isinstance(func, (types.MethodType,)):
             if not bound:
@@ -85,8 +143,10 @@ def _unwrap(func):
             raise SourceUnavailableError(
                 "s2sad cannot transform a functools.partial; differentiate the "
                 "underlying function and pass the fixed arguments yourself")
+        elif transparent_wrapper(func):
+            func = _inside(func)
         elif hasattr(func, "__wrapped__"):
-            func = func.__wrapped__
+            raise _decorator_error(func)
         else:
             break
     if not isinstance(func, types.FunctionType):
@@ -94,6 +154,30 @@ def _unwrap(func):
             f"s2sad can only transform Python functions, not {type(func).__name__} "
             f"{getattr(func, '__name__', func)!r}")
     return func, bound
+
+
+def _decorator_error(wrapper):
+    """The error for a decorator s2sad does not know: it names the wrapper
+    (its code's qualified name and where it is defined) and the ways on."""
+    inner = wrapper.__wrapped__
+    name = getattr(inner, "__qualname__", None) or getattr(inner, "__name__", None) \
+        or repr(inner)
+    code = getattr(wrapper, "__code__", None)
+    if code is None:  # an object: where its class's __call__ is defined
+        code = getattr(getattr(type(wrapper), "__call__", None), "__code__", None)
+        what = f"an instance of {type(wrapper).__qualname__!r}"
+    else:
+        what = f"the function {getattr(code, 'co_qualname', code.co_name)!r}"
+    where = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code is not None \
+        else f" (from module {getattr(type(wrapper), '__module__', '?')})"
+    short = getattr(inner, "__name__", "f")
+    return DecoratorError(
+        f"{name!r} is decorated: s2sad was given {what}{where}, a decorator's wrapper "
+        f"around {name!r}.  s2sad does not differentiate through decorators it does not "
+        "know, since one may change what the function computes.  If the decorator does "
+        f"not change the values, differentiate {short}.__wrapped__ to skip it; otherwise "
+        f"register a rule for the decorated function with @s2sad.defvjp({short}) / "
+        f"@s2sad.defjvp({short}), which the functions that call it then use.")
 
 
 def get_source_info(func) -> SourceInfo:
@@ -130,14 +214,16 @@ def get_source_info(func) -> SourceInfo:
             offset = start - 1
     node = _find_function(module, func, offset)
     closure = {}
+    cells = {}
     if code.co_freevars and func.__closure__:
         for name, cell in zip(code.co_freevars, func.__closure__):
+            cells[name] = cell
             try:
                 closure[name] = cell.cell_contents
             except ValueError:  # empty cell: defined later in the enclosing scope
                 pass
     return SourceInfo(node, filename, offset, list(all_lines), func.__globals__,
-                      closure, func, bound)
+                      closure, func, bound, cells)
 
 
 def _lambda_fragments(text):

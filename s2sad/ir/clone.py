@@ -51,3 +51,23 @@ def clone_function(fn: Function) -> Tuple[Function, Dict[Value, Value]]:
     body = block(fn.body)
     new = Function(fn.name, params, body, fn.filename, fn.firstlineno, fn.docstring, fn.source)
     return new, mapping
+
+
+def substitute(block: Block, mapping: Dict[Value, object]):
+    """Replace uses (never definitions) of values throughout a block."""
+    if not mapping:
+        return
+
+    def f(a):
+        return mapping.get(a, a) if isinstance(a, Value) else a
+
+    def visit(b):
+        for op in b.ops:
+            op.replace_operands(f)
+            if isinstance(op, (For, While)) and op.brk is not None:
+                op.brk = f(op.brk)
+            for inner in op.blocks():
+                visit(inner)
+        b.yields = [f(y) for y in b.yields]
+
+    visit(block)

@@ -155,3 +155,65 @@ deflinear(rt.written_adjoint_transpose, (0,), library=L)
 @defvjp(rt.written_adjoint_transpose, library=L)
 def written_adjoint_transpose_vjp(a, g, index, *, ans_bar):
     return rt.written_adjoint(ans_bar, index)
+
+
+# Writes made into values (s2sad/passes/memory.py): put and ufunc.at as new arrays
+@defjvp(rt.put, library=L)
+def put_jvp(a, ind, v, mode="raise", *, a_dot, v_dot):
+    return rt.put(rt.broadcast_like(a_dot, a), ind, v_dot, mode)
+
+
+@defvjp(rt.put, library=L)
+def put_vjp(a, ind, v, mode="raise", *, ans_bar):
+    return rt.put(ans_bar, ind, 0.0, mode), None, rt.put_value_adjoint(ans_bar, ind, v, mode)
+
+
+deflinear(rt.put_value_adjoint, (0,), library=L)
+
+
+@defjvp(rt.add_at, library=L)
+def add_at_jvp(a, indices, b, *, a_dot, b_dot):
+    return rt.add_at(rt.broadcast_like(a_dot, a), indices, b_dot)
+
+
+@defvjp(rt.add_at, library=L)
+def add_at_vjp(a, indices, b, *, ans_bar):
+    return ans_bar, None, rt.unbroadcast(ans_bar[indices], b)
+
+
+@defjvp(rt.subtract_at, library=L)
+def subtract_at_jvp(a, indices, b, *, a_dot, b_dot):
+    return rt.subtract_at(rt.broadcast_like(a_dot, a), indices, b_dot)
+
+
+@defvjp(rt.subtract_at, library=L)
+def subtract_at_vjp(a, indices, b, *, ans_bar):
+    return ans_bar, None, -rt.unbroadcast(ans_bar[indices], b)
+
+
+nondifferentiable(rt.sort_order, rt.is_view, library=L)
+deflinear(rt.permuted, (0,), library=L)
+deflinear(rt.unpermuted, (0,), library=L)
+
+
+@defvjp(rt.permuted, library=L)
+def permuted_vjp(items, order, *, ans_bar):
+    return rt.unpermuted(ans_bar, order)
+
+
+@defvjp(rt.unpermuted, library=L)
+def unpermuted_vjp(g, order, *, ans_bar):
+    return rt.permuted(ans_bar, order)
+
+
+deflinear(rt.unpacked_adjoint, (0,), library=L)
+
+
+@defvjp(rt.put_value_adjoint, library=L)
+def put_value_adjoint_vjp(g, ind, v, mode="raise", *, ans_bar):
+    return rt.put(np.zeros(np.shape(g)), ind, ans_bar, mode)
+
+
+@defvjp(rt.unpacked_adjoint, library=L)
+def unpacked_adjoint_vjp(parts, x, *, ans_bar):
+    return list(ans_bar)

@@ -182,7 +182,9 @@ CASES = [
     ("try_after_loop", uses_try_after_loop, "try"),
     ("with_in_method", Model.uses_with_in_method, "with"),
     ("with_in_bound_method", Model().uses_with_in_method, "with"),
-    ("decorated", decorated_uses_del, "del"),
+    # the function under an unknown decorator, skipped with __wrapped__ (the
+    # decorated function itself is a DecoratorError: tests/frontend/test_decorators.py)
+    ("decorated", decorated_uses_del.__wrapped__, "del"),
 ]
 
 

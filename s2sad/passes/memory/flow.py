@@ -1,0 +1,320 @@
+"""The walk over the IR: each op in order; branches and loops, with the state
+they change made their results and carried values."""
+from __future__ import annotations
+
+from ...errors import NonDifferentiableError
+from ...ir.clone import substitute
+from ...ir.nodes import Block, Const, For, If, Prim, UNDEF, Value, While
+from .model import (Ref, Root, Step, changed_entries, defined_in, differing, ends_in_raise, entry,
+                    key_hint, set_entry)
+
+
+class Flow:
+    """The walking half of :class:`~s2sad.passes.memory.Memory`."""
+
+    # -- walking -------------------------------------------------------------------
+    def block(self, b: Block) -> Block:
+        out = Block()
+        saved = self.out
+        self.out = out
+        self.ops(b)
+        out.yields = [self.val(y) for y in b.yields]
+        self.out = saved
+        return out
+
+    def ops(self, b: Block):
+        frame = self.frame
+        for op in b.ops:
+            frame.current = frame.pos[id(op)]
+            if isinstance(op, Prim):
+                self.prim(op)
+            elif isinstance(op, If):
+                self.if_(op)
+            else:
+                self.loop(op)
+        frame.current = frame.end[id(b)]
+
+    def prim(self, op: Prim):
+        k = op.kind
+        args = [self.val(a) for a in op.args]
+        if k in ("setitem", "augsetitem"):
+            return self.setitem(op, args)
+        if k in ("setattr", "augsetattr"):
+            return self.setattr_(op, args)
+        if k == "binop" and op.attrs.get("inplace"):
+            return self.inplace(op, args)
+        if k == "getattr" and self.object_root(op.args[0]) is not None and \
+                op.attrs["attr"] not in ("T", "real", "imag", "shape", "ndim", "size", "dtype"):
+            return self.read_attribute(op, args)
+        if k == "callmethod" and self.method(op, args):
+            return
+        if k == "call" and self.call(op, args):
+            return
+        if k != "copy":
+            self.check_escape(op, args)
+        new = Prim(k, args, list(op.results), dict(op.attrs), op.loc)
+        self.out.ops.append(new)
+        self.define(op, new)
+
+    # -- control flow ------------------------------------------------------------------
+    def if_(self, F: If):
+        cond = self.val(F.cond)
+        before = self.state
+        self.state = before.copy()
+        then = self.block(F.then)
+        then_state = self.state
+        self.state = before.copy()
+        orelse = self.block(F.orelse)
+        else_state = self.state
+        self.state = before
+        raises = [ends_in_raise(F.then), ends_in_raise(F.orelse)]
+        results = list(F.results)
+        for r, y1, y2 in zip(F.results, F.then.yields, F.orelse.yields):
+            self.merge_ref(r, [y for y, dead in ((y1, raises[0]), (y2, raises[1]))
+                               if not dead and y is not UNDEF])
+        extra, same = differing(before, then_state, else_state, raises,
+                                 self.local_to(self.frame.pos[id(F)], defined_in(F)))
+        for key, value in same:
+            set_entry(self.state, key, value)
+        pairs = {(id(a), id(b)): r for r, a, b in zip(results, then.yields, orelse.yields)}
+        for key, hint, a, b in extra:
+            r = pairs.get((id(a), id(b)))  # a result the If already has
+            if r is None:
+                r = Value(hint, True)
+                results.append(r)
+                then.yields.append(a)
+                orelse.yields.append(b)
+                pairs[(id(a), id(b))] = r
+                self.frame_of[r] = None
+            set_entry(self.state, key, r)
+        self.merge_bookkeeping(then_state, else_state, raises)
+        self.out.ops.append(If(cond, then, orelse, results, F.loc))
+        if extra:
+            self.changed = True
+
+    def merge_bookkeeping(self, s1, s2, raises):
+        st = self.state
+        if raises[0]:
+            s1 = s2
+        if raises[1]:
+            s2 = s1
+        st.private = s1.private & s2.private
+        for key in set(s1.attr_refs) | set(s2.attr_refs):
+            a, b = s1.attr_refs.get(key), s2.attr_refs.get(key)
+            st.attr_refs[key] = a if a is b else None
+        for key in set(s1.attrs) | set(s2.attrs):
+            if key not in st.attrs and (key not in s1.attrs or key not in s2.attrs):
+                raise NonDifferentiableError(
+                    f"the attribute '{key[1]}' of '{key[0].hint}' is set on one path only",
+                    hint="set it before the if")
+
+    def merged_root(self, hint):
+        root = Root("merged", hint)
+        self.merged.append(root)
+        return root
+
+    def merge_ref(self, r, ys):
+        refs = [self.ref_of(y) for y in ys]
+        if not refs or any(x is None for x in refs):
+            if any(x is not None for x in refs) and self.arrayness(r) != "scalar":
+                root = self.merged_root(r.hint)
+                root.maybe.update(x.root for x in refs if x is not None)
+                self.add(r, Ref(root))
+                self.state.roots[root] = r
+            elif refs and self.arrayness(r) != "scalar":
+                self.fresh(r)
+            return
+        first = refs[0]
+        if all(x.root is first.root and x.path == first.path for x in refs):
+            self.add(r, first)
+            return
+        root = self.merged_root(r.hint)
+        root.maybe.update(x.root for x in refs)
+        self.add(r, Ref(root))
+        self.state.roots[root] = r
+
+    def loop(self, L):
+        frame = self.frame
+        start, end = frame.pos[id(L)], frame.end[id(L)]
+        inits = [self.val(i) for i in L.inits]
+        iter_ = self.val(L.iter) if isinstance(L, For) else None
+        for a, i in zip(L.args, L.inits):
+            self.refs.pop(a, None)
+            if i is not UNDEF:
+                self.alias(a, i)
+        if isinstance(L, For):
+            self.item_ref(L)
+        # which state the body changes, found by lowering it once for nothing
+        frame.loops.append((start, end))
+        for _ in range(3):
+            before = self.state.copy()
+            self.dry_body(L)
+            dry_state = self.state
+            self.state = before
+            if not self.loop_refs_settled(L):
+                continue
+            break
+        inner = self.local_to(start, defined_in(L))
+        keys = changed_entries(before, dry_state, inner)
+        # arguments written in the loop get their private copy before it
+        hoisted = [r for r in self._dry_written
+                   if r.origin == "param" and r not in self.state.private and r in self.state.roots]
+        frame.loops.pop()
+        frame.current = start
+        for root in hoisted:
+            self.private_copy(root, self.state.roots[root], L.loc)
+        keys = changed_entries(self.state, dry_state, inner) if hoisted else keys
+        frame.loops.append((start, end))
+        outer = self.state
+        extra_args, extra_inits = [], []
+        self.state = outer.copy()
+        # the object of a carried name is carried by that name: its other names
+        # (and its root) are that same value all along the loop
+        by_root = {}
+        for i, (a, init) in enumerate(zip(L.args, inits)):
+            ref = self.refs.get(a)
+            if ref is not None and not ref.path and ref.root.origin != "merged":
+                by_root.setdefault(id(ref.root), (i, a, init))
+        shared, own = [], []
+        for key, hint in keys:
+            kind, k = key
+            root = k if kind == "roots" else self.refs[k].root if kind == "cur" and \
+                k in self.refs and not self.refs[k].path else None
+            found = by_root.get(id(root)) if root is not None else None
+            if found is not None and found[2] is entry(outer, key):
+                set_entry(self.state, key, found[1])
+                shared.append((key, found[0]))
+            else:
+                own.append((key, hint))
+        keys = own
+        for key, hint in keys:
+            arg = Value(hint, True)
+            extra_args.append(arg)
+            extra_inits.append(entry(outer, key))
+            set_entry(self.state, key, arg)
+            self.frame_of[arg] = None
+        for a in L.args:
+            ref = self.refs.get(a)
+            if ref is not None and ref.root.origin == "merged" and not ref.path:
+                self.state.roots[ref.root] = a
+        if isinstance(L, While):
+            cond = self.block(L.cond)
+            body = self.block(L.body)
+        else:
+            cond = None
+            body = self.block(L.body)
+        extra_yields = [entry(self.state, key) for key, _ in keys]
+        for key, i in shared:
+            if entry(self.state, key) is not body.yields[i]:
+                raise self.error(L, f"cannot follow the names of '{key_hint(key)}' through "
+                                    "this loop", "give each array one name in the loop")
+            set_entry(outer, key, L.results[i])
+        brk = self.val(L.brk) if L.brk is not None else None
+        inner = self.state
+        frame.loops.pop()
+        frame.current = end
+        self.state = outer
+        # an entry the loop already carries (the same init and yield) is that one
+        same, after = {}, {}
+        own_yields = list(body.yields)
+        kept = []
+        for j, (key, hint) in enumerate(keys):
+            arg, init, y = extra_args[j], extra_inits[j], extra_yields[j]
+            if y is arg:
+                same[arg] = init
+                after[key] = init
+                continue
+            for a, i0, y0, r in zip(L.args, inits, own_yields, L.results):
+                if i0 is init and y0 is y:
+                    same[arg] = a
+                    after[key] = r
+                    break
+            else:
+                kept.append(j)
+        if same:
+            substitute(body, same)
+            if cond is not None:
+                substitute(cond, same)
+            brk = same.get(brk, brk)
+        keys = [keys[j] for j in kept]
+        extra_args = [extra_args[j] for j in kept]
+        extra_inits = [extra_inits[j] for j in kept]
+        body.yields += [same.get(extra_yields[j], extra_yields[j]) for j in kept]
+        results = list(L.results) + [Value(h, True) for _, h in keys]
+        for r in results[len(L.results):]:
+            self.frame_of[r] = None
+        for key, value in after.items():
+            set_entry(self.state, key, value)
+        for (key, _), r in zip(keys, results[len(L.results):]):
+            set_entry(self.state, key, r)
+        for r, a in zip(L.results, L.args):
+            ref = self.refs.get(a)
+            if ref is not None:
+                self.add(r, ref)
+                if ref.root.origin == "merged" and not ref.path:
+                    self.state.roots[ref.root] = r
+        self.state.private = outer.private & inner.private
+        for key in set(inner.attr_refs):
+            if inner.attr_refs.get(key) is not outer.attr_refs.get(key):
+                self.state.attr_refs[key] = None
+        args = list(L.args) + extra_args
+        all_inits = inits + extra_inits
+        if isinstance(L, For):
+            new = For(iter_, L.item, args, all_inits, body, results, brk, L.loc)
+        else:
+            new = While(args, all_inits, cond, body, results, brk, L.loc)
+        self.out.ops.append(new)
+        if keys:
+            self.changed = True
+
+    def dry_body(self, L):
+        saved_out, saved_changed, saved_written = self.out, self.changed, set(self.written)
+        for a in L.args:
+            ref = self.refs.get(a)
+            if ref is not None and ref.root.origin == "merged" and not ref.path:
+                self.state.roots[ref.root] = a
+        self.dry += 1
+        try:
+            if isinstance(L, While):
+                self.block(L.cond)
+            self.block(L.body)
+        finally:
+            self.dry -= 1
+            self.out = saved_out
+            self.changed = saved_changed
+        self._dry_written = self.written - saved_written
+        self.written |= saved_written
+
+    def loop_refs_settled(self, L) -> bool:
+        settled = True
+        for a, y in zip(L.args, L.body.yields):
+            ra, ry = self.refs.get(a), self.ref_of(y)
+            if ra is None and ry is None:
+                continue
+            if ra is not None and ry is not None and ra.root is ry.root and ra.path == ry.path:
+                continue
+            if ra is not None and ra.root.origin == "merged" and not ra.path and ry is not None \
+                    and (ry.root is ra.root or ry.root in ra.root.maybe or
+                         ry.root.origin == "fresh"):
+                ra.root.maybe.add(ry.root)
+                continue
+            if self.arrayness(a) == "scalar":
+                continue
+            root = self.merged_root(a.hint)
+            if ra is not None:
+                root.maybe.add(ra.root)
+            if ry is not None:
+                root.maybe.add(ry.root)
+            self.refs.pop(a, None)
+            self.add(a, Ref(root))  # its version in the loop is the argument itself
+            settled = False
+        return settled
+
+    def item_ref(self, L: For):
+        ref = self.ref_of(L.iter)
+        self.refs.pop(L.item, None)
+        if ref is None or self.arrayness(L.item) == "scalar":
+            return
+        step = Step(Prim("getitem", [L.iter, Const(0)], [L.item], {"index": ("val", 1)}),
+                    "unknown")
+        self.add(L.item, Ref(ref.root, ref.path + (step,)))

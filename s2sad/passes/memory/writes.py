@@ -1,0 +1,341 @@
+"""Writes into an object, written back along the views they went through,
+and every other live name given its new version."""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import runtime
+from ...ir.nodes import Block, Const, Global, If, Prim, Value
+from .model import differing, hint_of, hint_copy, set_entry, shift
+
+
+class Writes:
+    """The writing half of :class:`~s2sad.passes.memory.Memory`."""
+
+    # -- writes --------------------------------------------------------------------
+    def setitem(self, op, args):
+        base, value, idx = args[0], args[1], args[2:]
+        index = op.attrs["index"]
+        if op.kind == "augsetitem" and op.attrs["op"] not in ("+", "-"):
+            # x[i] *= v is x[i] = x[i] * v (for a slice too: the view is written back)
+            self.changed = True
+            got = self.emit("getitem", [base] + idx, hint_of(base), op.loc,
+                            index=shift(index, -1)).result
+            value = self.emit("binop", [got, value], hint_of(base), op.loc,
+                              op=op.attrs["op"]).result
+            kind, attrs = "setitem", {"index": index}
+        else:
+            kind, attrs = op.kind, dict(op.attrs)
+
+        def make(b):
+            return self.emit(kind, [b, value] + idx, loc=op.loc, results=list(op.results),
+                             **attrs).result
+
+        self.write(op, op.args[0], make)
+        ref = self.ref_of(op.args[0])
+        if ref is not None and not ref.path and self.arrayness(op.args[0]) == "list":
+            container = ref.root
+            position = op.args[index[1]].value if index[0] == "val" and \
+                isinstance(op.args[index[1]], Const) else None
+            vref = self.ref_of(op.args[1]) if kind == "setitem" else None
+            if not isinstance(position, int):
+                self.forget_slots(container)
+                if vref is not None:
+                    self.hold(vref, op.args[1], container)
+                return
+            n = next((m for (c, _), (_, _, m) in self.state.slots.items() if c is container), None)
+            self.state.slots.pop((container, position), None)
+            if vref is not None and self.arrayness(op.args[1]) != "scalar":
+                if n is None or position < 0:
+                    self.hold(vref, op.args[1], container)
+                else:
+                    self.state.slots[(container, position)] = (vref, op.args[1], n)
+
+    def inplace(self, op, args):
+        base = op.args[0]
+        a = self.arrayness(base)
+        ref = self.ref_of(base)
+        if a == "scalar" or ref is None:
+            self.out.ops.append(Prim(op.kind, args, list(op.results), dict(op.attrs), op.loc))
+            return
+        if a is None:
+            # an array (then ``+=`` writes into it, and every name and view of it
+            # sees that) or a number (then it rebinds the name): asked at run time
+            attrs = {k: v for k, v in op.attrs.items() if k != "inplace"}
+            self.out.ops.append(Prim(op.kind, args, list(op.results), attrs, op.loc))
+            self.add(op.results[0], ref)
+            if self.observed(ref.root, op, base):
+                self.when_array(args[0], lambda: self.commit(op, ref, base, op.results[0]),
+                                op.loc)
+            return
+
+        def make(b):
+            return self.emit(op.kind, [b, args[1]], loc=op.loc, results=list(op.results),
+                             **op.attrs).result
+
+        self.write(op, base, make)
+
+    def when_array(self, probe, then, loc):
+        """Run ``then`` only when ``probe`` is an array at run time."""
+        cond = self.emit("call", [Global("isinstance", isinstance), probe,
+                                  Global("np.ndarray", np.ndarray, np)], "is_array", loc).result
+        self.when(cond, then, loc)
+
+    def probe(self, step):
+        """Whether the view step made a view, tested where it was made."""
+        if step.probe is None:
+            child, parent = step.op.results[0], step.op.args[0]
+            if step.kind == "maybe":
+                test = Prim("call", [Global("isinstance", isinstance), child,
+                                     Global("np.ndarray", np.ndarray, np)],
+                            [Value("is_array")], {}, step.op.loc)
+            else:
+                test = Prim("call", [Global("is_view", runtime.is_view), child, parent],
+                            [Value("is_view")], {}, step.op.loc)
+            ops = step.block.ops
+            at = next((i for i, o in enumerate(ops) if o is step.anchor), len(ops) - 1)
+            ops.insert(at + 1, test)
+            step.probe = test.results[0]
+        return step.probe
+
+    def path_probe(self, path, loc):
+        """One bool: every view step of ``path`` that may be a copy made a view."""
+        cond = None
+        for step in path:
+            if step.kind in ("maybe", "reshape?"):
+                p = self.probe(step)
+                cond = p if cond is None else self.emit("binop", [cond, p], "views", loc,
+                                                        op="and").result
+        return cond
+
+    def when(self, cond, then, loc):
+        """Run ``then`` (which changes the state) only when ``cond`` holds at run
+        time: an ``If`` whose results are the state it changed."""
+        self.changed = True
+        if cond is None:
+            then()
+            return
+        before, saved_out = self.state, self.out
+        self.state = before.copy()
+        self.out = Block()
+        then()
+        then_block, then_state = self.out, self.state
+        self.out, self.state = saved_out, before
+        extra, same = differing(before, then_state, before, [False, False],
+                                 self.local_to(self.frame.current + 1))
+        for key, value in same:
+            set_entry(self.state, key, value)
+        results = []
+        orelse = Block()
+        for key, hint, a, b in extra:
+            r = Value(hint, True)
+            results.append(r)
+            then_block.yields.append(a)
+            orelse.yields.append(b)
+            set_entry(self.state, key, r)
+        self.state.private = before.private
+        self.out.ops.append(If(cond, then_block, orelse, results, loc))
+
+    def write(self, op, base, make, result_is_object=True):
+        """Write into the object ``base`` (an original operand) is: ``make(b)``
+        emits the write into its current version ``b`` (or a copy of it) and
+        returns the new version."""
+        ref = self.ref_of(base)
+        if ref is None:
+            return make(self.val(base))
+        root = ref.root
+        if root.origin == "global":
+            raise self.error(op, f"'{root.hint}' is a global; s2sad does not write into module "
+                                 "state from derivative code",
+                             f"copy it first ({root.hint}.copy()) and write into the copy")
+        if root.origin == "object":
+            raise self.error(op, f"cannot write into the object '{hint_of(base)}' this way",
+                             "set its attributes instead")
+        b = self.val(base)
+        if ref.path:
+            b = self.copy_of(b, op.loc)  # a view: write into a copy, then write it back
+        elif root.origin == "param" and root not in self.state.private:
+            b = self.private_copy(root, b, op.loc)
+        new_child = make(b)
+        if result_is_object and op.results:
+            self.add(op.results[0], ref)
+        self.commit(op, ref, base, new_child)
+        return new_child
+
+    def commit(self, op, ref, base, new_child):
+        """The object of ``ref`` now has ``new_child`` where ``ref`` points: give its
+        root and every live name of it their new versions."""
+        root = ref.root
+        self.written.add(root)
+        self.check_write(op, ref, base)
+        for m, mref in root.members:  # its own names (a.sort() rebinds none) see it
+            if mref is ref and self.live(m) and self.refs.get(m) is mref and \
+                    self.state.cur.get(m, m) is not new_child:
+                self.state.cur[m] = new_child
+                self.changed = True
+        if ref.path:
+            if not self.observed(root, op, base):
+                return  # nothing else sees the object: nothing to write back
+            if not all(s.kind not in ("unknown",) for s in ref.path):
+                raise self.error(op, f"cannot tell which part of '{root.hint}' "
+                                     f"'{hint_of(base)}' is", hint_copy(base))
+            if root.origin == "param" and root not in self.state.private:
+                self.private_copy(root, self.state.roots[root], op.loc)
+            if root not in self.state.roots:
+                raise self.error(op, f"cannot tell which array '{hint_of(base)}' is here",
+                                 hint_copy(base))
+            self.changed = True
+            if not ref.exact:
+                def back():  # a view or a copy: asked at run time
+                    self.update(root, self.write_back(ref, new_child, op.loc),
+                                {ref.path: new_child})
+
+                self.when(self.path_probe(ref.path, op.loc), back, op.loc)
+                return
+            new_root = self.write_back(ref, new_child, op.loc)
+        else:
+            new_root = new_child
+        self.update(root, new_root, {ref.path: new_child})
+
+    def private_copy(self, root, b, loc):
+        """An argument's first write goes into a copy: the caller's object stays."""
+        copy = self.copy_of(b, loc)
+        self.state.private.add(root)
+        self.update(root, copy, {})
+        return copy
+
+    def observed(self, root, op, base):
+        return self.others_live(root, op, base) or any(
+            r.root is root for r in self.state.attr_refs.values() if r is not None) or any(
+            r.root is root for r, _, _ in self.state.slots.values())
+
+    def others_live(self, root, op, base):
+        skip = {base} | set(op.results)
+        return any(m not in skip and self.refs.get(m) is mref and self.live(m)
+                   for m, mref in root.members)
+
+    def check_write(self, op, ref, base):
+        root = ref.root
+        skip = {base} | set(op.results)
+        for m, mref in root.members:
+            if m in skip or self.refs.get(m) is not mref or not self.live(m):
+                continue
+            if mref is ref:
+                continue
+            if any(st.kind == "unknown" for st in mref.path):
+                raise self.error(op, f"cannot tell whether '{m.hint}' is a view of "
+                                     f"'{root.hint}' (then this write changes it) or a copy",
+                                 hint_copy(m))
+        for other in list(root.maybe) + [m for m in self.merged if root in m.maybe]:
+            if any(self.refs.get(m) is mref and self.live(m) for m, mref in other.members):
+                raise self.error(op, f"'{hint_of(base)}' may or may not be the same array as "
+                                     f"'{other.hint}' here (it depends on the path taken)",
+                                 "copy it where it is assigned (.copy()) so that each name has "
+                                 "an array of its own")
+        for holder in root.holders:
+            if any(self.refs.get(m) is mref and self.live(m) for m, mref in holder.members):
+                raise self.error(op, f"'{hint_of(base)}' is also held in a list, tuple or dict "
+                                     f"('{holder.hint}') that is read later",
+                                 "write through the container, or store a copy in it")
+
+    def write_back(self, ref, new_child, loc):
+        """The root's new version after its view ``ref`` became ``new_child``."""
+        root = ref.root
+        parents = [self.state.roots[root]]
+        for step in ref.path[:-1]:
+            parents.append(self.derive_step(step, parents[-1], loc))
+        new = new_child
+        for depth in range(len(ref.path) - 1, -1, -1):
+            parent = parents[depth]
+            if depth and ref.path[depth].kind in ("index", "maybe"):
+                # a view made here to write into: a copy, so that what still
+                # reads the old values (the reverse sweep) keeps them
+                parent = self.copy_of(parent, loc)
+            new = self.put_back(ref.path[depth], parent, new, loc)
+        return new
+
+    def put_back(self, step, parent, new, loc):
+        s = step.op
+        hint = hint_of(parent)
+        if step.kind in ("index", "maybe"):
+            return self.emit("setitem", [parent, new] + s.args[1:], hint, loc,
+                             index=shift(s.attrs["index"], 1)).result
+        if step.kind == "transpose":
+            return self.emit("getattr", [new], hint, loc, attr="T").result
+        if step.kind == "swap":
+            return self.emit("callmethod", [new] + s.args[1:], hint, loc,
+                             method="swapaxes").result
+        if step.kind in ("reshape", "reshape?", "always"):
+            shape = self.emit("getattr", [parent], "shape", loc, attr="shape").result
+            return self.emit("call", [Global("np.reshape", np.reshape, np), new, shape], hint,
+                             loc).result
+        return new  # same
+
+    def derive_step(self, step, parent, loc):
+        s = step.op
+        hint = s.results[0].hint if s.results else "t"
+        return self.emit(s.kind, [parent] + s.args[1:], hint, loc, **s.attrs).result
+
+    def update(self, root, new_root, known):
+        """Give every live name of ``root`` its version from the root's new one."""
+        st = self.state
+        st.roots[root] = new_root
+        cache = {(): new_root}
+        cache.update(known)
+
+        def derive(path, cache=cache):
+            if path not in cache:
+                cache[path] = self.derive_step(path[-1], derive(path[:-1], cache), None)
+            return cache[path]
+
+        for m, mref in list(root.members):
+            if self.refs.get(m) is not mref or not self.live(m):
+                continue
+            if any(s.kind == "unknown" for s in mref.path):
+                continue  # check_write refused a write that would change it
+            if mref.path in cache or mref.exact:
+                new = derive(mref.path)
+                if st.cur.get(m, m) is not new:
+                    st.cur[m] = new
+                    self.changed = True
+                continue
+            # m = x[i] is a view of x when it is an array, else a number (and
+            # x.reshape(...) a view or a copy): asked at run time
+            def rederive(m=m, mref=mref):
+                self.state.cur[m] = derive(mref.path, dict(cache))
+
+            self.when(self.path_probe(mref.path, None), rederive, None)
+        for key, aref in list(st.attr_refs.items()):
+            if aref is not None and aref.root is root and aref.exact:
+                st.attrs[key] = derive(aref.path)
+        # the lists and tuples that hold it, at known positions, hold its new version
+        for (container, pos), (sref, value, n) in list(st.slots.items()):
+            if sref.root is not root or container is root or not self.seen(container) or \
+                    any(s.kind == "unknown" for s in sref.path):
+                continue
+            if sref.exact or sref.path in cache:
+                self.replace_slot(container, pos, n, derive(sref.path))
+                continue
+
+            def reslot(container=container, pos=pos, n=n, sref=sref):
+                self.replace_slot(container, pos, n, derive(sref.path, dict(cache)))
+
+            self.when(self.path_probe(sref.path, None), reslot, None)
+
+    def replace_slot(self, container, pos, n, elem):
+        current = self.state.roots.get(container)
+        if current is None:
+            return
+        self.changed = True
+        hint = hint_of(current)
+        if self.arrayness(current) == "tuple" or (isinstance(current, Value) and
+                                                  self.arrayness_of_value(current) == "tuple"):
+            items = [elem if j == pos else self.emit("getitem", [current, Const(j)], "t",
+                                                     None, index=("val", 1)).result
+                     for j in range(n)]
+            new = self.emit("build", items, hint, None, type="tuple").result
+        else:
+            copy = self.copy_of(current, None)
+            new = self.emit("setitem", [copy, elem, Const(pos)], hint, None,
+                            index=("val", 2)).result
+        self.update(container, new, {})
