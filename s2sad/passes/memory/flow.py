@@ -76,17 +76,7 @@ class Flow:
                                  self.local_to(self.frame.pos[id(F)], defined_in(F)))
         for key, value in same:
             set_entry(self.state, key, value)
-        pairs = {(id(a), id(b)): r for r, a, b in zip(results, then.yields, orelse.yields)}
-        for key, hint, a, b in extra:
-            r = pairs.get((id(a), id(b)))  # a result the If already has
-            if r is None:
-                r = Value(hint, True)
-                results.append(r)
-                then.yields.append(a)
-                orelse.yields.append(b)
-                pairs[(id(a), id(b))] = r
-                self.frame_of[r] = None
-            set_entry(self.state, key, r)
+        self.add_results(extra, results, then, orelse)
         self.merge_bookkeeping(then_state, else_state, raises)
         self.out.ops.append(If(cond, then, orelse, results, F.loc))
         if extra:
@@ -99,6 +89,7 @@ class Flow:
         if raises[1]:
             s2 = s1
         st.private = s1.private & s2.private
+        st.shared = s1.shared | s2.shared
         for key in set(s1.attr_refs) | set(s2.attr_refs):
             a, b = s1.attr_refs.get(key), s2.attr_refs.get(key)
             st.attr_refs[key] = a if a is b else None
@@ -186,13 +177,26 @@ class Flow:
                 shared.append((key, found[0]))
             else:
                 own.append((key, hint))
-        keys = own
-        for key, hint in keys:
+        # an object is carried once, however many names it has (two variables
+        # starting as one array would both see a write into either)
+        keys, first_of = [], {}
+        for key, hint in own:
+            kind, k = key
+            root = k if kind == "roots" else self.refs[k].root if kind == "cur" and \
+                k in self.refs and not self.refs[k].path else None
+            group = (id(root), id(entry(outer, key))) if root is not None else None
+            if group in first_of:
+                set_entry(self.state, key, first_of[group][1])
+                shared.append((key, first_of[group][0]))
+                continue
             arg = Value(hint, True)
+            keys.append((key, hint))
             extra_args.append(arg)
             extra_inits.append(entry(outer, key))
             set_entry(self.state, key, arg)
             self.frame_of[arg] = None
+            if group is not None:
+                first_of[group] = (key, arg)
         for a in L.args:
             ref = self.refs.get(a)
             if ref is not None and ref.root.origin == "merged" and not ref.path:
@@ -205,6 +209,12 @@ class Flow:
             body = self.block(L.body)
         extra_yields = [entry(self.state, key) for key, _ in keys]
         for key, i in shared:
+            if not isinstance(i, int):  # carried with another entry for the same object
+                if entry(self.state, key) is not entry(self.state, i):
+                    raise self.error(L, f"cannot follow the names of '{key_hint(key)}' "
+                                        "through this loop",
+                                     "give each array one name in the loop")
+                continue
             if entry(self.state, key) is not body.yields[i]:
                 raise self.error(L, f"cannot follow the names of '{key_hint(key)}' through "
                                     "this loop", "give each array one name in the loop")
@@ -247,6 +257,9 @@ class Flow:
             set_entry(self.state, key, value)
         for (key, _), r in zip(keys, results[len(L.results):]):
             set_entry(self.state, key, r)
+        for key, other in shared:
+            if not isinstance(other, int):
+                set_entry(self.state, key, entry(self.state, other))
         for r, a in zip(L.results, L.args):
             ref = self.refs.get(a)
             if ref is not None:
@@ -254,6 +267,7 @@ class Flow:
                 if ref.root.origin == "merged" and not ref.path:
                     self.state.roots[ref.root] = r
         self.state.private = outer.private & inner.private
+        self.state.shared = outer.shared | inner.shared
         for key in set(inner.attr_refs):
             if inner.attr_refs.get(key) is not outer.attr_refs.get(key):
                 self.state.attr_refs[key] = None

@@ -110,7 +110,7 @@ class State:
     the attributes of the objects kept as attributes, which arguments have a
     private copy."""
 
-    __slots__ = ("cur", "roots", "attrs", "attr_refs", "private", "slots")
+    __slots__ = ("cur", "roots", "attrs", "attr_refs", "private", "slots", "shared")
 
     def __init__(self):
         self.cur: Dict = {}
@@ -119,12 +119,14 @@ class State:
         self.attr_refs: Dict = {}
         self.private = set()
         self.slots: Dict = {}  # (container root, position) -> Ref of what it holds
+        self.shared = set()  # roots whose version is a view of another value (written back)
 
     def copy(self):
         s = State()
         s.cur, s.roots, s.attrs = dict(self.cur), dict(self.roots), dict(self.attrs)
         s.attr_refs, s.private = dict(self.attr_refs), set(self.private)
         s.slots = dict(self.slots)
+        s.shared = set(self.shared)
         return s
 
 

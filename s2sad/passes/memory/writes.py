@@ -127,14 +127,26 @@ class Writes:
             set_entry(self.state, key, value)
         results = []
         orelse = Block()
-        for key, hint, a, b in extra:
-            r = Value(hint, True)
-            results.append(r)
-            then_block.yields.append(a)
-            orelse.yields.append(b)
-            set_entry(self.state, key, r)
+        self.add_results(extra, results, then_block, orelse)
         self.state.private = before.private
+        self.state.shared = before.shared | then_state.shared
         self.out.ops.append(If(cond, then_block, orelse, results, loc))
+
+    def add_results(self, extra, results, then, orelse):
+        """The state entries an ``If`` changes become its results: one per pair
+        of yields (two names of one array are one result, so that a write into
+        one is seen through the other)."""
+        pairs = {(id(a), id(b)): r for r, a, b in zip(results, then.yields, orelse.yields)}
+        for key, hint, a, b in extra:
+            r = pairs.get((id(a), id(b)))
+            if r is None:
+                r = Value(hint, True)
+                results.append(r)
+                then.yields.append(a)
+                orelse.yields.append(b)
+                pairs[(id(a), id(b))] = r
+                self.frame_of[r] = None
+            set_entry(self.state, key, r)
 
     def write(self, op, base, make, result_is_object=True):
         """Write into the object ``base`` (an original operand) is: ``make(b)``
@@ -156,6 +168,11 @@ class Writes:
             b = self.copy_of(b, op.loc)  # a view: write into a copy, then write it back
         elif root.origin == "param" and root not in self.state.private:
             b = self.private_copy(root, b, op.loc)
+        elif root in self.state.shared:
+            # the object's version was made from a view's (np.reshape(v, shape)):
+            # writing into it in place would change that value too
+            b = self.copy_of(b, op.loc)
+            self.state.shared.discard(root)
         new_child = make(b)
         if result_is_object and op.results:
             self.add(op.results[0], ref)
@@ -252,6 +269,8 @@ class Writes:
                 # reads the old values (the reverse sweep) keeps them
                 parent = self.copy_of(parent, loc)
             new = self.put_back(ref.path[depth], parent, new, loc)
+        if ref.path[0].kind in ("transpose", "swap", "reshape", "reshape?", "always"):
+            self.state.shared.add(ref.root)  # the root's version views new_child
         return new
 
     def put_back(self, step, parent, new, loc):
