@@ -781,7 +781,32 @@ def starred_adjoint(before, middle, after):
 
 
 @_pure
-def is_view(v, base):
-    """Whether ``v`` (made from ``base`` by ``reshape`` or ``ravel``) shares its
-    memory: those make a copy of an array that is not contiguous."""
-    return isinstance(v, np.ndarray) and np.shares_memory(v, base)
+def is_view(v, base, entry=False):
+    """Whether ``v``, made from ``base`` (``base.reshape(...)``, or with ``entry``
+    ``base[i]``), is part of it: an array sharing its memory (``x[i]`` of a 1-D
+    array is a number, ``reshape`` of an array that is not contiguous a copy),
+    or with ``entry`` an entry of a list or dict that can change."""
+    if isinstance(base, np.ndarray):
+        return isinstance(v, np.ndarray) and np.shares_memory(v, base)
+    if entry and isinstance(base, (list, dict)):
+        return not isinstance(v, (int, float, complex, str, bytes, tuple, type(None),
+                                  np.generic))
+    return False
+
+
+@_pure
+def without(items, i):
+    """``items`` after ``items.pop(i)``, as a new list."""
+    out = list(items)
+    del out[i]
+    return out
+
+
+@_pure
+def with_entry(items, i, value):
+    """The transpose of :func:`without`: ``value`` put back at position ``i``
+    (counted as in the list before the pop, ``len(items) + 1`` long)."""
+    out = list(items)
+    n = len(out) + 1
+    out.insert(i % n if i < 0 else i, value)
+    return out

@@ -10,8 +10,10 @@ constant functions carry no derivative.
 import numpy as np
 
 from .. import runtime as rt
-from ..runtime import (concatenate_pieces, dot_adjoint, gather, inner_adjoint,
-                       matmul_left_adjoint, matmul_right_adjoint, tensordot_adjoint)
+from ..runtime import (add_at, broadcast_like, concatenate_pieces, dot_adjoint, gather,
+                       inner_adjoint, matmul_left_adjoint, matmul_right_adjoint, permuted, put,
+                       put_value_adjoint, subtract_at, tensordot_adjoint, unbroadcast,
+                       unpermuted, with_entry, without)
 from .registry import defjvp, defvjp, deflinear, nondifferentiable
 
 L = "runtime"
@@ -157,15 +159,16 @@ def written_adjoint_transpose_vjp(a, g, index, *, ans_bar):
     return rt.written_adjoint(ans_bar, index)
 
 
-# Writes made into values (s2sad/passes/memory.py): put and ufunc.at as new arrays
+# Writes made into values (s2sad/passes/memory/): their templates name the
+# helpers directly, so that transpiled modules copy them
 @defjvp(rt.put, library=L)
 def put_jvp(a, ind, v, mode="raise", *, a_dot, v_dot):
-    return rt.put(rt.broadcast_like(a_dot, a), ind, v_dot, mode)
+    return put(broadcast_like(a_dot, a), ind, v_dot, mode)
 
 
 @defvjp(rt.put, library=L)
 def put_vjp(a, ind, v, mode="raise", *, ans_bar):
-    return rt.put(ans_bar, ind, 0.0, mode), None, rt.put_value_adjoint(ans_bar, ind, v, mode)
+    return put(ans_bar, ind, 0.0, mode), None, put_value_adjoint(ans_bar, ind, v, mode)
 
 
 deflinear(rt.put_value_adjoint, (0,), library=L)
@@ -173,22 +176,22 @@ deflinear(rt.put_value_adjoint, (0,), library=L)
 
 @defjvp(rt.add_at, library=L)
 def add_at_jvp(a, indices, b, *, a_dot, b_dot):
-    return rt.add_at(rt.broadcast_like(a_dot, a), indices, b_dot)
+    return add_at(broadcast_like(a_dot, a), indices, b_dot)
 
 
 @defvjp(rt.add_at, library=L)
 def add_at_vjp(a, indices, b, *, ans_bar):
-    return ans_bar, None, rt.unbroadcast(ans_bar[indices], b)
+    return ans_bar, None, unbroadcast(ans_bar[indices], b)
 
 
 @defjvp(rt.subtract_at, library=L)
 def subtract_at_jvp(a, indices, b, *, a_dot, b_dot):
-    return rt.subtract_at(rt.broadcast_like(a_dot, a), indices, b_dot)
+    return subtract_at(broadcast_like(a_dot, a), indices, b_dot)
 
 
 @defvjp(rt.subtract_at, library=L)
 def subtract_at_vjp(a, indices, b, *, ans_bar):
-    return ans_bar, None, -rt.unbroadcast(ans_bar[indices], b)
+    return ans_bar, None, -unbroadcast(ans_bar[indices], b)
 
 
 nondifferentiable(rt.sort_order, rt.is_view, library=L)
@@ -198,12 +201,12 @@ deflinear(rt.unpermuted, (0,), library=L)
 
 @defvjp(rt.permuted, library=L)
 def permuted_vjp(items, order, *, ans_bar):
-    return rt.unpermuted(ans_bar, order)
+    return unpermuted(ans_bar, order)
 
 
 @defvjp(rt.unpermuted, library=L)
 def unpermuted_vjp(g, order, *, ans_bar):
-    return rt.permuted(ans_bar, order)
+    return permuted(ans_bar, order)
 
 
 deflinear(rt.unpacked_adjoint, (0,), library=L)
@@ -211,9 +214,29 @@ deflinear(rt.unpacked_adjoint, (0,), library=L)
 
 @defvjp(rt.put_value_adjoint, library=L)
 def put_value_adjoint_vjp(g, ind, v, mode="raise", *, ans_bar):
-    return rt.put(np.zeros(np.shape(g)), ind, ans_bar, mode)
+    return put(np.zeros(np.shape(g)), ind, ans_bar, mode)
 
 
 @defvjp(rt.unpacked_adjoint, library=L)
 def unpacked_adjoint_vjp(parts, x, *, ans_bar):
     return list(ans_bar)
+
+
+@defjvp(rt.without, library=L)
+def without_jvp(items, i, *, items_dot):
+    return without(items_dot, i)
+
+
+@defvjp(rt.without, library=L)
+def without_vjp(items, i, *, ans_bar):
+    return with_entry(ans_bar, i, 0.0)
+
+
+@defjvp(rt.with_entry, library=L)
+def with_entry_jvp(items, i, value, *, items_dot, value_dot):
+    return with_entry(items_dot, i, value_dot)
+
+
+@defvjp(rt.with_entry, library=L)
+def with_entry_vjp(items, i, value, *, ans_bar):
+    return without(ans_bar, i), None, ans_bar[i]

@@ -57,6 +57,7 @@ class Memory(Flow, Calls, Writes, Values):
         self.frame_of: Dict[Value, Frame] = {}
         self.arrayness_memo: Dict[Value, object] = {}
         self.sources: Dict[Value, tuple] = {}  # loop-carried values, If results
+        self.readers: Dict[Value, list] = {}  # the ops that read each value
         self.unsettled = set()  # carried values whose arrayness changes around the loop
         self.global_roots: Dict[int, Root] = {}
         self.state = State()

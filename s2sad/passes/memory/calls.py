@@ -38,6 +38,11 @@ class Calls:
             self.write(op, base, make)
             return True
         kind = self.arrayness(base)
+        if kind is None and m in ARRAY_MUTATORS and m not in LIST_MUTATORS:
+            kind = "nd"  # only arrays have .fill(), .put()...
+        elif kind is None and m in LIST_MUTATORS and m not in ARRAY_MUTATORS and \
+                m not in ("pop", "clear"):
+            kind = "list"  # ... and only lists .reverse(), .remove()
         if m in GROWING and kind in ("list", None):
             self.entries_change(op, base, m)
 
@@ -96,9 +101,26 @@ class Calls:
                     if mref.path and self.live(mm) and self.refs.get(mm) is mref:
                         raise self.error(op, f"'{mm.hint}' is an entry of the list popped here "
                                              "and is read later", "copy the entry first")
-            self.out.ops.append(Prim(op.kind, args, list(op.results), dict(op.attrs), loc))
+            if ref is None or self.stack_like(ref.root) or op.attrs.get("kw"):
+                self.out.ops.append(Prim(op.kind, args, list(op.results), dict(op.attrs), loc))
+                for r in op.results:
+                    self.fresh(r)
+                return True
+            # the list is read as it was before (xs[2], then xs.pop()): the popped
+            # list is a new value, so that those reads keep their length
+            where = args[1] if len(args) > 1 else Const(-1)
+            popped = self.emit("getitem", [args[0], where], hint_of(op.results[0])
+                               if op.results else "t", loc, index=("val", 1)).result
             for r in op.results:
+                self.state.cur[r] = popped
                 self.fresh(r)
+
+            def make(b):
+                return self.emit("call", [Global("without", runtime.without), b, where],
+                                 hint_of(b), loc).result
+
+            self.write(op, op.args[0], make, result_is_object=False)
+            self.changed = True
             return True
         if m == "sort":
             kw = op.attrs.get("kw", ())
@@ -122,6 +144,19 @@ class Calls:
                              "build a new list instead (a comprehension)")
         self.write(op, op.args[0], make, result_is_object=False)
         self.none_result(op)
+        return True
+
+    def stack_like(self, root) -> bool:
+        """A list only appended to, popped from and measured (a stack): it can
+        pop in place, as its rules for both modes expect."""
+        for m, _ in root.members:
+            for reader in self.readers.get(m, ()):
+                if isinstance(reader, Prim) and not (
+                        reader.kind == "callmethod" and reader.args[0] is m and
+                        reader.attrs["method"] in ("pop", "append") or
+                        reader.kind == "call" and isinstance(reader.args[0], Global) and
+                        reader.args[0].obj is len):
+                    return False
         return True
 
     def array_method(self, op, args, m):

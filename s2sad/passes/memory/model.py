@@ -81,7 +81,9 @@ class Step:
     """One view step: ``op`` applied to the parent gives the child.  ``kind``
     says how a child's new version goes back into the parent: index (setitem),
     transpose, swap, reshape, always (a reshape that is always a view), same
-    (the parent itself), maybe (a view or a copy: not known), unknown."""
+    (the parent itself), or unknown; with a "?" (``index?``), the child may be
+    a view or not (a number, a copy), which the generated code asks
+    (:func:`s2sad.runtime.is_view`) where it matters."""
 
     __slots__ = ("op", "kind", "block", "anchor", "probe")
 
@@ -90,7 +92,12 @@ class Step:
         self.kind = kind
         self.block = block  # where the view was made, to test it there when asked
         self.anchor = anchor if anchor is not None else op
-        self.probe = None  # a bool value: is the child a view (kinds maybe, reshape?)
+        self.probe = None  # a bool value: is the child a view (kinds with a "?")
+
+
+def plain(kind):
+    """A step's kind without its "?"."""
+    return kind[:-1] if kind.endswith("?") else kind
 
 
 class Ref:
@@ -102,7 +109,7 @@ class Ref:
 
     @property
     def exact(self):
-        return all(s.kind not in ("maybe", "reshape?", "unknown") for s in self.path)
+        return all(not s.kind.endswith("?") and s.kind != "unknown" for s in self.path)
 
 
 class State:
@@ -402,15 +409,6 @@ def basic_view(op, memory):
     if unknown[0]:
         return "maybe"
     return "view" if any_slice[0] else "maybe"
-
-
-def shift(template, k):
-    kind = template[0]
-    if kind == "val":
-        return ("val", template[1] + k)
-    if kind == "slice":
-        return ("slice",) + tuple(None if p is None else p + k for p in template[1:])
-    return ("tuple", tuple(shift(t, k) for t in template[1]))
 
 
 def hint_of(a):

@@ -51,6 +51,9 @@ class Values:
         for op in fn.walk():
             for r in list(op.results) + list(op.defined_here()):
                 self.frame_of[r] = frame
+            for a in op.operands():
+                if isinstance(a, Value):
+                    self.readers.setdefault(a, []).append(op)
             if isinstance(op, Prim):
                 for r in op.results:
                     self.defs[r] = op
@@ -244,7 +247,7 @@ class Values:
                     if self.arrayness(r) == "scalar":
                         return
                     self.child(r, op.args[0], new, "index" if self.arrayness(r) == "nd"
-                               else "maybe")
+                               else "index?")
                 else:
                     self.fresh(r)
             elif base_kind in ("list", "tuple", "dict"):
@@ -263,23 +266,27 @@ class Values:
                 kind = "index" if base_kind != "tuple" else "unknown"
                 self.child(r, op.args[0], new, kind)
             elif self.ref_of(op.args[0]) is not None and self.arrayness(r) != "scalar":
-                self.child(r, op.args[0], new, "maybe")
+                self.child(r, op.args[0], new, "index?")
             else:
                 self.fresh(r)
         elif k == "getattr":
             attr = op.attrs["attr"]
             if attr in ("T", "mT") and self.arrayness(op.args[0]) == "nd":
                 self.child(r, op.args[0], new, "transpose")
+            elif attr in ("T", "mT") and self.arrayness(op.args[0]) is None:
+                self.child(r, op.args[0], new, "transpose?")
             elif attr == "real" and self.arrayness(op.args[0]) == "nd":
                 self.child(r, op.args[0], new, "same")
             elif self.arrayness(r) != "scalar" and self.ref_of(op.args[0]) is not None:
                 self.child(r, op.args[0], new, "unknown")
         elif k == "callmethod":
             m = op.attrs["method"]
-            if self.arrayness(op.args[0]) == "nd" and m in VIEW_METHODS and \
+            if self.arrayness(op.args[0]) in ("nd", None) and m in VIEW_METHODS and \
                     not op.attrs.get("kw") and \
                     (m not in ("transpose", "view") or len(op.args) == 1):
-                self.child(r, op.args[0], new, VIEW_METHODS[m])
+                # of a value whose kind is not known: a view if it is an array
+                self.child(r, op.args[0], new, VIEW_METHODS[m] +
+                           ("" if self.arrayness(op.args[0]) == "nd" else "?"))
             else:
                 self.fresh(r, m == "copy" and self.arrayness(op.args[0]) == "nd")
         elif k == "call" and isinstance(op.args[0], Global):
@@ -290,8 +297,9 @@ class Values:
                     self.arrayness(op.args[1]) == "nd":
                 self.child(r, op.args[1], new, kind)
             elif kind is not None and self.arrayness(op.args[1]) is None and \
-                    self.ref_of(op.args[1]) is not None:
-                self.child(r, op.args[1], new, "unknown")  # a view of an array, or a new one
+                    self.ref_of(op.args[1]) is not None and not op.attrs.get("kw") and \
+                    (kind != "transpose" or len(op.args) == 2):
+                self.child(r, op.args[1], new, kind + "?")  # a view of an array, or a new one
             else:
                 self.fresh(r, not is_unhashable(f) and f in CONTIGUOUS_MAKERS)
         elif k == "unpack":
@@ -353,7 +361,7 @@ class Values:
             step_op = Prim("getitem", [self.val(base), Const(index)], [r], {"index": ("val", 1)},
                            op.loc)
             kind = "index" if self.arrayness(base) in ("nd", "list") and \
-                self.arrayness(r) not in (None,) else "maybe"
+                self.arrayness(r) not in (None,) else "index?"
             if self.arrayness(base) == "tuple":
                 kind = "unknown"
             self.add(r, Ref(ref.root, ref.path + (Step(step_op, kind, self.out, new),)))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ... import runtime
-from ...ir.nodes import Block, Const, Global, If, Prim, Value
-from .model import differing, hint_of, hint_copy, set_entry, shift
+from ...ir.nodes import Block, Const, Global, If, Prim, Value, shift_index
+from .model import differing, hint_copy, hint_of, plain, set_entry
 
 
 class Writes:
@@ -20,7 +20,7 @@ class Writes:
             # x[i] *= v is x[i] = x[i] * v (for a slice too: the view is written back)
             self.changed = True
             got = self.emit("getitem", [base] + idx, hint_of(base), op.loc,
-                            index=shift(index, -1)).result
+                            index=shift_index(index, -1)).result
             value = self.emit("binop", [got, value], hint_of(base), op.loc,
                               op=op.attrs["op"]).result
             kind, attrs = "setitem", {"index": index}
@@ -85,12 +85,12 @@ class Writes:
         """Whether the view step made a view, tested where it was made."""
         if step.probe is None:
             child, parent = step.op.results[0], step.op.args[0]
-            if step.kind == "maybe":
-                test = Prim("call", [Global("isinstance", isinstance), child,
-                                     Global("np.ndarray", np.ndarray, np)],
-                            [Value("is_array")], {}, step.op.loc)
+            if step.kind == "same?":  # np.asarray(x): x itself, or a new array
+                test = Prim("compare", [child, parent], [Value("same")], {"op": "is"},
+                            step.op.loc)
             else:
-                test = Prim("call", [Global("is_view", runtime.is_view), child, parent],
+                entry = [Const(True)] if step.kind == "index?" else []
+                test = Prim("call", [Global("is_view", runtime.is_view), child, parent] + entry,
                             [Value("is_view")], {}, step.op.loc)
             ops = step.block.ops
             at = next((i for i, o in enumerate(ops) if o is step.anchor), len(ops) - 1)
@@ -102,7 +102,7 @@ class Writes:
         """One bool: every view step of ``path`` that may be a copy made a view."""
         cond = None
         for step in path:
-            if step.kind in ("maybe", "reshape?"):
+            if step.kind.endswith("?"):
                 p = self.probe(step)
                 cond = p if cond is None else self.emit("binop", [cond, p], "views", loc,
                                                         op="and").result
@@ -264,27 +264,28 @@ class Writes:
         new = new_child
         for depth in range(len(ref.path) - 1, -1, -1):
             parent = parents[depth]
-            if depth and ref.path[depth].kind in ("index", "maybe"):
+            if depth and plain(ref.path[depth].kind) == "index":
                 # a view made here to write into: a copy, so that what still
                 # reads the old values (the reverse sweep) keeps them
                 parent = self.copy_of(parent, loc)
             new = self.put_back(ref.path[depth], parent, new, loc)
-        if ref.path[0].kind in ("transpose", "swap", "reshape", "reshape?", "always"):
+        if plain(ref.path[0].kind) in ("transpose", "swap", "reshape", "always"):
             self.state.shared.add(ref.root)  # the root's version views new_child
         return new
 
     def put_back(self, step, parent, new, loc):
         s = step.op
         hint = hint_of(parent)
-        if step.kind in ("index", "maybe"):
+        kind = plain(step.kind)
+        if kind == "index":
             return self.emit("setitem", [parent, new] + s.args[1:], hint, loc,
-                             index=shift(s.attrs["index"], 1)).result
-        if step.kind == "transpose":
+                             index=shift_index(s.attrs["index"], 1)).result
+        if kind == "transpose":
             return self.emit("getattr", [new], hint, loc, attr="T").result
-        if step.kind == "swap":
+        if kind == "swap":
             return self.emit("callmethod", [new] + s.args[1:], hint, loc,
                              method="swapaxes").result
-        if step.kind in ("reshape", "reshape?", "always"):
+        if kind in ("reshape", "always"):
             shape = self.emit("getattr", [parent], "shape", loc, attr="shape").result
             return self.emit("call", [Global("np.reshape", np.reshape, np), new, shape], hint,
                              loc).result
