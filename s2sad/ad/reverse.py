@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Set
 
-from ..ir.analysis import count_uses, is_mutation
+from ..ir.analysis import is_mutation
 from ..ir.kinds import CONTAINER_KINDS
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
@@ -214,17 +214,20 @@ class Reverse(Tape, Transform):
 
     def copy_before_writes(self, main: Block):
         """An in-place write must not destroy a value that is read again: write
-        into a copy instead (this also leaves the caller's arrays alone)."""
-        fn_like = Function("f", [], main)
-        uses = count_uses(fn_like)
-        for p in self.fn.params:
-            uses[p.value] += 1  # the caller still holds its arguments
+        into a copy instead (this also leaves the caller's arrays alone).
+
+        A value is read again when it, or any value sharing its storage (a name
+        bound to it, an If's result, a loop's carried value, a view), is read
+        after the write, pushed on the tape (the reverse sweep reads it), read
+        by a later iteration of a loop around the write, or is an argument."""
+        storage = _Storage(main, self.kinds, [s.results[0] for s in self.stacks],
+                           [p.value for p in self.fn.params])
 
         def visit(block):
             new_ops = []
             for op in block.ops:
                 if is_mutation(op) and op.kind != "binop" and isinstance(op.args[0], Value) and \
-                        uses.get(op.args[0], 0) > 1:
+                        storage.read_again(op):
                     old = op.args[0]
                     cp = Prim("callmethod", [old], [Value(old.hint, old.user)],
                               {"method": "copy"}, op.loc)
@@ -489,6 +492,130 @@ class Reverse(Tape, Transform):
             g = self.pack(g)
         hint = (it.hint if isinstance(it, Value) else "t") + "_bar"
         self.accumulate(it, self.b.call(runtime_global("index_adjoint"), [g, it, index], hint=hint))
+
+
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view"}
+_SCALARS = {"float", "int", "bool", "complex", "str", "none", "range"}
+
+
+class _Storage:
+    """Which values of a function may share storage, and where each is read
+    (positions in program order), for :meth:`Reverse.copy_before_writes`."""
+
+    def __init__(self, block: Block, kinds, stacks, params):
+        self.parent: Dict[Value, Value] = {}
+        self.kinds = kinds
+        self.uses: Dict[Value, List[int]] = {}
+        self.defpos: Dict[Value, int] = {p: -1 for p in params}
+        self.pos: Dict[int, int] = {}
+        self.loops: Dict[int, tuple] = {}  # op id -> (start, end) of the loops around it
+        self.escaped: Set[Value] = set(params)  # the caller's, or on the tape
+        self.stacks = set(stacks)
+        self.n = 0
+        self._classes = None
+        self._walk(block, ())
+
+    def find(self, v):
+        while self.parent.get(v, v) is not v:
+            v = self.parent[v]
+        return v
+
+    def union(self, a, b):
+        if not (isinstance(a, Value) and isinstance(b, Value)):
+            return
+        if self.kinds.get(a) in _SCALARS or self.kinds.get(b) in _SCALARS:
+            return
+        ra, rb = self.find(a), self.find(b)
+        if ra is not rb:
+            self.parent[ra] = rb
+
+    def _use(self, a, at):
+        if isinstance(a, Value):
+            self.uses.setdefault(a, []).append(at)
+
+    def _walk(self, block, loops):
+        for op in block.ops:
+            at = self.n
+            self.n += 1
+            self.pos[id(op)] = at
+            self.loops[id(op)] = loops
+            for a in op.operands():
+                self._use(a, at)
+            for v in op.defined_here():
+                self.defpos[v] = at
+            if isinstance(op, Prim):
+                self._prim(op)
+            inner = loops + ((at, None),) if isinstance(op, (For, While)) else loops
+            for b in op.blocks():
+                self._walk(b, inner)
+            if isinstance(op, (For, While)):
+                end = self.n
+                for k in list(self.loops):
+                    self.loops[k] = tuple((s, end) if s == at and e is None else (s, e)
+                                          for s, e in self.loops[k])
+                for a, i, y, r in zip(op.args, op.inits, op.body.yields, op.results):
+                    self.union(a, i)
+                    self.union(a, y)
+                    self.union(r, a)
+                if op.brk is not None:
+                    self._use(op.brk, self.n)
+            if isinstance(op, If):
+                for r, y1, y2 in zip(op.results, op.then.yields, op.orelse.yields):
+                    self.union(r, y1)
+                    self.union(r, y2)
+            for r in op.results:
+                self.defpos[r] = self.n
+        for y in block.yields:
+            self._use(y, self.n)
+        self.n += 1
+
+    def _prim(self, op):
+        k = op.kind
+        if not op.results:
+            if k == "callmethod" and op.attrs.get("method") == "append" and \
+                    op.args[0] in self.stacks and len(op.args) > 1:
+                self.escaped.add(op.args[1])  # the reverse sweep reads it
+            return
+        r = op.results[0]
+        if k == "copy" or is_mutation(op) and op.kind != "binop":
+            self.union(r, op.args[0])
+        elif k == "binop" and op.attrs.get("inplace"):
+            self.union(r, op.args[0])
+        elif k == "getitem" or k == "getattr" and op.attrs["attr"] in ("T", "real", "mT"):
+            self.union(r, op.args[0])  # a basic index or a slice is a view
+        elif k == "callmethod" and op.attrs.get("method") in _VIEW_METHODS:
+            self.union(r, op.args[0])
+        elif k == "call" and isinstance(op.args[0], Global) and len(op.args) > 1 and \
+                getattr(op.args[0].obj, "__name__", None) in (
+                    "reshape", "ravel", "transpose", "squeeze", "asarray", "asanyarray",
+                    "swapaxes", "expand_dims", "atleast_1d", "atleast_2d") and \
+                getattr(op.args[0].obj, "__module__", "").startswith("numpy"):
+            self.union(r, op.args[1])
+
+    def read_again(self, op) -> bool:
+        """Whether writing into ``op``'s first operand in place would change a
+        value still to be read."""
+        base = op.args[0]
+        at = self.pos[id(op)]
+        own = set(op.results)
+        if self._classes is None:
+            self._classes = {}
+            for v in set(self.defpos) | set(self.uses):
+                self._classes.setdefault(self.find(v), []).append(v)
+        for v in self._classes.get(self.find(base), [base]):
+            if v in own:
+                continue
+            if v in self.escaped:
+                return True
+            d = self.defpos.get(v, -1)
+            if d > at:
+                continue  # a later version, made to see the write
+            for u in self.uses.get(v, ()):
+                if u > at:
+                    return True
+                if any(s < u <= e and d < s for s, e in self.loops[id(op)]):
+                    return True  # read again in the next iteration
+        return False
 
 
 def _maybe_unbound(fn: Function) -> Set[Value]:
