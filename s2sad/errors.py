@@ -5,6 +5,8 @@ with a caret under the column, and says what to write instead.
 """
 from __future__ import annotations
 
+import linecache
+
 
 class S2sadError(Exception):
     """Base class of every error s2sad raises on purpose."""
@@ -41,6 +43,19 @@ class SourceError(S2sadError):
         if self.hint:
             parts.append(self.hint)
         return "\n".join(parts)
+
+
+def at_location(cls, message, loc, hint=None):
+    """``cls(message)`` at an IR location (file, line, column and the stripped
+    line): the whole line is read back so that the caret stands under the
+    column; where it cannot be, the line is shown without one."""
+    if loc is None:
+        return cls(message, hint=hint)
+    line = linecache.getline(loc.filename, loc.lineno).rstrip("\n")
+    col = loc.col
+    if line.strip() != (loc.text or "").strip():
+        line, col = loc.text, None
+    return cls(message, loc.filename, loc.lineno, col, line, hint)
 
 
 class UnsupportedSyntaxError(SourceError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Sequence
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, at_location
 from ..ir.clone import clone_function
 from ..ir.kinds import infer_kinds
 from ..ir.nodes import Const, Function, Global, Prim, Value
@@ -81,10 +81,7 @@ class Transform:
         self.callees = []  # derivatives of the user functions it calls
 
     def error(self, op, message, hint=None):
-        loc = op.loc
-        if loc is None:
-            return NonDifferentiableError(message, hint=hint)
-        return NonDifferentiableError(message, loc.filename, loc.lineno, loc.col, loc.text, hint)
+        return at_location(NonDifferentiableError, message, op.loc, hint)
 
     def unknown(self, op):
         if op.kind == "call":

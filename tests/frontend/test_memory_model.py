@@ -915,3 +915,42 @@ def _taped_then_written(x0):
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_a_value_on_the_tape_is_not_written_through_another_name(mode):
     check_case(_taped_then_written, (0.1,), 0, mode)
+
+
+WEIGHTS = np.array([1.0, 2.0, 3.0])
+
+
+def _writes_a_global(x):
+    y = x * 2.0
+    WEIGHTS[0] = y[0]
+    return np.sum(WEIGHTS * y)
+
+
+def test_a_refusal_names_the_line_with_a_caret_under_the_column():
+    with pytest.raises(S2sadError) as info:
+        s2sad.grad(_writes_a_global)(np.array([1.0, 2.0, 3.0]))
+    text = str(info.value)
+    line = inspect.getsourcelines(_writes_a_global)[1] + 2
+    assert f"test_memory_model.py:{line}:5:" in text
+    shown, caret = text.splitlines()[1:3]
+    assert shown.strip() == "WEIGHTS[0] = y[0]"
+    assert caret.index("^") == shown.index("W")
+    assert "copy it first" in text
+    assert WEIGHTS[0] == 1.0
+
+
+def _two_arrays_one_name(x):
+    y = x.copy()
+    w = x * 2.0
+    if x[0] > 0.0:
+        z = y
+    else:
+        z = w
+    z[1] = z[1] * 3.0  # y or w, asked at run time with `is`
+    return np.sum(y * w)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_name_for_one_of_two_arrays_by_the_path_taken(mode, sign):
+    check_case(_two_arrays_one_name, (np.array([sign, 2.0, 3.0]),), 0, mode)

@@ -7,7 +7,7 @@ from typing import Optional
 import numpy as np
 
 from ... import runtime
-from ...errors import NonDifferentiableError
+from ...errors import NonDifferentiableError, at_location
 from ...ir.kinds import infer_kinds, kind_of_object
 from ...ir.nodes import Const, Global, If, Prim, UNDEF, Value
 from .model import (ARITHMETIC, ARRAY_METHODS, CONTIGUOUS_MAKERS, Frame, PENDING, Ref, Root, Step,
@@ -39,10 +39,8 @@ class Values:
 
     # -- errors --------------------------------------------------------------
     def error(self, op, message, hint=None):
-        loc = op.loc if op is not None else None
-        if loc is None:
-            return NonDifferentiableError(message, hint=hint)
-        return NonDifferentiableError(message, loc.filename, loc.lineno, loc.col, loc.text, hint)
+        return at_location(NonDifferentiableError, message, op.loc if op is not None else None,
+                           hint)
 
     def enter(self, fn, param_kinds):
         frame = Frame(fn)

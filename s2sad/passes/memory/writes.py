@@ -185,6 +185,38 @@ class Writes:
         root = ref.root
         self.written.add(root)
         self.check_write(op, ref, base)
+        old_root = self.state.roots.get(root)
+        if ref.exact:
+            self.commit_exact(op, ref, base, new_child)
+            self.follow_candidates(root, old_root, op.loc)
+            return
+        self.commit_exact(op, ref, base, new_child)
+
+    def maybe_same(self, root):
+        """The objects ``root`` may be, or that may be it, by the path taken."""
+        return list(root.maybe) + [m for m in self.merged if root in m.maybe]
+
+    def follow_candidates(self, root, old_root, loc):
+        """An array that is one of several by the path taken was written: each
+        other one that still has readers follows when it is the same object,
+        which the generated code asks (``is``)."""
+        new_root = self.state.roots.get(root)
+        if old_root is None or new_root is None:
+            return
+        for other in self.maybe_same(root):
+            other_old = self.state.roots.get(other)
+            if other is root or other_old is None or other_old is old_root or \
+                    not self.seen(other):
+                continue
+            same = self.emit("compare", [old_root, other_old], "same", loc, op="is").result
+
+            def follow(other=other):
+                self.update(other, new_root, {})
+
+            self.when(same, follow, loc)
+
+    def commit_exact(self, op, ref, base, new_child):
+        root = ref.root
         for m, mref in root.members:  # its own names (a.sort() rebinds none) see it
             if mref is ref and self.live(m) and self.refs.get(m) is mref and \
                     self.state.cur.get(m, m) is not new_child:
@@ -243,12 +275,17 @@ class Writes:
                 raise self.error(op, f"cannot tell whether '{m.hint}' is a view of "
                                      f"'{root.hint}' (then this write changes it) or a copy",
                                  hint_copy(m))
-        for other in list(root.maybe) + [m for m in self.merged if root in m.maybe]:
+        if ref.exact:
+            return self.check_holders(op, root, base)  # the other candidates: at run time
+        for other in self.maybe_same(root):
             if any(self.refs.get(m) is mref and self.live(m) for m, mref in other.members):
                 raise self.error(op, f"'{hint_of(base)}' may or may not be the same array as "
                                      f"'{other.hint}' here (it depends on the path taken)",
                                  "copy it where it is assigned (.copy()) so that each name has "
                                  "an array of its own")
+        self.check_holders(op, root, base)
+
+    def check_holders(self, op, root, base):
         for holder in root.holders:
             if any(self.refs.get(m) is mref and self.live(m) for m, mref in holder.members):
                 raise self.error(op, f"'{hint_of(base)}' is also held in a list, tuple or dict "
