@@ -11,6 +11,7 @@ from typing import Dict, Sequence
 
 import numpy as np
 
+from ..ir.analysis import count_uses
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
 from ..rules import registry
@@ -41,6 +42,7 @@ class Forward(Transform):
     def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees):
         super().__init__(fn, active_params, kinds, callees)
         self.tan: Dict[Value, object] = _Tangents(self.b.frozen)
+        self._uses = None
 
     # -- helpers --------------------------------------------------------------
     def t(self, a):
@@ -56,6 +58,21 @@ class Forward(Transform):
             tangent.hint = result.hint + "_dot"
             tangent.user = result.user
         return tangent
+
+    def private_tangent(self, base, tangent) -> bool:
+        """Whether a write into ``base`` may write into its tangent in place: the
+        tangent is a copy made for it, and ``base`` is read by nothing else."""
+        def copied(op):
+            return op is not None and op.kind == "callmethod" and \
+                op.attrs.get("method") == "copy"
+
+        if not isinstance(tangent, Value) or not copied(self.b.defs.get(tangent)):
+            return False
+        if self._uses is None:
+            self._uses = count_uses(self.fn)
+            self._made = {r: op for op in self.fn.walk() if isinstance(op, Prim)
+                          for r in op.results}
+        return copied(self._made.get(base)) and self._uses.get(base, 0) == 1
 
     # -- driver ---------------------------------------------------------------
     def run(self, name: str) -> Function:

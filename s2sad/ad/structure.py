@@ -218,6 +218,8 @@ def setitem_jvp(fwd, op):
         return
     if is_zero(tb):
         fresh = fwd.b.materialize(Zero(base))
+    elif fwd.private_tangent(base, tb):
+        fresh = tb  # made by a copy just for this array, read by nothing else
     else:
         fresh = fwd.b.value("callmethod", [tb], base.hint + "_dot", method="copy")
     tv = fwd.b.materialize(tv) if op.kind == "setitem" else tv

@@ -167,7 +167,7 @@ def _decorator_error(wrapper):
         code = getattr(getattr(type(wrapper), "__call__", None), "__code__", None)
         what = f"an instance of {type(wrapper).__qualname__!r}"
     else:
-        what = f"the function {getattr(code, 'co_qualname', code.co_name)!r}"
+        what = f"the function {_code_qualname(code)!r}"
     where = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code is not None \
         else f" (from module {getattr(type(wrapper), '__module__', '?')})"
     short = getattr(inner, "__name__", "f")
@@ -178,6 +178,35 @@ def _decorator_error(wrapper):
         f"not change the values, differentiate {short}.__wrapped__ to skip it; otherwise "
         f"register a rule for the decorated function with @s2sad.defvjp({short}) / "
         f"@s2sad.defjvp({short}), which the functions that call it then use.")
+
+
+def _code_qualname(code) -> str:
+    """``outer.<locals>.inner`` for a code object (``co_qualname`` from Python
+    3.11; before, found from the enclosing ``def`` and ``class`` lines)."""
+    qualname = getattr(code, "co_qualname", None)
+    if qualname:
+        return qualname
+    lines = linecache.getlines(code.co_filename)
+    scopes = [("def", code.co_name)]  # innermost first
+    i = code.co_firstlineno - 1
+    if 0 <= i < len(lines):
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        for line in reversed(lines[:i]):
+            stripped = line.lstrip()
+            depth = len(line) - len(stripped)
+            if not stripped or depth >= indent or stripped.startswith(("#", "@")):
+                continue
+            indent = depth
+            for kind in ("def ", "async def ", "class "):
+                if stripped.startswith(kind):
+                    name = stripped[len(kind):].split("(")[0].split(":")[0].strip()
+                    scopes.append((kind.split()[-1], name))
+    parts = []
+    for (kind, name), inner in zip(reversed(scopes), list(reversed(scopes))[1:] + [None]):
+        parts.append(name)
+        if inner is not None and kind == "def":
+            parts.append("<locals>")
+    return ".".join(parts)
 
 
 def get_source_info(func) -> SourceInfo:

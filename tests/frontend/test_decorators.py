@@ -269,3 +269,24 @@ def test_arrays_through_a_cached_helper_of_a_differentiated_object():
 
     v = np.array([1.0, -2.0, 0.5])
     assert np.allclose(s2sad.grad(norm2)(v), 2 * v)
+
+
+def test_a_wrapper_is_named_by_where_it_is_defined_before_python_3_11():
+    # Python 3.9 and 3.10 have no co_qualname: the enclosing defs are read instead
+    from s2sad.frontend.source import _code_qualname
+
+    class Holder:
+        def method(self):
+            def inner():
+                pass
+            return inner
+
+    for fn, want in ((tenfold(abs), "tenfold.<locals>.w"),
+                     (Holder().method(), "Holder.method.<locals>.inner")):
+        code = fn.__code__
+
+        class Old:  # a code object as Python 3.10 has it
+            co_filename, co_firstlineno, co_name = \
+                code.co_filename, code.co_firstlineno, code.co_name
+
+        assert _code_qualname(Old).endswith(want)
