@@ -188,7 +188,7 @@ class Forward(Transform):
         if is_zero(acc) or not all(isinstance(p, Const) for _, p in terms) or \
                 self.kinds.get(op.result) in ("float", "int", "bool"):
             return acc
-        active = {id(o) for o, _ in terms}
+        active = {id(o) for o, _ in terms if not is_zero(self.t(o))}  # zeros_like(x): none
         for operand in bound.values():
             if id(operand) in active or not isinstance(operand, (Value, Const)):
                 continue

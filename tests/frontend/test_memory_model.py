@@ -954,3 +954,14 @@ def _two_arrays_one_name(x):
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 def test_a_name_for_one_of_two_arrays_by_the_path_taken(mode, sign):
     check_case(_two_arrays_one_name, (np.array([sign, 2.0, 3.0]),), 0, mode)
+
+
+def _fill_from_zeros(a0):
+    b9 = np.zeros_like(a0)
+    b9 -= np.sum(a0)  # the tangent of b9 is a scalar's, broadcast to b9's shape
+    return b9
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_scalar_written_into_an_array_of_zeros(mode):
+    check_case(_fill_from_zeros, (np.array([0.5, -1.0, 2.0, 0.25]),), 0, mode)
