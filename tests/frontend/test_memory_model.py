@@ -965,3 +965,15 @@ def _fill_from_zeros(a0):
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_a_scalar_written_into_an_array_of_zeros(mode):
     check_case(_fill_from_zeros, (np.array([0.5, -1.0, 2.0, 0.25]),), 0, mode)
+
+
+def _rows_written_as_loop_items(A):
+    B = A.copy()
+    for row in B:
+        row *= 2.0
+    return np.sum(B * B)
+
+
+def test_a_loop_item_written_while_its_array_is_read_is_refused():
+    with pytest.raises(S2sadError, match=r"'row' is a part of 'B'.*loop over positions"):
+        s2sad.grad(_rows_written_as_loop_items)(np.ones((2, 3)))

@@ -226,8 +226,11 @@ class Writes:
             if not self.observed(root, op, base):
                 return  # nothing else sees the object: nothing to write back
             if not all(s.kind not in ("unknown",) for s in ref.path):
-                raise self.error(op, f"cannot tell which part of '{root.hint}' "
-                                     f"'{hint_of(base)}' is", hint_copy(base))
+                raise self.error(op, f"'{hint_of(base)}' is a part of '{root.hint}' that s2sad "
+                                     "cannot place (a loop item, or an entry at a position "
+                                     f"not known), so a write into it cannot reach '{root.hint}'",
+                                 f"loop over positions and write {root.hint}[i], or copy "
+                                 f"'{hint_of(base)}' first if '{root.hint}' should not change")
             if root.origin == "param" and root not in self.state.private:
                 self.private_copy(root, self.state.roots[root], op.loc)
             if root not in self.state.roots:
