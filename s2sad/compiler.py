@@ -41,7 +41,7 @@ from .ir.clone import clone_function
 from .ir.kinds import differentiable_kind
 from .ir.nodes import Function
 from .passes.dce import dce
-from .passes.memory import functionalize
+from .passes.memory import forget_effects, functionalize
 from .passes.pipeline import optimize
 from .rules.registry import generation
 
@@ -66,6 +66,7 @@ def _up_to_date():
         _lowered.clear()
         _derivatives.clear()
         _lowered_bindings.clear()
+        forget_effects()
         _seen_generation[0] = generation.value
 
 
@@ -128,6 +129,7 @@ def _stale():
     """A binding changed: what was inferred of callees' IR is forgotten too."""
     stats["stale"] += 1
     _kinds._callee_kinds.clear()
+    forget_effects()
 
 
 def identity(func):

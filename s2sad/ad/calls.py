@@ -36,7 +36,8 @@ def user_function(op: Prim, kinds=None):
     f = see_through(op.args[0].obj)
     if isinstance(f, types.MethodType) and isinstance(f.__func__, types.FunctionType):
         return f
-    if isinstance(f, types.FunctionType) and not f.__module__.startswith(("numpy", "s2sad.runtime")):
+    if isinstance(f, types.FunctionType) and \
+            not (f.__module__ or "").startswith(("numpy", "s2sad.runtime")):
         return f
     if hasattr(f, "__s2sad_specialize__"):
         return f

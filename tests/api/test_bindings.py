@@ -332,3 +332,41 @@ def test_variant_names_are_stable_across_recompilation():
     again = s2sad.derivative_source(f, "reverse", argnums=(1,), args=(1.0, 2.0))
     assert "def f_vjp_2(" in again
     assert s2sad.grad(f, 1)(1.0, 2.0) == pytest.approx(fd(f, (1.0, 2.0), 1))
+
+
+CELL_READS = '''
+import numpy as np
+
+def helper(buf, x):
+    return x * 2.0
+
+def inner(buf, x):
+    return helper(buf, x)
+
+def f(x):
+    buf = np.zeros(2)
+    t = inner(buf, x)
+    return np.sum(buf ** 2) + t
+'''
+
+CELL_WRITES = '''
+def helper(buf, x):
+    buf[0] = x
+    return x * 2.0
+'''
+
+
+def test_a_helper_redefined_to_write_into_its_argument_is_followed():
+    # what inner does to buf depends on the helper it calls: known again on rebinding
+    from s2sad.frontend.source import register_source
+    ns = {"__name__": "cells_write"}
+    grad = None
+    for k, cell in enumerate((CELL_READS, CELL_WRITES)):
+        name = f"<bindings-write-cell-{k}>"
+        register_source(name, cell)
+        exec(compile(cell, name, "exec"), ns)
+        grad = grad or s2sad.grad(ns["f"])  # the same grad object in both cells
+        h = 1e-6
+        expected = (ns["f"](3.0 + h) - ns["f"](3.0 - h)) / (2 * h)
+        assert grad(3.0) == pytest.approx(expected, rel=1e-6)
+        assert s2sad.jvp(ns["f"], (3.0,), (1.0,))[1] == pytest.approx(expected, rel=1e-6)

@@ -40,7 +40,8 @@ from typing import Dict, List, Optional
 from ...ir.nodes import Block, Function, Prim, Value
 from .calls import Calls
 from .flow import Flow
-from .model import Frame, Ref, Root, State, has_effects, written_operands  # noqa: F401
+from .model import (Frame, Ref, Root, State, forget_effects, has_effects,  # noqa: F401
+                    written_operands)
 from .values import Values
 from .writes import Writes
 

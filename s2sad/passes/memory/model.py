@@ -242,6 +242,12 @@ def written_operands(op) -> list:
 _effects_cache: Dict = {}
 
 
+def forget_effects():
+    """What is known of user functions' writes depends on the functions they
+    call: forget it when a binding or a rule changes."""
+    _effects_cache.clear()
+
+
 def function_effects(f, lower):
     """``(writes, returns_alias)`` of a user function: whether it may write into
     what its arguments hold, and whether it may return (a view of) one."""
