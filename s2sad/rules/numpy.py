@@ -308,9 +308,16 @@ def _reshape_back(fn):
     deflinear(fn, (0,), transpose=reshape_back, library=L)
 
 
-for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d, np.copy, np.asarray, np.asanyarray,
+for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d, np.asarray, np.asanyarray,
             np.ascontiguousarray, np.asfortranarray):
     _reshape_back(_fn)
+
+
+def copy_vjp(a, order="K", subok=False, *, ans_bar):
+    return np.reshape(ans_bar, np.shape(a))
+
+
+deflinear(np.copy, (0,), transpose=copy_vjp, library=L)  # x.copy(order=...) too
 
 
 @defvjp(np.reshape, library=L)

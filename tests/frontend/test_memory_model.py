@@ -977,3 +977,46 @@ def _rows_written_as_loop_items(A):
 def test_a_loop_item_written_while_its_array_is_read_is_refused():
     with pytest.raises(S2sadError, match=r"(?s)'row' is a part of 'B'.*loop over positions"):
         s2sad.grad(_rows_written_as_loop_items)(np.ones((2, 3)))
+
+
+def _views_of_one_matrix(x):
+    A = np.outer(x, x[:2])
+    S = np.swapaxes(A, 0, 1)
+    S[0, 1] = x[0] * 5.0
+    T = np.transpose(A)
+    T[1, 2] *= 2.0
+    R = np.reshape(A, (6,))  # still a view: A keeps its memory order through the writes
+    R[4] += x[1]
+    return np.sum(A ** 2) + np.sum(S) + np.sum(np.sin(R))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_writes_through_a_swapped_a_transposed_and_a_reshaped_view(mode):
+    check_case(_views_of_one_matrix, (np.array([0.5, 1.5, -0.7]),), 0, mode)
+
+
+def _reshape_of_a_fortran_argument(x):
+    x[0, 0] = 2.0 * x[0, 0]  # into the private copy, in the caller's memory order
+    r = x.reshape(6)  # a copy of a Fortran-ordered array, as in Python
+    r[1] = 7.0
+    return np.sum(x * x) + np.sum(r)
+
+
+def test_a_fortran_ordered_argument_keeps_its_order_in_its_private_copy():
+    # check_case's copies are in C order (where the reshape is a view): here
+    # Python's own semantics, on Fortran-ordered copies, are the reference
+    f = _reshape_of_a_fortran_argument
+    x = np.asfortranarray(np.arange(1.0, 7.0).reshape(2, 3))
+    keep = x.copy(order="K")
+    h = 1e-6
+    expected = np.zeros(6)
+    for k in range(6):
+        e = np.zeros(6)
+        e[k] = h
+        step = np.asfortranarray(e.reshape(2, 3))
+        expected[k] = (f((x + step).copy(order="K")) - f((x - step).copy(order="K"))) / (2 * h)
+    value, grad = s2sad.value_and_grad(f)(x)
+    assert value == pytest.approx(f(x.copy(order="K")))
+    assert np.allclose(grad.ravel(), expected, atol=1e-5)
+    assert np.allclose(s2sad.jacfwd(f)(x).ravel(), expected, atol=1e-5)
+    assert np.array_equal(x, keep)

@@ -89,7 +89,6 @@ class Flow:
         if raises[1]:
             s2 = s1
         st.private = s1.private & s2.private
-        st.shared = s1.shared | s2.shared
         for key in set(s1.attr_refs) | set(s2.attr_refs):
             a, b = s1.attr_refs.get(key), s2.attr_refs.get(key)
             st.attr_refs[key] = a if a is b else None
@@ -267,7 +266,6 @@ class Flow:
                 if ref.root.origin == "merged" and not ref.path:
                     self.state.roots[ref.root] = r
         self.state.private = outer.private & inner.private
-        self.state.shared = outer.shared | inner.shared
         for key in set(inner.attr_refs):
             if inner.attr_refs.get(key) is not outer.attr_refs.get(key):
                 self.state.attr_refs[key] = None

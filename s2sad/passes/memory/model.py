@@ -85,11 +85,12 @@ class Step:
     a view or not (a number, a copy), which the generated code asks
     (:func:`s2sad.runtime.is_view`) where it matters."""
 
-    __slots__ = ("op", "kind", "block", "anchor", "probe")
+    __slots__ = ("op", "kind", "block", "anchor", "probe", "at")
 
     def __init__(self, op, kind, block=None, anchor=None):
         self.op = op
         self.kind = kind
+        self.at = 1 if op.kind == "call" else 0  # the operand that is the parent
         self.block = block  # where the view was made, to test it there when asked
         self.anchor = anchor if anchor is not None else op
         self.probe = None  # a bool value: is the child a view (kinds with a "?")
@@ -117,7 +118,7 @@ class State:
     the attributes of the objects kept as attributes, which arguments have a
     private copy."""
 
-    __slots__ = ("cur", "roots", "attrs", "attr_refs", "private", "slots", "shared")
+    __slots__ = ("cur", "roots", "attrs", "attr_refs", "private", "slots")
 
     def __init__(self):
         self.cur: Dict = {}
@@ -126,14 +127,12 @@ class State:
         self.attr_refs: Dict = {}
         self.private = set()
         self.slots: Dict = {}  # (container root, position) -> Ref of what it holds
-        self.shared = set()  # roots whose version is a view of another value (written back)
 
     def copy(self):
         s = State()
         s.cur, s.roots, s.attrs = dict(self.cur), dict(self.roots), dict(self.attrs)
         s.attr_refs, s.private = dict(self.attr_refs), set(self.private)
         s.slots = dict(self.slots)
-        s.shared = set(self.shared)
         return s
 
 

@@ -222,9 +222,14 @@ class Values:
         self.out.ops.append(op)
         return op
 
-    def copy_of(self, b, loc):
+    def copy_of(self, b, loc, keep_layout=False):
+        """A copy of ``b``; ``keep_layout``: in the same memory order (an array
+        in Fortran order stays so), for copies that stand for the object."""
         hint = b.hint if isinstance(b, Value) else "t"
         self.changed = True
+        if keep_layout and self.arrayness(b) != "list":
+            return self.emit("callmethod", [b, Const("K")], hint, loc, method="copy",
+                             kw=("order",)).result
         return self.emit("callmethod", [b], hint, loc, method="copy").result
 
     def define(self, op, new):

@@ -84,7 +84,7 @@ class Writes:
     def probe(self, step):
         """Whether the view step made a view, tested where it was made."""
         if step.probe is None:
-            child, parent = step.op.results[0], step.op.args[0]
+            child, parent = step.op.results[0], step.op.args[step.at]
             if step.kind == "same?":  # np.asarray(x): x itself, or a new array
                 test = Prim("compare", [child, parent], [Value("same")], {"op": "is"},
                             step.op.loc)
@@ -129,7 +129,6 @@ class Writes:
         orelse = Block()
         self.add_results(extra, results, then_block, orelse)
         self.state.private = before.private
-        self.state.shared = before.shared | then_state.shared
         self.out.ops.append(If(cond, then_block, orelse, results, loc))
 
     def add_results(self, extra, results, then, orelse):
@@ -168,11 +167,7 @@ class Writes:
             b = self.copy_of(b, op.loc)  # a view: write into a copy, then write it back
         elif root.origin == "param" and root not in self.state.private:
             b = self.private_copy(root, b, op.loc)
-        elif root in self.state.shared:
-            # the object's version was made from a view's (np.reshape(v, shape)):
-            # writing into it in place would change that value too
-            b = self.copy_of(b, op.loc)
-            self.state.shared.discard(root)
+
         new_child = make(b)
         if result_is_object and op.results:
             self.add(op.results[0], ref)
@@ -251,7 +246,7 @@ class Writes:
 
     def private_copy(self, root, b, loc):
         """An argument's first write goes into a copy: the caller's object stays."""
-        copy = self.copy_of(b, loc)
+        copy = self.copy_of(b, loc, keep_layout=self.arrayness(b) == "nd")
         self.state.private.add(root)
         self.update(root, copy, {})
         return copy
@@ -309,8 +304,6 @@ class Writes:
                 # reads the old values (the reverse sweep) keeps them
                 parent = self.copy_of(parent, loc)
             new = self.put_back(ref.path[depth], parent, new, loc)
-        if plain(ref.path[0].kind) in ("transpose", "swap", "reshape", "always"):
-            self.state.shared.add(ref.root)  # the root's version views new_child
         return new
 
     def put_back(self, step, parent, new, loc):
@@ -321,20 +314,30 @@ class Writes:
             return self.emit("setitem", [parent, new] + s.args[1:], hint, loc,
                              index=shift_index(s.attrs["index"], 1)).result
         if kind == "transpose":
-            return self.emit("getattr", [new], hint, loc, attr="T").result
-        if kind == "swap":
-            return self.emit("callmethod", [new] + s.args[1:], hint, loc,
+            back = self.emit("getattr", [new], hint, loc, attr="T").result
+        elif kind == "swap":  # x.swapaxes(i, j) or np.swapaxes(x, i, j): its own inverse
+            back = self.emit("callmethod", [new] + s.args[step.at + 1:], hint, loc,
                              method="swapaxes").result
-        if kind in ("reshape", "always"):
+        elif kind in ("reshape", "always"):
             shape = self.emit("getattr", [parent], "shape", loc, attr="shape").result
-            return self.emit("call", [Global("np.reshape", np.reshape, np), new, shape], hint,
+            back = self.emit("call", [Global("np.reshape", np.reshape, np), new, shape], hint,
                              loc).result
-        return new  # same
+        else:
+            return new  # same
+        # written into a copy of the parent: the object keeps its memory order (a
+        # reshape of it later is a view exactly when Python's would be)
+        copy = self.copy_of(parent, loc, keep_layout=True)
+        return self.emit("setitem", [copy, back, Const(Ellipsis)], hint, loc,
+                         index=("val", 2)).result
 
     def derive_step(self, step, parent, loc):
         s = step.op
+        if step.kind == "same":
+            return parent  # np.asarray(x) is x
         hint = s.results[0].hint if s.results else "t"
-        return self.emit(s.kind, [parent] + s.args[1:], hint, loc, **s.attrs).result
+        args = list(s.args)
+        args[step.at] = parent  # np.reshape(x, ...): x is the call's first argument
+        return self.emit(s.kind, args, hint, loc, **s.attrs).result
 
     def update(self, root, new_root, known):
         """Give every live name of ``root`` its version from the root's new one."""
