@@ -181,11 +181,7 @@ class Writes:
         self.written.add(root)
         self.check_write(op, ref, base)
         old_root = self.state.roots.get(root)
-        if ref.exact:
-            self.commit_exact(op, ref, base, new_child)
-            self.follow_candidates(root, old_root, op.loc)
-            return
-        self.commit_exact(op, ref, base, new_child)
+        self.commit_into(op, ref, base, new_child, old_root)
 
     def maybe_same(self, root):
         """The objects ``root`` may be, or that may be it, by the path taken."""
@@ -210,7 +206,7 @@ class Writes:
 
             self.when(same, follow, loc)
 
-    def commit_exact(self, op, ref, base, new_child):
+    def commit_into(self, op, ref, base, new_child, old_root):
         root = ref.root
         for m, mref in root.members:  # its own names (a.sort() rebinds none) see it
             if mref is ref and self.live(m) and self.refs.get(m) is mref and \
@@ -236,6 +232,7 @@ class Writes:
                 def back():  # a view or a copy: asked at run time
                     self.update(root, self.write_back(ref, new_child, op.loc),
                                 {ref.path: new_child})
+                    self.follow_candidates(root, old_root, op.loc)
 
                 self.when(self.path_probe(ref.path, op.loc), back, op.loc)
                 return
@@ -243,6 +240,7 @@ class Writes:
         else:
             new_root = new_child
         self.update(root, new_root, {ref.path: new_child})
+        self.follow_candidates(root, old_root, op.loc)
 
     def private_copy(self, root, b, loc):
         """An argument's first write goes into a copy: the caller's object stays."""
@@ -273,7 +271,7 @@ class Writes:
                 raise self.error(op, f"cannot tell whether '{m.hint}' is a view of "
                                      f"'{root.hint}' (then this write changes it) or a copy",
                                  hint_copy(m))
-        if ref.exact:
+        if all(s.kind != "unknown" for s in ref.path):
             return self.check_holders(op, root, base)  # the other candidates: at run time
         for other in self.maybe_same(root):
             if any(self.refs.get(m) is mref and self.live(m) for m, mref in other.members):
