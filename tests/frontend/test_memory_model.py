@@ -1020,3 +1020,23 @@ def test_a_fortran_ordered_argument_keeps_its_order_in_its_private_copy():
     assert np.allclose(grad.ravel(), expected, atol=1e-5)
     assert np.allclose(s2sad.jacfwd(f)(x).ravel(), expected, atol=1e-5)
     assert np.array_equal(x, keep)
+
+
+def _set_first(buf, v):
+    buf[0] = v
+
+
+def _chained_names_in_a_loop(x0, a0):
+    z2 = z3 = a0 / (1.0 + a0[1] * a0[1])
+    for i in range(3):
+        if z2[1] * i < 1.0:
+            z2[i] *= a0[i]
+            _set_first(z2.T, z2[i] - x0)
+        else:
+            z3[::2] += np.cos(z3[2]) * z3[1::2]
+    return np.sum(np.sin(z2)) + np.mean(np.cos(z3))
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_two_names_of_one_array_carried_through_a_loop_with_a_branch(mode):
+    check_case(_chained_names_in_a_loop, (0.5, np.array([0.28, -1.7, 0.2, 0.5])), (0, 1), mode)

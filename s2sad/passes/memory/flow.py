@@ -72,6 +72,22 @@ class Flow:
         for r, y1, y2 in zip(F.results, F.then.yields, F.orelse.yields):
             self.merge_ref(r, [y for y, dead in ((y1, raises[0]), (y2, raises[1]))
                                if not dead and y is not UNDEF])
+        # two names of one array (z2 = z3 = ...) are one result: two variables
+        # starting as one array would each miss the other's writes
+        first, kept = {}, []
+        for i, (r, a, b) in enumerate(zip(results, then.yields, orelse.yields)):
+            pair = (id(a), id(b))
+            if isinstance(a, Value) and isinstance(b, Value) and pair in first and \
+                    self.arrayness(r) != "scalar":
+                self.state.cur[r] = first[pair]
+                self.changed = True
+                continue
+            first.setdefault(pair, r)
+            kept.append(i)
+        if len(kept) < len(results):
+            results = [results[i] for i in kept]
+            then.yields = [then.yields[i] for i in kept]
+            orelse.yields = [orelse.yields[i] for i in kept]
         extra, same = differing(before, then_state, else_state, raises,
                                  self.local_to(self.frame.pos[id(F)], defined_in(F)))
         for key, value in same:
