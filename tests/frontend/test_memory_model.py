@@ -1040,3 +1040,20 @@ def _chained_names_in_a_loop(x0, a0):
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_two_names_of_one_array_carried_through_a_loop_with_a_branch(mode):
     check_case(_chained_names_in_a_loop, (0.5, np.array([0.28, -1.7, 0.2, 0.5])), (0, 1), mode)
+
+
+def _alias_written_in_nested_loops(x0):
+    b1 = np.zeros(4)
+    b1[1:3] = x0
+    z2 = z3 = b1.copy()
+    for i4 in range(2):
+        for i5 in range(2):
+            z2 /= (1.0 + b1 * b1)
+            v6 = z2.T
+            v6[1::2] /= (1.0 + (np.sqrt(v6[::2] * v6[::2] + 1.0) - (z3[i5] + z2[0])) ** 2)
+    return np.sum(b1 * b1) + np.sum(z2 * z2) + np.sum(z3 * z3)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_two_names_of_one_array_written_in_nested_loops(mode):
+    check_case(_alias_written_in_nested_loops, (0.4,), 0, mode)

@@ -6,7 +6,15 @@ from ...errors import NonDifferentiableError
 from ...ir.clone import substitute
 from ...ir.nodes import Block, Const, For, If, Prim, UNDEF, Value, While
 from .model import (Ref, Root, Step, changed_entries, defined_in, differing, ends_in_raise, entry,
-                    key_hint, set_entry)
+                    set_entry)
+
+
+class _Diverged(Exception):
+    """Two names carried as one through a loop turned out to differ."""
+
+    def __init__(self, key):
+        super().__init__(key)
+        self.key = key
 
 
 class Flow:
@@ -171,6 +179,21 @@ class Flow:
             self.private_copy(root, self.state.roots[root], L.loc)
         keys = changed_entries(self.state, dry_state, inner) if hoisted else keys
         frame.loops.append((start, end))
+        unshared = set()
+        outer = self.state
+        for _ in range(8):
+            try:
+                return self.carry(L, keys, inits, iter_, start, end, unshared)
+            except _Diverged as d:  # try again with that entry carried on its own
+                unshared.add(d.key)
+                self.state = outer
+                frame.loops[-1:] = [(start, end)]
+        raise self.error(L, "cannot follow the names of the arrays of this loop",
+                         "give each array one name in the loop")
+
+    def carry(self, L, keys, inits, iter_, start, end, unshared):
+        """The loop itself, carrying ``keys`` (state entries the body changes)."""
+        frame = self.frame
         outer = self.state
         extra_args, extra_inits = [], []
         self.state = outer.copy()
@@ -187,7 +210,7 @@ class Flow:
             root = k if kind == "roots" else self.refs[k].root if kind == "cur" and \
                 k in self.refs and not self.refs[k].path else None
             found = by_root.get(id(root)) if root is not None else None
-            if found is not None and found[2] is entry(outer, key):
+            if found is not None and found[2] is entry(outer, key) and key not in unshared:
                 set_entry(self.state, key, found[1])
                 shared.append((key, found[0]))
             else:
@@ -199,7 +222,8 @@ class Flow:
             kind, k = key
             root = k if kind == "roots" else self.refs[k].root if kind == "cur" and \
                 k in self.refs and not self.refs[k].path else None
-            group = (id(root), id(entry(outer, key))) if root is not None else None
+            group = (id(root), id(entry(outer, key))) \
+                if root is not None and key not in unshared else None
             if group in first_of:
                 set_entry(self.state, key, first_of[group][1])
                 shared.append((key, first_of[group][0]))
@@ -226,14 +250,13 @@ class Flow:
         for key, i in shared:
             if not isinstance(i, int):  # carried with another entry for the same object
                 if entry(self.state, key) is not entry(self.state, i):
-                    raise self.error(L, f"cannot follow the names of '{key_hint(key)}' "
-                                        "through this loop",
-                                     "give each array one name in the loop")
+                    raise _Diverged(key)
                 continue
             if entry(self.state, key) is not body.yields[i]:
-                raise self.error(L, f"cannot follow the names of '{key_hint(key)}' through "
-                                    "this loop", "give each array one name in the loop")
-            set_entry(outer, key, L.results[i])
+                raise _Diverged(key)  # not that name's object all along: carried on its own
+        for key, i in shared:
+            if isinstance(i, int):
+                set_entry(outer, key, L.results[i])
         brk = self.val(L.brk) if L.brk is not None else None
         inner = self.state
         frame.loops.pop()
