@@ -31,7 +31,7 @@ from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UN
                         Value, While)
 from ..passes.dce import dce
 from ..rules import registry
-from .builder import Zero, is_zero, runtime_global
+from .builder import Zero, is_zero, np_global, runtime_global
 from .calls import derivative_of_call, user_function
 from .structure import rule_of
 from .tape import Tape, defined_deep, own_values, substitute, used_deep
@@ -229,8 +229,12 @@ class Reverse(Tape, Transform):
                 if is_mutation(op) and op.kind != "binop" and isinstance(op.args[0], Value) and \
                         storage.read_again(op):
                     old = op.args[0]
-                    cp = Prim("callmethod", [old], [Value(old.hint, old.user)],
-                              {"method": "copy"}, op.loc)
+                    if self.kinds.get(old) == "array":  # np.copy keeps the memory order
+                        cp = Prim("call", [np_global("copy"), old], [Value(old.hint, old.user)],
+                                  {}, op.loc)
+                    else:
+                        cp = Prim("callmethod", [old], [Value(old.hint, old.user)],
+                                  {"method": "copy"}, op.loc)
                     new_ops.append(cp)
                     op.args[0] = cp.results[0]
                 new_ops.append(op)

@@ -1057,3 +1057,28 @@ def _alias_written_in_nested_loops(x0):
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_two_names_of_one_array_written_in_nested_loops(mode):
     check_case(_alias_written_in_nested_loops, (0.4,), 0, mode)
+
+
+def _fortran_written_then_reshaped(x):
+    y = x * 1.0  # Fortran order, as x
+    s = np.sum(np.sin(y))  # reads y before the write: reverse mode copies y to write it
+    y[0, 0] = 3.0 * y[0, 0]
+    r = y.reshape(6)  # a copy of a Fortran-ordered array, as in Python
+    r[1] = 7.0
+    return s + np.sum(y * y) + np.sum(r)
+
+
+def test_a_copy_made_to_write_keeps_the_memory_order():
+    f = _fortran_written_then_reshaped
+    x = np.asfortranarray(np.arange(1.0, 7.0).reshape(2, 3))
+    h = 1e-6
+    expected = np.zeros(6)
+    for k in range(6):
+        e = np.zeros(6)
+        e[k] = h
+        step = np.asfortranarray(e.reshape(2, 3))
+        expected[k] = (f((x + step).copy(order="K")) - f((x - step).copy(order="K"))) / (2 * h)
+    value, grad = s2sad.value_and_grad(f)(x)
+    assert value == pytest.approx(f(x.copy(order="K")))
+    assert np.allclose(grad.ravel(), expected, atol=1e-5)
+    assert np.allclose(s2sad.jacfwd(f)(x).ravel(), expected, atol=1e-5)
