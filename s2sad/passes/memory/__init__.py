@@ -64,14 +64,12 @@ class Memory(Flow, Calls, Writes, Values):
         self.state = State()
         self.out: Optional[Block] = None
         self.frame: Optional[Frame] = None
-        self.dry = 0
         self.changed = False
         self.written = set()
         self.inlining: List = []
         self.param_kinds = param_kinds
         self.merged: List[Root] = []
         self.frames: List[Frame] = []
-        self._dry_written = set()
 
     # -- entry ---------------------------------------------------------------
     def run(self) -> Function:

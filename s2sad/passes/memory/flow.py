@@ -162,7 +162,7 @@ class Flow:
         frame.loops.append((start, end))
         for _ in range(3):
             before = self.state.copy()
-            self.dry_body(L)
+            written = self.dry_body(L)
             dry_state = self.state
             self.state = before
             if not self.loop_refs_settled(L):
@@ -171,7 +171,7 @@ class Flow:
         inner = self.local_to(start, defined_in(L))
         keys = changed_entries(before, dry_state, inner)
         # arguments written in the loop get their private copy before it
-        hoisted = [r for r in self._dry_written
+        hoisted = [r for r in written
                    if r.origin == "param" and r not in self.state.private and r in self.state.roots]
         frame.loops.pop()
         frame.current = start
@@ -319,22 +319,20 @@ class Flow:
             self.changed = True
 
     def dry_body(self, L):
+        """Walk the body for nothing, to see what it changes."""
         saved_out, saved_changed, saved_written = self.out, self.changed, set(self.written)
         for a in L.args:
             ref = self.refs.get(a)
             if ref is not None and ref.root.origin == "merged" and not ref.path:
                 self.state.roots[ref.root] = a
-        self.dry += 1
         try:
             if isinstance(L, While):
                 self.block(L.cond)
             self.block(L.body)
         finally:
-            self.dry -= 1
             self.out = saved_out
             self.changed = saved_changed
-        self._dry_written = self.written - saved_written
-        self.written |= saved_written
+        return self.written - saved_written  # the objects the body writes
 
     def loop_refs_settled(self, L) -> bool:
         settled = True

@@ -377,5 +377,3 @@ class Values:
             any(r is not None and r.root is root for r in st.attr_refs.values()) or \
             any(r.root is root for r, _, _ in st.slots.values())
 
-    def arrayness_of_value(self, v):
-        return self.arrayness(v) if v in self.defs or v in self.kinds else None

@@ -389,8 +389,7 @@ class Writes:
             return
         self.changed = True
         hint = hint_of(current)
-        if self.arrayness(current) == "tuple" or (isinstance(current, Value) and
-                                                  self.arrayness_of_value(current) == "tuple"):
+        if self.arrayness(current) == "tuple":
             items = [elem if j == pos else self.emit("getitem", [current, Const(j)], "t",
                                                      None, index=("val", 1)).result
                      for j in range(n)]
