@@ -10,6 +10,7 @@ import numpy as np
 from .backend import compile_function
 from .compiler import (compile_derivative, identity, lowered, normalize_argnums, positional,
                        ssa_function, ssa_ir, ssa_source)  # noqa: F401  (public here too)
+from .derived import cache_key, jacobian_function, readable
 from .errors import S2sadError
 from .ir.kinds import differentiable_kind, kind_of_object
 from .rules.registry import generation
@@ -30,6 +31,7 @@ def derivative_source(func, mode: str = "forward", argnums=None, args=None) -> s
     ``args`` the code is the one compiled for arguments of those kinds (floats
     need no broadcasting helpers); without, it is the generic code.
     """
+    func = readable(func)
     if args is not None:
         kinds = tuple(kind_of_object(a) for a in args)
         n = len(kinds)
@@ -50,23 +52,28 @@ def jvp(func, primals, tangents):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise S2sadError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    func = readable(func)
     if isinstance(func, types.MethodType):
         return jvp(func.__func__, (func.__self__,) + primals, (None,) + tangents)
     full = _complete(func, primals)
     primals, tangents = full, tangents + (None,) * (len(full) - len(primals))
-    _reject_complex(primals)
     kinds = [kind_of_object(x) for x in primals]
     for i, (k, t) in enumerate(zip(kinds, tangents)):
         if not differentiable_kind(k) and t is not None:
             raise S2sadError(f"jvp: argument {i} is {type(primals[i]).__name__} {primals[i]!r}, "
                              "which is not differentiable; pass None as its tangent")
+        if t is not None and k not in _COMPLEX and _is_complex(t):
+            raise S2sadError(f"jvp: argument {i} is real but its tangent is complex; a real "
+                             "argument takes a real tangent (pass it as a complex number, "
+                             "x + 0j, to move it off the real line)")
     argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
     compiled = compile_derivative(func, "forward", argnums, kinds)
     fn = compiled.fn
     return fn(*primals, *[tangents[i] for i in compiled.active])
 
 
-_NOT_SCALAR = {"array", "intarray", "tuple", "list", "dict", "str", "none"}
+_NOT_SCALAR = {"array", "intarray", "carray", "tuple", "list", "dict", "str", "none"}
+_COMPLEX = ("complex", "carray")
 
 
 def _scalar_output_error(name, out, kind=None):
@@ -80,12 +87,46 @@ def _scalar_output_error(name, out, kind=None):
                       "whole Jacobian")
 
 
-def _check_scalar(name, out, cause=None):
-    if isinstance(out, (float, int)) and not isinstance(out, bool):
-        return
-    if isinstance(out, np.ndarray) and out.shape == () or isinstance(out, np.number):
+def _check_scalar(name, out, cause=None, holomorphic=False):
+    if isinstance(out, (float, int, complex)) and not isinstance(out, bool) or \
+            isinstance(out, np.ndarray) and out.shape == () or isinstance(out, np.number):
+        _check_complex_output(name, out, holomorphic)
         return
     raise _scalar_output_error(name, out) from cause
+
+
+def _is_complex(x):
+    if isinstance(x, (tuple, list)):  # a container's tangent: any of its leaves
+        return any(_is_complex(v) for v in x)
+    if isinstance(x, dict):
+        return any(_is_complex(v) for v in x.values())
+    return np.iscomplexobj(x)
+
+
+def _check_complex_output(name, out, holomorphic):
+    """JAX's rule: a complex output needs ``holomorphic=True``, which needs one."""
+    if _is_complex(out) and not holomorphic:
+        raise S2sadError(f"{name} needs a real-valued function, but it returned a complex "
+                         "number; for a holomorphic function pass holomorphic=True (then "
+                         f"{name} gives f'(z)), otherwise differentiate a real function of it "
+                         "(np.real(f), abs(f) ** 2) or use s2sad.vjp with a complex cotangent")
+    if holomorphic and not _is_complex(out):
+        raise S2sadError(f"{name} with holomorphic=True needs a function that returns complex "
+                         f"numbers, but it returned {type(out).__name__}")
+
+
+def _check_complex_inputs(name, args, nums, holomorphic, real_only=False):
+    """``holomorphic=True`` needs complex arguments; jacfwd without it real ones."""
+    for i in nums:
+        complex_arg = kind_of_object(args[i]) in _COMPLEX
+        if holomorphic and not complex_arg:
+            raise S2sadError(f"{name} with holomorphic=True needs complex arguments, but "
+                             f"argument {i} is {type(args[i]).__name__}; pass it as a complex "
+                             "number (x + 0j)")
+        if real_only and not holomorphic and complex_arg:
+            raise S2sadError(f"{name} needs real arguments, but argument {i} is complex; for "
+                             "a holomorphic function pass holomorphic=True, otherwise use "
+                             "s2sad.jvp with complex tangents")
 
 
 def _like(g, x):
@@ -97,19 +138,11 @@ def _like(g, x):
     return g
 
 
-def _reject_complex(args):
-    for i, a in enumerate(args):
-        if kind_of_object(a) == "complex":
-            raise S2sadError(f"argument {i} is complex ({type(a).__name__}); s2sad does not "
-                             "differentiate complex numbers yet: split it into real and "
-                             "imaginary parts")
-
-
-def _reverse_call(func, args, argnums, with_value):
+def _reverse_call(func, args, argnums, with_value, holomorphic=False):
     func, args, argnums = _bound(func, args, argnums)
-    _reject_complex(args)
     n = len(args)
     single, nums = normalize_argnums(argnums, n)
+    _check_complex_inputs("grad", args, nums, holomorphic)
     kinds = [kind_of_object(x) for x in args]
     for i in nums:
         if not differentiable_kind(kinds[i]):
@@ -129,10 +162,11 @@ class Derived:
     like any user code; that is how ``grad(grad(f))`` and ``hessian`` work.
     """
 
-    def __init__(self, func, argnums, with_value, what):
-        self.func = func
+    def __init__(self, func, argnums, with_value, what, holomorphic=False):
+        self.func = func = readable(func)  # a partial, np.tanh: a function s2sad reads
         self.argnums = argnums
         self.with_value = with_value
+        self.holomorphic = holomorphic
         name = getattr(func, "__name__", "f").replace("<lambda>", "lambda")
         self.__name__ = f"{what}_{name}"
         self.__qualname__ = self.__name__
@@ -147,7 +181,7 @@ class Derived:
         return f"<s2sad {self.__name__}>"
 
     def _compiled(self, args):  # always with the value: grad checks it is a scalar
-        return _reverse_call(self.func, args, self.argnums, True)
+        return _reverse_call(self.func, args, self.argnums, True, self.holomorphic)
 
     def _entry(self, args):
         """What a call with arguments of these types runs (cached per types)."""
@@ -155,7 +189,7 @@ class Derived:
         out_kind = compiled.out_kind
         if out_kind in _NOT_SCALAR:  # known before running: say what it returns
             primal = self.func.__func__ if hasattr(self.func, "__func__") else self.func
-            _check_scalar("grad", primal(*full))
+            _check_scalar("grad", primal(*full), holomorphic=self.holomorphic)
         precise = [i for i in compiled.active
                    if getattr(full[i], "dtype", None) not in (None, _FLOAT64)]
         prefix = (self.func.__self__,) if isinstance(self.func, types.MethodType) else ()
@@ -180,10 +214,10 @@ class Derived:
         except Exception as exc:
             if out_kind is None:  # a non-scalar output may be why: say so
                 primal = getattr(self.func, "__func__", self.func)
-                _check_scalar("grad", primal(*full), exc)
+                _check_scalar("grad", primal(*full), exc, self.holomorphic)
             raise
-        if type(out) is not float:
-            _check_scalar("grad", out)
+        if type(out) is not float or self.holomorphic:
+            _check_scalar("grad", out, holomorphic=self.holomorphic)
         if precise:  # float32 arguments get float32 gradients
             grads = [_like(g, full[i]) for i, g in zip(active, grads)]
         g = grads[0] if single else tuple(grads)
@@ -196,11 +230,11 @@ class Derived:
         single, nums = normalize_argnums(self.argnums, n)
         mode = "reverse_value" if self.with_value else "reverse"
         # one function for every grad(f) of the same f: it is lowered only once
-        key = (identity(self.func), single, nums, mode, self.__name__, kinds, generation.value)
+        key = (cache_key(self.func), single, nums, mode, self.__name__, kinds, generation.value)
         # compiled again when its bindings changed: then a new function calls it
         compiled = compile_derivative(self.func, mode, nums, kinds)
         hit = _specialized.get(key)
-        if hit is not None and hit[0] is compiled:
+        if hit is not None and hit[0] is compiled and hit[2] is self.func:
             return hit[1]
         names = [p.value.hint for p in positional(compiled.ir)][:n]
         vjp_name = compiled.ir.name
@@ -212,23 +246,25 @@ class Derived:
             body = f"    grads = {vjp_name}({args}, 1.0)\n    return {picked}\n"
         source = f"def {self.__name__}({args}):\n" + body
         fn = compile_function(source, self.__name__, {vjp_name: compiled.fn}, "derived")
-        _specialized[key] = (compiled, fn)
+        _specialized[key] = (compiled, fn, self.func)
         return fn
 
 
-def grad(func, argnums=0):
+def grad(func, argnums=0, holomorphic=False):
     """The gradient of a scalar-valued ``func`` with respect to ``argnums``.
 
     ``grad(f)(x)`` has the shape of ``x``; with a tuple of argnums the result
     is a tuple of gradients.  ``grad(grad(f))`` differentiates the generated
-    gradient code again.
+    gradient code again.  Complex numbers follow JAX: for a real ``f`` of a
+    complex ``z`` the gradient is ``df/dx - 1j df/dy``; a complex-valued ``f``
+    needs ``holomorphic=True`` (and complex arguments), and then gives f'(z).
     """
-    return Derived(func, argnums, False, "grad")
+    return Derived(func, argnums, False, "grad", holomorphic)
 
 
-def value_and_grad(func, argnums=0):
+def value_and_grad(func, argnums=0, holomorphic=False):
     """Like :func:`grad`, returning ``(func(*args), gradient)`` from one sweep."""
-    return Derived(func, argnums, True, "value_and_grad")
+    return Derived(func, argnums, True, "value_and_grad", holomorphic)
 
 
 def vjp(func, *primals):
@@ -237,7 +273,7 @@ def vjp(func, *primals):
     if isinstance(func, types.MethodType):
         out, fn = vjp(func.__func__, func.__self__, *primals)
         return out, lambda ct: fn(ct)[1:]
-    _reject_complex(primals)
+    func = readable(func)
     given = len(primals)
     primals = _complete(func, tuple(primals))
     kinds = [kind_of_object(x) for x in primals]
@@ -321,16 +357,19 @@ def _complete(func, args):
     return tuple(args) + tuple(p.default for p in missing)
 
 
-def jacfwd(func, argnums=0):
+def jacfwd(func, argnums=0, holomorphic=False):
     """The Jacobian by forward mode (one JVP per input element).
 
     For an output of shape ``m`` and an input of shape ``n`` the Jacobian has
     shape ``m + n``; tuple outputs give tuples, tuple argnums give tuples.
+    As in JAX, complex arguments need ``holomorphic=True`` (the Jacobian is
+    then df/dz); without it, use :func:`jvp` with complex tangents.
     """
 
     def jacobian(*args):
         f, args, nums_spec = _bound(func, args, argnums)
         single, nums = normalize_argnums(nums_spec, len(args))
+        _check_complex_inputs("jacfwd", args, nums, holomorphic, real_only=True)
         per_arg = []
         for i in nums:
             outs = None
@@ -341,6 +380,8 @@ def jacfwd(func, argnums=0):
                 out, t = jvp(f, args, tangents)
                 outs = out
                 cols.append(t)
+            for o in (outs if isinstance(outs, tuple) else (outs,)) if holomorphic else ():
+                _check_complex_output("jacfwd", o, True)
             if isinstance(outs, tuple):
                 per_arg.append(tuple(_assemble([c[j] for c in cols], outs[j], args[i], False)
                                      for j in range(len(outs))))
@@ -349,21 +390,27 @@ def jacfwd(func, argnums=0):
         return _nest(per_arg, single, isinstance(outs, tuple))
 
     jacobian.__name__ = f"jacfwd_{getattr(func, '__name__', 'f')}"
-    return jacobian
+    return _Jacobian(jacobian, func, argnums, "forward", holomorphic)
 
 
-def jacrev(func, argnums=0):
-    """The Jacobian by reverse mode (one VJP per output element)."""
+def jacrev(func, argnums=0, holomorphic=False):
+    """The Jacobian by reverse mode (one VJP per output element).
+
+    As in JAX, a complex output needs ``holomorphic=True`` (and complex
+    arguments: the Jacobian is then df/dz); a real output of complex arguments
+    gives, per output, JAX's gradient ``df/dx - 1j df/dy``."""
 
     def jacobian(*args):
         f, args, nums_spec = _bound(func, args, argnums)
         single, nums = normalize_argnums(nums_spec, len(args))
+        _check_complex_inputs("jacrev", args, nums, holomorphic)
         out, vjp_fn = vjp(f, *args)
         outs = out if isinstance(out, tuple) else (out,)
         per_out = []
         for j, o in enumerate(outs):
+            _check_complex_output("jacrev", o, holomorphic)
             rows = {i: [] for i in nums}
-            for e in _basis(np.asarray(o, dtype=float) if np.ndim(o) else o):
+            for e in _basis(np.zeros(np.shape(o)) if np.ndim(o) else o):
                 ct = tuple(e if k == j else _zeros_like(outs[k]) for k in range(len(outs)))
                 cts = vjp_fn(ct if isinstance(out, tuple) else ct[0])
                 for i in nums:
@@ -376,29 +423,42 @@ def jacrev(func, argnums=0):
         return _nest(per_arg, single, isinstance(out, tuple))
 
     jacobian.__name__ = f"jacrev_{getattr(func, '__name__', 'f')}"
-    return _Jacobian(jacobian, func, argnums)
+    return _Jacobian(jacobian, func, argnums, "reverse", holomorphic)
 
 
 class _Jacobian:
-    """``jacrev(f)``: callable, and differentiable again when f returns a scalar
-    (its Jacobian is then its gradient: ``jacfwd(jacrev(f))`` is the Hessian)."""
+    """``jacfwd(f)`` or ``jacrev(f)``: callable, and differentiable again.  For
+    argument kinds it is a generated function (s2sad/derived.py: one JVP per
+    input entry, or one VJP per output entry, in a loop), which s2sad reads like
+    any other: ``jacfwd(jacrev(f))``, ``grad(jacfwd(f))`` work at any order, and
+    dict, list and tuple arguments and outputs nest as in JAX.  Complex
+    arguments, and ``holomorphic``, take the direct path (``fn``)."""
 
-    def __init__(self, fn, func, argnums):
-        self.fn, self.func, self.argnums = fn, func, argnums
-        self.__name__ = fn.__name__
-        self._grad = Derived(func, argnums, False, "jacrev")
+    def __init__(self, fn, func, argnums, mode, holomorphic=False):
+        self.fn, self.func, self.argnums, self.mode = fn, readable(func), argnums, mode
+        self.holomorphic = holomorphic
+        self.__name__ = self.__qualname__ = fn.__name__
+        try:
+            self.__signature__ = inspect.signature(self.func)
+        except (TypeError, ValueError):
+            pass
+
+    def __repr__(self):
+        return f"<s2sad {self.__name__}>"
 
     def __call__(self, *args):
-        return self.fn(*args)
+        full = _complete(self.func, tuple(args))
+        kinds = [kind_of_object(a) for a in full]
+        if self.holomorphic or any(k in _COMPLEX for k in kinds):
+            return self.fn(*args)
+        fn = jacobian_function(self.func, self.mode, self.argnums, kinds)
+        if fn.out_kind in _COMPLEX:  # a complex output: the direct path says what to do
+            return self.fn(*args)
+        return fn(*full)
 
     def __s2sad_specialize__(self, kinds):
-        single, nums = normalize_argnums(self.argnums, len(kinds))
-        compiled = compile_derivative(self.func, "reverse", nums, tuple(kinds))
-        if compiled.out_kind not in ("float", "int"):
-            raise S2sadError(f"{self.__name__} can be differentiated again only when "
-                             f"{getattr(self.func, '__name__', 'f')} returns a scalar; "
-                             "for second derivatives use s2sad.hessian")
-        return self._grad.__s2sad_specialize__(kinds)
+        """A plain Python function computing this for arguments of ``kinds``."""
+        return jacobian_function(self.func, self.mode, self.argnums, kinds)
 
 
 def _nest(per_arg, single, tuple_out):
@@ -415,9 +475,11 @@ def _zeros_like(x):
 
 
 def hessian(func, argnums=0):
-    """The Hessian of a scalar function: forward mode over the reverse-mode
-    gradient (``jacfwd(grad(f))``)."""
-    return jacfwd(grad(func, argnums), argnums)
+    """The Hessian: forward mode over reverse mode (``jacfwd(jacrev(f))``, as in
+    JAX).  Of a scalar function it is the matrix of second derivatives; of a
+    function with an output of shape ``m`` and an input of shape ``n`` it has
+    shape ``m + n + n``."""
+    return jacfwd(jacrev(func, argnums), argnums)
 
 
 def hvp(func, primals, tangents):
@@ -429,6 +491,12 @@ def hvp(func, primals, tangents):
     g = grad(func, nums if len(nums) != 1 else nums[0])
     _, out = jvp(g, primals, tangents)
     return out
+
+
+# grad(f)(x) written inside a function being differentiated is made when that
+# function is compiled, and differentiated through (s2sad/ad/calls.py)
+for _transform in (grad, value_and_grad, jacfwd, jacrev, hessian):
+    _transform.__s2sad_transform__ = True
 
 
 # ---------------------------------------------------------------------------

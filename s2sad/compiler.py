@@ -28,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Sequence
 
+from .ad.calls import resolve_derived_calls
 from .ad.forward import forward
 from .ad.reverse import reverse
 from .backend import compile_function, emit_function
@@ -255,6 +256,13 @@ class _Pending:
     def fn(self):
         return self
 
+    @property
+    def __wrapped_by_s2sad__(self):
+        """The derivative it stands for: a recursive function's derivative calls
+        itself through this, and differentiating that code again (``hessian``)
+        differentiates the function it calls."""
+        return self.target
+
     def __call__(self, *args):
         return self.target(*args)
 
@@ -329,7 +337,7 @@ def _variant_name(func, mode, argnums, kinds):
 
 
 def _compile(func, mode, active, kinds, name):
-    fn = lowered(func)
+    fn = resolve_derived_calls(lowered(func))  # grad(f)(x) inside: nested derivatives
     params = positional(fn)
     kind_map = {p.value: k for p, k in zip(params, kinds)}
     fn = verify(functionalize(fn, kind_map, lowered))

@@ -108,8 +108,7 @@ def _module(path, text, tree, infos, derivatives) -> str:
                     if line not in needed_imports:
                         needed_imports.append(line)
                     bound[name] = obj.__name__
-            elif getattr(obj, "__module__", None) == runtime.__name__ and \
-                    isinstance(obj, types.FunctionType):
+            elif _is_runtime_helper(obj):
                 if obj.__name__ != name:
                     raise S2sadError(f"runtime helper {obj.__name__} bound as {name}")
                 for helper in _with_callees(obj):  # the helpers it calls come along
@@ -148,6 +147,12 @@ def _module(path, text, tree, infos, derivatives) -> str:
     return "\n".join(out) + "\n"
 
 
+def _is_runtime_helper(obj):
+    """A function of :mod:`s2sad.runtime` (defined in one of its submodules)."""
+    return isinstance(obj, types.FunctionType) and \
+        (obj.__module__ or "").startswith(runtime.__name__ + ".")
+
+
 def _with_callees(fn):
     """``fn`` and the s2sad.runtime functions it calls, transitively (``_rebuild``
     and ``_pure`` are always written)."""
@@ -163,7 +168,7 @@ def _with_callees(fn):
             codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
             for n in code.co_names:
                 g = getattr(runtime, n, None)
-                if isinstance(g, types.FunctionType) and g.__module__ == runtime.__name__:
+                if _is_runtime_helper(g):
                     todo.append(g)
     return out
 

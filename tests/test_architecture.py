@@ -44,7 +44,7 @@ def stage_of(module: str) -> str:
         return "base"
     if top in ("rules", "ir", "frontend", "passes", "ad", "backend", "compiler", "api"):
         return top
-    if top == "files":
+    if top in ("files", "derived"):
         return "api"
     return "tools"
 

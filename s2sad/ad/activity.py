@@ -6,7 +6,19 @@ from __future__ import annotations
 from typing import Set
 
 from ..ir.kinds import differentiable_kind
-from ..ir.nodes import For, Function, If, Prim, Value, While
+from ..ir.nodes import For, Function, Global, If, Prim, Value, While
+from ..rules.registry import lookup
+
+
+def _nondifferentiable_call(op: Prim) -> bool:
+    """A call of a function declared to carry no derivative (``np.floor``, the
+    unit vectors of a Jacobian, ``jacobian_basis``): its results are constants
+    whatever it reads."""
+    if op.kind != "call" or not isinstance(op.args[0], Global):
+        return False
+    rule = lookup(op.args[0].obj)
+    # a rule for complex operands (np.angle) may differentiate what is flat for reals
+    return rule is not None and rule.nondiff and getattr(rule, "complex", None) is None
 
 
 def infer_activity(fn: Function, active_params: Set[Value], kinds) -> Set[Value]:
@@ -28,7 +40,7 @@ def infer_activity(fn: Function, active_params: Set[Value], kinds) -> Set[Value]
             if isinstance(op, Prim):
                 if op.kind in ("compare",) or (op.kind == "binop" and op.attrs["op"] in ("or", "and")):
                     continue
-                if any(on(a) for a in op.args):
+                if any(on(a) for a in op.args) and not _nondifferentiable_call(op):
                     for r in op.results:
                         changed |= mark(r)
             elif isinstance(op, If):

@@ -72,6 +72,7 @@ class Builder:
         self.frozen = set()
         self.maybe_unbound = set()  # values with no binding on some path
         self.kinds: Dict = {}
+        self.primal_defs: Dict[Value, Prim] = {}  # the primal's ops, where built apart
 
     # -- blocks ---------------------------------------------------------------
     def push(self, block: Optional[Block] = None) -> Block:
@@ -110,10 +111,15 @@ class Builder:
         kind = self.kinds.get(like) if isinstance(like, Value) else None
         if like in self.maybe_unbound:  # e.g. an early return's value on the other path
             return Const(0.0)  # a zero that broadcasts, and reads no variable
-        if like is None or kind in ("float", "int", "bool") or \
+        if like is None or kind in ("float", "int", "bool", "complex") or \
                 (isinstance(like, Const) and isinstance(like.value, (int, float))):
             return Const(0.0)
-        if kind == "array":
+        if isinstance(like, (Global, Const)):  # a constant: its zero as it is shaped
+            obj = like.obj if isinstance(like, Global) else like.value
+            if not isinstance(obj, np.ndarray):
+                return Const(0.0)
+            kind = "array"
+        if kind in ("array", "carray"):
             return self.call(np_global("zeros_like"), [like], hint=hint)
         # unknown kind: 0.0, an array or a container of zeros
         return self.call(runtime_global("zeros_like_value"), [like], hint=hint)
@@ -299,6 +305,11 @@ class Builder:
                     env[r] = v
             elif isinstance(op, If):
                 cond = self._operand(op.cond, env)
+                made = (self.defs.get(cond) or self.primal_defs.get(cond)) \
+                    if isinstance(cond, Value) else None
+                if made is not None and made.kind == "build" and not made.attrs.get("star") \
+                        and made.attrs.get("type") in ("tuple", "list"):
+                    cond = Const(bool(made.args))  # ``if rest:`` of a literal: its length is known
                 if isinstance(cond, Const):
                     taken = op.then if cond.value else op.orelse
                     vals = self._inline_block(taken, env, loc)

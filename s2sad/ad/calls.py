@@ -13,8 +13,10 @@ from __future__ import annotations
 import inspect
 import types
 
+from ..errors import NonDifferentiableError, S2sadError, at_location
 from ..frontend.source import FileFunction, see_through
-from ..ir.nodes import Const, Global, Prim, Value
+from ..ir.clone import clone_function
+from ..ir.nodes import Block, Const, For, Function, Global, Prim, Value, While
 from ..ir.kinds import kind_of_object
 
 
@@ -101,3 +103,57 @@ def derivative_of_call(transform, op, f, mode):
     compiled = transform.derivative(target, mode, tuple(active), tuple(kinds))
     transform.callees.append(compiled)
     return compiled, pos
+
+
+def resolve_derived_calls(fn: Function) -> Function:
+    """``grad(f)(x)`` in a function being differentiated: ``grad(f)`` (any of
+    s2sad's function transforms, marked ``__s2sad_transform__``, of functions
+    and constants) is made once, here, and the call calls the object it makes,
+    which hands the transforms its generated code (``__s2sad_specialize__``):
+    nested derivatives.  Returns ``fn`` itself when it has no such call, else a
+    copy (lowered IR is shared)."""
+    if not any(_made_by_transform(op) for op in fn.walk()):
+        return fn
+    fn = clone_function(fn)[0]
+    made = {}
+
+    def resolve(a):
+        return made.get(a, a) if isinstance(a, Value) else a
+
+    def block(b: Block):
+        kept = []
+        for op in b.ops:
+            op.replace_operands(resolve)
+            if _made_by_transform(op):
+                made[op.results[0]] = _make(op)
+                continue
+            for inner in op.blocks():
+                block(inner)
+            if isinstance(op, (For, While)) and op.brk is not None:
+                op.brk = resolve(op.brk)
+            kept.append(op)
+        b.ops = kept
+        b.yields = [resolve(y) for y in b.yields]
+
+    block(fn.body)
+    return fn
+
+
+def _made_by_transform(op) -> bool:
+    return isinstance(op, Prim) and op.kind == "call" and isinstance(op.args[0], Global) and \
+        getattr(op.args[0].obj, "__s2sad_transform__", False) and len(op.results) == 1 and \
+        not op.attrs.get("star") and not op.attrs.get("dstar") and \
+        all(isinstance(a, (Global, Const)) for a in op.args[1:])
+
+
+def _make(op) -> Global:
+    values = [a.obj if isinstance(a, Global) else a.value for a in op.args[1:]]
+    kw = op.attrs.get("kw", ())
+    npos = len(values) - len(kw)
+    transform = op.args[0].obj
+    try:
+        made = transform(*values[:npos], **dict(zip(kw, values[npos:])))
+    except S2sadError as exc:
+        raise at_location(NonDifferentiableError, str(exc), op.loc) from exc
+    name = getattr(made, "__name__", "derived")
+    return Global(name if name.isidentifier() else "derived", made)

@@ -17,6 +17,7 @@ from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UN
 from ..rules import registry
 from .builder import Zero, is_zero, runtime_global
 from .calls import derivative_of_call, user_function
+from .complexity import rule_for
 from .structure import rule_of
 from .transform import Derivative, Transform, primitive_key
 
@@ -141,6 +142,7 @@ class Forward(Transform):
         rule = registry.lookup(key) if key is not None else None
         if rule is None:
             raise self.unknown(op)
+        rule = rule_for(self, rule, op, first)  # complex operands may need another
         if rule.nondiff:
             return
         if rule.partials is not None:
@@ -186,7 +188,7 @@ class Forward(Transform):
         result's shape (only where a constant partial meets an operand that
         may be an array)."""
         if is_zero(acc) or not all(isinstance(p, Const) for _, p in terms) or \
-                self.kinds.get(op.result) in ("float", "int", "bool"):
+                self.kinds.get(op.result) in ("float", "int", "bool", "complex"):
             return acc
         active = {id(o) for o, _ in terms if not is_zero(self.t(o))}  # zeros_like(x): none
         for operand in bound.values():
@@ -194,7 +196,8 @@ class Forward(Transform):
                 continue
             if isinstance(operand, Const) and np.ndim(operand.value) == 0:
                 continue
-            if isinstance(operand, Value) and self.kinds.get(operand) in ("float", "int", "bool"):
+            if isinstance(operand, Value) and \
+                    self.kinds.get(operand) in ("float", "int", "bool", "complex"):
                 continue
             return self.b.call(runtime_global("broadcast_like"), [acc, op.result])
         return acc
@@ -203,7 +206,9 @@ class Forward(Transform):
         bound = self.bound(rule, "jvp", op, first)
         extra = {"ans": op.result}
         for name, operand in bound.items():
-            extra[name + "_dot"] = self.t(operand) if isinstance(operand, Value) else Zero()
+            # a constant's zero keeps it, to be shaped like it (np.dot(x, c) with c an array)
+            extra[name + "_dot"] = self.t(operand) if isinstance(operand, Value) else \
+                Zero(operand if isinstance(operand, (Global, Const)) else None)
         tmpl, _, env = self.template_bindings(rule, "jvp", op, first, extra)
         tangent = self.b.inline(tmpl, env, op.loc)
         if isinstance(tangent, list):  # a tuple literal: the tangent of a tuple result

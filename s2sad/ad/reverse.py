@@ -31,13 +31,14 @@ from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UN
                         Value, While)
 from ..passes.dce import dce
 from ..rules import registry
+from ..rules.structure import configures, is_context_op
 from .builder import Zero, is_zero, np_global, runtime_global
 from .calls import derivative_of_call, user_function
+from .complexity import real_cotangent, rule_for
 from .structure import rule_of
 from .tape import Tape, defined_deep, own_values, substitute, used_deep
 from .transform import Derivative, Transform, primitive_key
 
-RUNTIME = "s2sad.runtime"
 ARRAY_ATTRS = {"T", "real", "imag", "shape", "ndim", "size", "dtype"}
 
 
@@ -90,8 +91,10 @@ class Reverse(Tape, Transform):
         self.stacks = []  # the ops making the (empty) stacks of the tape
         self.defs_outside = {r: op for op in fn.body.walk() if isinstance(op, Prim)
                              for r in op.results}
+        self.b.primal_defs = self.defs_outside  # what rules being inlined may ask of
         self.holders: Counter = Counter()
         self._indexed = None
+        self._entries = None  # a tuple's primal entries (add_entries)
         # lists that pop in place: their literal's entries are not theirs for long
         self.popped = {op.args[0] for op in fn.body.walk() if isinstance(op, Prim) and
                        op.kind == "callmethod" and op.attrs["method"] == "pop" and op.args}
@@ -118,6 +121,7 @@ class Reverse(Tape, Transform):
             return
         if is_zero(contrib) or (isinstance(contrib, Const) and contrib.value is None):
             return
+        contrib = real_cotangent(self, v, contrib)  # a real value's adjoint is real
         if isinstance(contrib, list):
             if all(is_zero(c) for c in contrib):
                 return
@@ -126,7 +130,7 @@ class Reverse(Tape, Transform):
                 self.set_bar(v, contrib)
                 return
             if isinstance(cur, list):
-                self.set_bar(v, [self.b.add(a, c) for a, c in zip(cur, contrib)])
+                self.set_bar(v, self.add_entries(cur, contrib, v))
                 return
             contrib = self.pack(contrib)
         cur = self.bar(v)
@@ -152,6 +156,36 @@ class Reverse(Tape, Transform):
             self.produced.add(new)
         self.set_bar(v, new)
 
+    def add_entries(self, cur, contrib, v):
+        """The entry-by-entry sum of two adjoints of the tuple or list ``v`` kept as
+        lists of entries (nested lists for nested tuples): an entry that is (or may
+        be) a container itself adds with add_any, as ``+`` would concatenate."""
+        if self._entries is None:
+            self._entries = {}
+            for op in self.fn.body.walk():
+                if isinstance(op, Prim) and op.kind == "build" and not op.attrs.get("star") \
+                        and op.attrs.get("type") in ("tuple", "list"):
+                    self._entries[op.results[0]] = list(op.args)
+                elif isinstance(op, Prim) and op.kind == "unpack" and \
+                        op.attrs.get("star") is None:
+                    self._entries.setdefault(op.args[0], list(op.results))
+        primals = self._entries.get(v) if isinstance(v, Value) else None
+        if primals is None or len(primals) != len(cur):
+            primals = [None] * len(cur)
+        out = []
+        for a, c, like in zip(cur, contrib, primals):
+            if is_zero(a) or is_zero(c):
+                out.append(c if is_zero(a) else a)
+            elif isinstance(a, list) and isinstance(c, list):
+                out.append(self.add_entries(a, c, like))
+            elif isinstance(a, list) or isinstance(c, list) or like is None or \
+                    self.is_container(like):
+                a, c = (self.pack(x) if isinstance(x, list) else x for x in (a, c))
+                out.append(self.b.call(runtime_global("add_any"), [a, c], hint="t"))
+            else:
+                out.append(self.b.add(a, c))
+        return out
+
     def is_container(self, v) -> bool:
         """Whether ``v`` is (or may be) a tuple, list or dict: its kind says so, or
         its kind is unknown and the function indexes or unpacks it."""
@@ -176,7 +210,9 @@ class Reverse(Tape, Transform):
 
     def pack(self, items):
         """A real tuple from a list of adjoints (zeros where there is none)."""
-        return self.b.value("build", [self.b.materialize(x) for x in items], "t", type="tuple")
+        entries = [self.pack(x) if isinstance(x, list) else self.b.materialize(x)  # nested
+                   for x in items]
+        return self.b.value("build", entries, "t", type="tuple")
 
     # -- driver ---------------------------------------------------------------
     def run(self, name: str, with_value: bool) -> Function:
@@ -229,7 +265,7 @@ class Reverse(Tape, Transform):
                 if is_mutation(op) and op.kind != "binop" and isinstance(op.args[0], Value) and \
                         storage.read_again(op):
                     old = op.args[0]
-                    if self.kinds.get(old) == "array":  # np.copy keeps the memory order
+                    if self.kinds.get(old) in ("array", "carray"):  # np.copy keeps the order
                         cp = Prim("call", [np_global("copy"), old], [Value(old.hint, old.user)],
                                   {}, op.loc)
                     else:
@@ -247,13 +283,34 @@ class Reverse(Tape, Transform):
     def reverse_ops(self, ops):
         for op in reversed(ops):
             self.b.loc = op.loc
-            if isinstance(op, Prim):
+            if is_context_op(op):
+                self.reverse_context(op, ops)
+            elif isinstance(op, Prim):
+                self.op_now = op  # whose contributions accumulate() adds
                 self.prim(op)
+                self.op_now = None
             elif isinstance(op, If):
                 self.if_(op)
             else:
                 self.loop(op)
             self.release(op.results)
+
+    def reverse_context(self, op, ops):
+        """The adjoint of a kept with-block (``np.errstate``...) runs in a
+        with-block of its own: a fresh context manager from the same call,
+        configured by the same calls (``warnings.simplefilter``), so that it
+        hides the warnings of the adjoint as it hides those of the primal."""
+        if op.kind == "with_enter":
+            self.b.append(Prim("with_exit", list(op.args), [], dict(op.attrs), op.loc))
+            return
+        self.b.append(Prim("with_enter", list(op.args), [], dict(op.attrs), op.loc))
+        context = op.attrs.get("context")
+        end = next(i for i, o in enumerate(ops) if o is op)
+        start = next((i for i in range(end - 1, -1, -1) if is_context_op(ops[i]) and
+                      ops[i].kind == "with_enter" and ops[i].attrs.get("context") == context), end)
+        for o in ops[start + 1:end]:
+            if configures(o):
+                self.b.append(Prim("call", list(o.args), [Value("t")], dict(o.attrs), o.loc))
 
     # -- primitives -------------------------------------------------------------
     def prim(self, op: Prim):
@@ -274,6 +331,7 @@ class Reverse(Tape, Transform):
             return
         if rule is None:
             raise self.unknown(op)
+        rule = rule_for(self, rule, op, first)  # complex operands may need another
         if rule.nondiff:
             return
         if rule.partials is not None:
@@ -286,7 +344,7 @@ class Reverse(Tape, Transform):
 
     def broadcastable(self, arg, result) -> bool:
         ka, kr = self.kinds.get(arg) if isinstance(arg, Value) else None, self.kinds.get(result)
-        return not (ka in ("float", "int") and kr in ("float", "int"))
+        return not (ka in ("float", "int", "complex") and kr in ("float", "int", "complex"))
 
     def contribute(self, arg, contrib, result):
         if is_zero(contrib) or contrib is None:
@@ -314,7 +372,19 @@ class Reverse(Tape, Transform):
     def by_partials(self, rule, op, first, ybar):
         _, partials = self.active_partials(rule, op, first)
         for operand, partial in partials.items():
-            self.contribute(operand, self.b.mul(ybar, partial), op.result)
+            contrib = self.b.mul(ybar, partial)
+            if self.list_built_in_place(operand) and not is_zero(contrib):
+                contrib = self.b.call(Global("list", list), [contrib], hint=operand.hint + "_bar")
+            self.contribute(operand, contrib, op.result)
+
+    def list_built_in_place(self, operand) -> bool:
+        """Whether ``operand`` is a list that appends made (not a literal): its
+        adjoint must be a list, which the reverse of each append pops, while a
+        NumPy rule gives the adjoint of the list it reads as an array."""
+        if not (isinstance(operand, Value) and self.kinds.get(operand) == "list"):
+            return False
+        made = self.defs_outside.get(operand)
+        return made is None or made.kind != "build"
 
     def by_vjp(self, rule, op, first, ybar):
         tmpl, bound, env = self.template_bindings(rule, "vjp", op, first,
@@ -324,6 +394,9 @@ class Reverse(Tape, Transform):
             cots = [cots]  # a rule that returns no tuple literal answers for its first argument
         for (name, operand), c in zip(bound.items(), cots):
             if isinstance(operand, Value) and operand in self.active:
+                if rule.library not in ("core", "user") and self.list_built_in_place(operand) \
+                        and c is not None and not is_zero(c):
+                    c = self.b.call(Global("list", list), [c], hint=operand.hint + "_bar")
                 self.accumulate(operand, c)
 
     # -- control flow ---------------------------------------------------------
@@ -465,24 +538,37 @@ class Reverse(Tape, Transform):
         self.b.append(R)
         for r in results:
             self.produced.add(r)
-        for (i, s), r in zip(arg_slots, results):
-            self.accumulate(L.inits[i], r)
+        # the slots first: their results hold what came before the loop, to which the
+        # carried values' adjoints then add (``for v in x: x = ...``: x is both)
         for (v, s), r in zip(scope.slots, results[len(arg_slots):]):
             self.set_bar(v, r)
+        for (i, s), r in zip(arg_slots, results):
+            self.accumulate(L.inits[i], r)
 
     def item_adjoint(self, it, g, index):
         """Add ``g``, the adjoint of item ``index`` of the iteration over ``it``, to
         the adjoint of the sequence the item comes from (through ``enumerate``,
         ``zip`` and ``reversed``, whose iterators are consumed by then)."""
         made = self.defs_outside.get(it) if isinstance(it, Value) else None
+        kw = made.attrs.get("kw", ()) if made is not None else ()
         f = made.args[0].obj if made is not None and made.kind == "call" and \
-            isinstance(made.args[0], Global) and not made.attrs.get("kw") and \
-            not made.attrs.get("star") else None
+            isinstance(made.args[0], Global) and not made.attrs.get("star") and \
+            (not kw or kw == ("strict",) and made.args[0].obj is zip) else None
         if f is reversed and len(made.args) == 2:
             self.item_adjoint(made.args[1], g, self.b.binop("-", Const(-1), index, "back"))
             return
+        if made is not None and made.kind == "call" and isinstance(made.args[0], Global) and \
+                made.args[0].obj is zip and made.attrs.get("star") == (1,) and \
+                len(made.args) == 2 and not made.attrs.get("kw"):
+            # zip(*seqs): entry j of the item is seqs[j][index]
+            seqs = made.args[1]
+            if isinstance(g, list):
+                g = self.pack(g)
+            self.accumulate(seqs, self.b.call(runtime_global("unzipped_adjoint"),
+                                              [g, seqs, index], hint=_hint_of(seqs) + "_bar"))
+            return
         if f in (enumerate, zip) and len(made.args) > 1:
-            sources = made.args[1:2] if f is enumerate else made.args[1:]
+            sources = made.args[1:2] if f is enumerate else made.args[1:len(made.args) - len(kw)]
             offset = 1 if f is enumerate else 0
             for j, src in enumerate(sources):
                 if not (isinstance(src, Value) and src in self.active):
@@ -496,6 +582,10 @@ class Reverse(Tape, Transform):
             g = self.pack(g)
         hint = (it.hint if isinstance(it, Value) else "t") + "_bar"
         self.accumulate(it, self.b.call(runtime_global("index_adjoint"), [g, it, index], hint=hint))
+
+
+def _hint_of(v):
+    return v.hint if isinstance(v, Value) else "t"
 
 
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view"}

@@ -12,10 +12,11 @@ them up there, as they look up ``np.sin``'s.
 """
 from __future__ import annotations
 
-from ..ir.kinds import CONTAINER_KINDS
+from ..ir.kinds import CONTAINER_KINDS, differentiable_kind, kind_of_object
 from ..ir.nodes import Const, Global, Value, shift_index
 from ..rules.registry import structural, structural_rule
 from .builder import Zero, is_zero, runtime_global
+from .complexity import has_complex
 
 
 def rule_of(op):
@@ -26,6 +27,8 @@ def rule_of(op):
         if not (op.attrs.get("mutates") or method == "pop" and len(op.args) == 1):
             return None
         return structural_rule("method:" + method)
+    if op.kind == "call" and isinstance(op.args[0], Global) and op.args[0].obj is zip:
+        return structural_rule("call:zip")
     return structural_rule(op.kind)
 
 
@@ -69,7 +72,7 @@ def build_vjp(rev, op, bars):
             ybar = rev.pack(ybar)
         for i in range(0, len(op.args), 2):
             if isinstance(op.args[i + 1], Value) and op.args[i + 1] in rev.active:
-                g = rev.b.call(Global("dict.get", dict.get, dict), [ybar, op.args[i]])
+                g = rev.b.call(runtime_global("dict_entry"), [ybar, op.args[i]])
                 rev.accumulate(op.args[i + 1], g)
         return
     if not isinstance(ybar, list):
@@ -94,9 +97,30 @@ def unpack_jvp(fwd, op):
         fwd.tan[r] = tr
 
 
+def _arithmetic_result(rev, v) -> bool:
+    """Whether ``v`` is made by arithmetic that no tuple or list supports (``-``,
+    ``/``, ``**``, ``@``, or ``*`` by a float): a number or an array, whatever
+    kinds could not say (derivative code unpacks such arrays: ``a_bar, b_bar = g``)."""
+    if not isinstance(v, Value):
+        return False
+    defs = getattr(rev, "_arithmetic_defs", None)
+    if defs is None:
+        defs = rev._arithmetic_defs = {r: o for o in rev.fn.body.walk()
+                                       if getattr(o, "kind", None) == "binop"
+                                       for r in o.results}
+    d = defs.get(v)
+    if d is None:
+        return False
+    o = d.attrs.get("op")
+    return o in ("-", "/", "**", "@") or o == "*" and any(
+        rev.kinds.get(a) in ("float", "array") if isinstance(a, Value) else
+        isinstance(a, Const) and isinstance(a.value, float) for a in d.args)
+
+
 def unpack_vjp(rev, op, bars):
     base, star = op.args[0], op.attrs.get("star")
-    if rev.kinds.get(base) == "array" and star is None:
+    if (rev.kinds.get(base) in ("array", "carray") or
+            rev.kinds.get(base) is None and _arithmetic_result(rev, base)) and star is None:
         # a, b, c = x for an array x: the adjoint is an array again
         parts = rev.b.value("build", [_packed(rev, b) if b is not None else Const(None)
                                       for b in bars], "parts", type="list")
@@ -197,6 +221,12 @@ def getattr_vjp(rev, op, bars):
     if attr in ("T", "real"):
         rev.accumulate(op.args[0], rev.b.value("getattr", [ybar], "t", attr=attr))
         return
+    if attr == "imag" and (rev.kinds.get(op.args[0]) in ("complex", "carray") or
+                           rev.kinds.get(op.args[0]) is None and has_complex(rev)):
+        # z.imag: <w, imag(dz)> = Re(-1j w dz) for the real w (rules/complex.py)
+        real = rev.b.value("getattr", [ybar], "t", attr="real")
+        rev.accumulate(op.args[0], rev.b.binop("*", Const(-1j), real, "t"))
+        return
     if rev.kinds.get(op.args[0]) in ("array", "float", "int"):
         raise rev.error(op, f"cannot differentiate the attribute read '.{attr}'",
                         "only .T and .real of arrays carry derivatives")
@@ -290,6 +320,9 @@ def append_vjp(rev, op, bars):
 
 def pop_jvp(fwd, op):
     # the tangent list mirrors the list: pop it too
+    if is_zero(fwd.t(op.args[0])):  # a list of zero tangents: so is its entry
+        fwd.tan[op.result] = Zero(op.result)
+        return
     td = fwd.b.materialize(fwd.t(op.args[0]))
     fwd.tan[op.result] = fwd.b.value("callmethod", [td], op.result.hint + "_dot",
                                      method="pop")
@@ -310,6 +343,27 @@ def pop_vjp(rev, op, bars):
             ybar if ybar is not None else Zero(op.result))], nresults=0, method="append")
 
 
+# -- zip(xs, ys, ...), zip(*seqs) -------------------------------------------------
+def zip_jvp(fwd, op):
+    """The tangent of ``zip(xs, ys, ...)`` is the zip of the tangents (in reverse
+    mode a loop over it sends each entry's adjoint back to its sequence:
+    :meth:`~s2sad.ad.reverse.Reverse.item_adjoint`).  A sequence that carries no
+    derivative by its kind (``range(n)``) stands in for its own tangent: the
+    entries it gives carry none."""
+    npos = len(op.args) - len(op.attrs.get("kw", ()))
+    args = []
+    for i, a in enumerate(op.args[1:], 1):
+        obj = a.obj if isinstance(a, Global) else getattr(a, "value", None)
+        if i >= npos or not differentiable_kind(fwd.kinds.get(a) if isinstance(a, Value)
+                                                else kind_of_object(obj)):
+            args.append(a)
+        else:
+            args.append(fwd.b.materialize(fwd.t(a)))
+    tv = fwd.b.value("call", [op.args[0]] + args, op.result.hint + "_dot", **op.attrs)
+    tv.user = op.result.user
+    fwd.tan[op.result] = tv
+
+
 def _attach(kind, jvp, vjp=None):
     rule = structural(kind)
     rule.structural_jvp, rule.structural_vjp = jvp, vjp
@@ -326,3 +380,4 @@ _attach("method:append", method_jvp, append_vjp)
 _attach("method:extend", method_jvp)
 _attach("method:insert", method_jvp)
 _attach("method:pop", pop_jvp, pop_vjp)
+_attach("call:zip", zip_jvp)

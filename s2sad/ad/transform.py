@@ -12,7 +12,8 @@ from ..ir.kinds import infer_kinds
 from ..ir.nodes import Const, Function, Global, Prim, Value
 from ..rules.methods import method_function
 from .activity import infer_activity
-from .builder import Builder, is_zero
+from .builder import Builder, is_zero, np_global
+from .loops import rewrite_loops
 from .normalize import normalize_methods
 from .templates import rule_template
 
@@ -24,12 +25,24 @@ class RuleBinding:
     def bind(rule, which, op: Prim, first: int):
         args = op.args[first:]
         kwnames = op.attrs.get("kw", ())
-        if op.attrs.get("star") or op.attrs.get("dstar"):
-            raise NotImplementedError("star arguments")
+        star = [k - first for k in op.attrs.get("star", ())]
         npos = len(args) - len(kwnames)
         sig = rule.signature(which)
-        bound = sig.bind(*args[:npos], **dict(zip(kwnames, args[npos:])))
+        rest = [p.name for p in sig.parameters.values() if p.kind == p.VAR_POSITIONAL]
+        if op.attrs.get("dstar") or (star and (star != [npos - 1] or not rest)):
+            raise NotImplementedError("star arguments")
+        kw = dict(zip(kwnames, args[npos:]))
+        if star:  # f(a, *t) for a rule f(a, *rest): rest is the tuple t (ad/normalize.py)
+            if npos - 1 != sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in sig.parameters.values()):
+                raise NotImplementedError("star arguments")
+            bound = sig.bind(*args[:npos - 1], **kw)
+            bound.apply_defaults()
+            bound.arguments[rest[0]] = args[npos - 1]
+            return bound.arguments
+        bound = sig.bind(*args[:npos], **kw)
         bound.apply_defaults()
+        if rest and bound.arguments[rest[0]]:
+            raise NotImplementedError("star arguments")  # normalize_calls packs them
         return bound.arguments  # name -> operand (or default value)
 
 
@@ -74,6 +87,8 @@ class Transform:
         self.lower = callees.lower
         self.derivative = callees.derivative
         self.kinds = infer_kinds(fn, kinds, callees.lower)
+        if rewrite_loops(fn, self.kinds):  # for k, v in d.items(), zip(*[xs, ys])
+            self.kinds = infer_kinds(fn, kinds, callees.lower)
         self.active = infer_activity(fn, set(active_params), self.kinds)
         self.active_params = list(active_params)
         self.b = Builder()
@@ -92,6 +107,12 @@ class Transform:
                               f"or declare it by its partials with @s2sad.defpartials({name})")
         if op.kind == "callmethod":
             m = op.attrs["method"]
+            if m in ("items", "values", "keys"):  # ad/loops.py reads those it can
+                return self.error(op, f"no derivative rule for the method .{m}() here",
+                                  "s2sad differentiates d.items(), d.values() and d.keys() "
+                                  "of a dict it knows is one, read where nothing writes "
+                                  "into it; loop over the dict itself instead "
+                                  "(for k in d: v = d[k])")
             return self.error(op, f"no derivative rule for the method .{m}()",
                               "call the NumPy function instead (np.sum(x) for x.sum())")
         return self.error(op, f"cannot differentiate '{op.kind}' here")
@@ -111,6 +132,11 @@ class Transform:
         (``x * x``: one term ``x + x``), so that both modes compute the same."""
         tmpl, bound, env = self.template_bindings(rule, "partials", op, first,
                                                   {"ans": op.result})
+        for p, v in env.items():
+            # np.square(xs) of a list xs: the partial 2 * xs must not repeat the list
+            if isinstance(v, Value) and self.kinds.get(v) in ("list", "tuple") or \
+                    isinstance(v, Const) and isinstance(v.value, (list, tuple)):
+                env[p] = self.b.call(np_global("asarray"), [v], hint=_hint(v))
         partials = self.b.inline(tmpl, env, op.loc)
         if not isinstance(partials, list):
             partials = [partials]
@@ -140,3 +166,6 @@ class Transform:
                 raise self.error(op, f"rule for {rule.name} has an unbound parameter {name!r}")
         return tmpl, bound, env
 
+
+def _hint(v):
+    return v.hint if isinstance(v, Value) else "t"

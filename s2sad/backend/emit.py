@@ -28,6 +28,7 @@ from typing import Dict, List, Optional, Set
 from ..ir.nodes import (MISSING, Block, Const, For, Function, Global, If, Op, Prim, UNDEF,
                         Value, While)
 from ..ir.analysis import Liveness, count_uses, is_mutation, is_pure  # noqa: F401
+from ..rules.structure import is_context_op
 
 
 def unparse(node: ast.AST) -> str:
@@ -61,6 +62,7 @@ class Storage:
         self.order: Dict[Value, int] = {}
         self.params = {p.value for p in fn.params}
         self.live = Liveness(fn)
+        self.header = _header_reads(fn.body, self.uses)
         self._number(fn)
         self._force(fn.body)
         self._coalesce(fn.body)
@@ -145,7 +147,8 @@ class Storage:
             return False
         for x in ga:
             for y in gb:
-                if self.live.interfere(x, y):
+                if self.live.interfere(x, y) or y in self.header.get(x, ()) or \
+                        x in self.header.get(y, ()):
                     return False
         return True
 
@@ -224,6 +227,35 @@ class Storage:
             self.taken.add(name)
             self.names[root] = name
         return name
+
+
+def _header_reads(block, uses, acc=None):
+    """For each for-loop, its carried values against the values its iterable's
+    expression reads (when folded into the header): the carried values are
+    assigned before the header runs, so they must not share a variable."""
+    acc = defaultdict(set) if acc is None else acc
+    defs = {}
+    for op in block.ops:
+        if isinstance(op, Prim) and len(op.results) == 1:
+            defs[op.results[0]] = op
+        if isinstance(op, For) and op.args:
+            reads, todo = set(), [op.iter]
+            while todo:
+                v = todo.pop()
+                if not isinstance(v, Value) or v in reads:
+                    continue
+                reads.add(v)
+                d = defs.get(v)
+                if d is not None and (v is op.iter or uses.get(v) == 1):
+                    todo.extend(d.args)
+            for a, init in zip(op.args, op.inits):
+                for r in reads:
+                    if r is not init:  # for v in xs: xs = ... reads what it assigns
+                        acc[a].add(r)
+                        acc[r].add(a)
+        for b in op.blocks():
+            _header_reads(b, uses, acc)
+    return acc
 
 
 def _identifier(s):
@@ -322,6 +354,9 @@ class Emitter:
                     (value < 0 or (value == 0 and math.copysign(1.0, value) < 0)):
                 # -2.0 as an operator, so that unparse writes (-2.0) ** n, not -2.0 ** n
                 return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+            if isinstance(value, complex) and value.real == 0 and value.imag < 0 and \
+                    math.copysign(1.0, value.real) < 0:
+                return ast.UnaryOp(ast.USub(), ast.Constant(-value))  # -1j, not (-0-1j)
             return ast.Constant(value)
         return self.bind_const(value)
 
@@ -557,7 +592,11 @@ class Emitter:
             first = next((o for o in block.walk() if o.loc is not None), None)
             if owner.loc is None or first is None or first.loc.text != owner.loc.text:
                 self.last_comment = None
+        opened = []  # kept with-blocks open in this block: where each header is
         for i, op in enumerate(ops):
+            if is_context_op(op):
+                indent = self.emit_context(op, indent, opened)
+                continue
             # decide whether to fold this op into a later use
             if isinstance(op, Prim) and len(op.results) == 1:
                 r = op.results[0]
@@ -565,7 +604,9 @@ class Emitter:
                 header = j is not None and (j < len(ops) and not isinstance(ops[j], Prim)
                                             or j == len(ops) and header_yields)
                 if j is not None and (j < len(ops) or header_yields) and \
-                        self.can_inline(op, block, i, header) and self._safe_between(ops, i, j, op):
+                        self.can_inline(op, block, i, header) and \
+                        self._safe_between(ops, i, j, op) and \
+                        not (j < len(ops) and self._loop_inits_clobber(op, ops[j])):
                     self.inline_reads[r] = self.reads(op)
                     self.inlined[r] = self.expr(op)
                     continue
@@ -582,8 +623,39 @@ class Emitter:
                 self.emit_for(op, indent)
             elif isinstance(op, While):
                 self.emit_while(op, indent)
+        while opened:  # a with-block whose body raises ends with the block
+            indent = self.close_context(indent, opened)
         if yields_to is not None:
             self.parallel_copy(list(zip(yields_to, block.yields)), indent)
+
+    def emit_context(self, op: Prim, indent: int, opened) -> int:
+        """``with_enter`` opens a with-statement (the indentation grows),
+        ``with_exit`` closes it; one with nothing inside is left out."""
+        if op.kind == "with_exit":
+            return self.close_context(indent, opened) if opened else indent
+        attrs = {k: v for k, v in op.attrs.items() if k in ("kw", "star", "dstar")}
+        call = self.expr(Prim("call", list(op.args), [], attrs))
+        self.lines.append("    " * indent + f"with {unparse(call)}:")
+        opened.append(len(self.lines))
+        self.last_comment = None
+        return indent + 1
+
+    def close_context(self, indent: int, opened) -> int:
+        start = opened.pop()
+        if not _has_code(self.lines[start:]):
+            del self.lines[start - 1:]
+        return indent - 1
+
+    def _loop_inits_clobber(self, op, loop) -> bool:
+        """Whether a for-loop's carried values, assigned just before its header,
+        overwrite a variable that op (folded into the header's iterable) reads."""
+        if not isinstance(loop, For) or loop.iter is not op.results[0]:
+            return False
+        reads = self.reads(op)
+        return any(self.storage.find(a) in reads
+                   for a, init in zip(loop.args, loop.inits)
+                   if init is not UNDEF and not (isinstance(init, Value) and
+                                                 self.storage.find(init) is self.storage.find(a)))
 
     def _safe_between(self, ops, i, j, op) -> bool:
         reads = self.reads(op)
@@ -730,8 +802,10 @@ class Emitter:
             a = ast.arg(name)
             if p.kind == "positional":
                 (args.posonlyargs if p.posonly else args.args).append(a)
-                if p.default is not None:
-                    args.defaults.append(self.operand(p.default))
+                # Python's defaults belong to the last positional parameters: one
+                # without a default (an adjoint after ``k=2.0``) ends the run before it
+                args.defaults = [] if p.default is None else \
+                    args.defaults + [self.operand(p.default)]
             elif p.kind == "vararg":
                 args.vararg = a
             elif p.kind == "kwonly":

@@ -6,13 +6,18 @@ this half uses the statement half's ``branch``, ``assign`` and
 ``lower_stmt_nested`` as well as its state (``env``, ``block``, ``locals``,
 ``names``, ``nested``).
 """
+import operator
+
 import gast
 
 from ..errors import SourceError
 from ..ir.nodes import MISSING, Const, Global, shift_index
 from .desugar import comprehension_loop, comprehension_targets
+from .functions import NOT_HANDLED, literal
 from .naming import (ACCUMULATOR_HINTS, binop_hint, call_hint, member_hint,
                      subscript_hint, unary_hint)
+from .numpy_forms import (checked_subscripts, einsum_as_string, is_einsum, is_index_trick,
+                          lower_index_trick)
 from .resolve import fold_attribute, resolve
 from .syntax import UNSUPPORTED, describe
 
@@ -56,6 +61,9 @@ class ExpressionLowering:
     def expr_Name(self, node, hint):
         return self.load_name(node)
 
+    def expr_Lambda(self, node, hint):
+        return self.nested.make_lambda(node, hint)  # frontend/inline.py
+
     def expr_NamedExpr(self, node, hint):
         v = self.expr(node.value, node.target.id)
         self.assign(node.target, v)
@@ -91,7 +99,11 @@ class ExpressionLowering:
         ops, comparators = node.ops, node.comparators
 
         def compare(a, i):
-            b = self.expr(comparators[i])
+            b = literal(comparators[i]) if isinstance(a, Const) else None
+            b = self.expr(comparators[i]) if b is None else b
+            folded = self.nested.fold_compare(CMPOPS[type(ops[i])], a, b)
+            if folded is not None:  # name == "tanh" in an inlined get_activation(name)
+                return folded, b
             last = i == len(ops) - 1
             res = self.emit("compare", [a, b], hint if (last and hint) else "c",
                             user=bool(last and hint), op=CMPOPS[type(ops[i])]).result
@@ -173,13 +185,14 @@ class ExpressionLowering:
 
     def expr_Call(self, node, hint):
         f = node.func
-        if isinstance(f, gast.Name) and f.id in self.nested:
-            return self.nested.inline_call(node, hint)
         if isinstance(f, gast.Attribute):
             base = self.expr(f.value)
             folded = fold_attribute(base, f.attr) if isinstance(base, Global) and \
                 base.obj is not MISSING else None
             if folded is None:
+                entries = self.nested.method(node, base, f.attr)  # a dict of functions
+                if entries is not None:
+                    return entries
                 args, attrs = self.call_args(node)
                 h = hint or member_hint(base, f.attr)
                 return self.emit("callmethod", [base] + args, h, user=hint is not None,
@@ -187,7 +200,26 @@ class ExpressionLowering:
             func = folded
         else:
             func = self.expr(f)
+        check = False
+        if is_einsum(func):  # the sublist form: subscripts as a string
+            node, check = einsum_as_string(self, node)
         args, attrs = self.call_args(node)
+        if check:
+            args = checked_subscripts(self, args)
+        done = self.nested.call(node, func, args, attrs, hint)  # functions as values
+        if done is not NOT_HANDLED:
+            return done
+        if isinstance(func, Global) and not attrs.get("star") and not attrs.get("dstar"):
+            if func.obj is operator.getitem and len(args) == 2 and not attrs.get("kw"):
+                # operator.getitem(a, i) is a[i]
+                h = subscript_hint(args[0], args[1:], ("val", 0)) if hint is None else hint
+                return self.emit("getitem", args, h, user=hint is not None,
+                                 index=shift_index(("val", 0), 1)).result
+            if func.obj is dict and args and len(attrs.get("kw", ())) == len(args):
+                # dict(a=x, b=y) is {"a": x, "b": y}
+                items = [v for k, a in zip(attrs["kw"], args) for v in (Const(k), a)]
+                return self.emit("build", items, hint or "d", user=hint is not None,
+                                 type="dict").result
         h = call_hint(func, args, attrs) if hint is None else hint
         return self.emit("call", [func] + args, h, user=hint is not None,
                          **shift_attrs(attrs, 1)).result
@@ -218,7 +250,12 @@ class ExpressionLowering:
 
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)
+        if is_index_trick(base):  # np.r_[...], np.c_[...]
+            return lower_index_trick(self, node, base, hint)
         idx_args, template = self.index(node.slice)
+        entry = self.nested.subscript(node, base, idx_args, template)  # fns[0]
+        if entry is not None:
+            return entry
         h = subscript_hint(base, idx_args, template) if hint is None else hint
         return self.emit("getitem", [base] + idx_args, h, user=hint is not None,
                          index=shift_index(template, 1)).result
@@ -234,6 +271,10 @@ class ExpressionLowering:
         attrs = {"type": kind}
         if star:
             attrs["star"] = tuple(star)
+        elif kind != "set":
+            entries = self.nested.container(kind, items)  # [np.sin, lambda t: t * t]
+            if entries is not None:
+                return entries
         return self.emit("build", items, hint or kind, user=hint is not None, **attrs).result
 
     def expr_Tuple(self, node, hint):
@@ -258,6 +299,10 @@ class ExpressionLowering:
         attrs = {"type": "dict"}
         if dstar:
             attrs["dstar"] = tuple(dstar)
+        elif all(isinstance(k, Const) for k in items[::2]):
+            entries = self.nested.container("dict", items[1::2], items[::2])
+            if entries is not None:  # {"act": np.tanh}
+                return entries
         return self.emit("build", items, hint or "d", user=hint is not None, **attrs).result
 
     def expr_JoinedStr(self, node, hint):

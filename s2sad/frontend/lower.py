@@ -27,6 +27,7 @@ from ..ir.analysis import is_pure
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Loc, Param, Prim,
                         UNDEF, Value, While, shift_index)
 from ..rules.structure import MUTATING_METHODS
+from .contexts import WithLowering
 from .desugar import while_else_needs_flag, while_with_walrus
 from .expressions import BINOPS, ExpressionLowering
 from .inline import NestedFunctions
@@ -49,6 +50,7 @@ class Lowerer(ExpressionLowering):
         self.loc: Optional[Loc] = None
         self.names = Names()
         self.nested = NestedFunctions(self)
+        self.withs = WithLowering(self)
         self.locals = set()
 
     # -- helpers -------------------------------------------------------------
@@ -64,6 +66,7 @@ class Lowerer(ExpressionLowering):
                        getattr(node, "col_offset", 0), (text or "").strip())
 
     def emit(self, kind, args, hint="t", user=False, nresults=1, **attrs) -> Prim:
+        self.nested.check_operands(args)  # no function value reaches the IR
         results = [Value(hint, user) for _ in range(nresults)]
         op = Prim(kind, list(args), results, attrs, self.loc)
         self.block.ops.append(op)
@@ -93,7 +96,9 @@ class Lowerer(ExpressionLowering):
             body.append(synthetic)
         self.block = Block()
         self.env[".ret"] = Const(False)
+        self.nested.static_parameters(params)  # def f(x, reduce=np.sum)
         self.lower_stmts(body)
+        self.nested.check_result(body[-1], self.env.get(".retval"))
         self.block.yields = [self.env.get(".retval", Const(None))]
         return Function(node.name if node.name != "<lambda>" else "lambda_",
                         params, self.block, self.info.filename,
@@ -219,6 +224,9 @@ class Lowerer(ExpressionLowering):
 
     def stmt_Pass(self, s):
         pass
+
+    def stmt_With(self, s):
+        self.withs.lower(s)  # frontend/contexts.py
 
     def stmt_FunctionDef(self, s):
         self.nested.define(s)
@@ -368,6 +376,10 @@ class Lowerer(ExpressionLowering):
                 else:
                     self.env[k] = a
                 continue
+            merged = self.nested.merge(k, a, b)  # a function value on one path
+            if merged is not None:
+                self.env[k] = merged
+                continue
             r = Value(self.names.hint_for(k), user=not k.startswith(".") or k == ".retval")
             op.results.append(r)
             then_block.yields.append(a)
@@ -390,6 +402,8 @@ class Lowerer(ExpressionLowering):
 
     def stmt_For(self, s):
         it = self.expr(s.iter)
+        if self.nested.iterate(s, it):  # over a list of functions: unrolled
+            return
         targets = target_names(s.target)
         extra = [".brk"] if s.orelse and exits_loop(s.body) else []
         carried = self.loop_carried(s.body, extra)
@@ -453,9 +467,10 @@ class Lowerer(ExpressionLowering):
                 broke = self.emit("binop", [broke, ret], "stop", op="or").result
         self.branch(broke, lambda: None, lambda: self.lower_stmts(orelse))
 
-    def lower_loop(self, carried, body, make, bind_target=None, cond_fn=None):
+    def lower_loop(self, carried, body, make, bind_target=None, cond_fn=None, static=()):
         loc = self.loc
         outer_env, outer_block = self.env, self.block
+        every_name, carried = carried, [n for n in carried if n not in static]
         inits, args = [], []
         for n in carried:
             if n == ".brk":
@@ -470,6 +485,7 @@ class Lowerer(ExpressionLowering):
         loop_env = dict(outer_env)
         for n, a in zip(carried, args):
             loop_env[n] = a
+        self.nested.enter_loop_static(loop_env, static, loc)
         if cond_fn is not None:
             self.env = dict(loop_env)
             cond_fn(op)
@@ -482,6 +498,11 @@ class Lowerer(ExpressionLowering):
         body_env = self.env
         op.body.yields = [body_env.get(n, UNDEF) if n != ".brk" else body_env.get(".brk")
                           for n in carried]
+        found = self.nested.loop_static(carried, inits, op.body.yields)
+        if found:  # a function value: lowered again, not carried (frontend/inline.py)
+            self.env, self.block, self.dead, self.loc = outer_env, outer_block, None, loc
+            return self.lower_loop(every_name, body, make, bind_target, cond_fn,
+                                   set(static) | set(found))
         stop = []
         for flag in (".brk", ".ret"):
             v = body_env.get(flag, Const(False))
@@ -506,11 +527,14 @@ class Lowerer(ExpressionLowering):
         op.results = results
         for n, r in zip(carried, results):
             self.env[n] = r
+        self.nested.leave_loop_static(self.env, static, outer_env, body_env, loc)
         self.block.ops.append(op)
         return op
 
     # -- assignment ----------------------------------------------------------
     def assign(self, target, value, copy=True):
+        if self.nested.assign(target, value):  # a function value: bound, not copied
+            return
         if isinstance(target, gast.Name):
             if copy and (not isinstance(value, Value) or
                          any(value is v for v in self.env.values())):

@@ -13,6 +13,7 @@ import builtins
 import types
 
 from ..ir.nodes import MISSING, Global
+from ..rules.registry import method_with_rule
 
 
 class _Absent:
@@ -53,4 +54,7 @@ def fold_attribute(base: Global, attr: str):
     checked again."""
     if isinstance(base.obj, types.ModuleType) and hasattr(base.obj, attr):
         return Global(f"{base.name}.{attr}", getattr(base.obj, attr), base.root)
+    method = method_with_rule(base.obj, attr)
+    if method is not None:  # scipy.stats.norm.pdf: a method with a derivative rule
+        return Global(f"{base.name}.{attr}", method, base.root)
     return None

@@ -14,7 +14,6 @@ UNSUPPORTED = {
     "Try": "s2sad cannot differentiate through try/except; check the condition "
            "with an if statement instead",
     "TryStar": "s2sad cannot differentiate through try/except*",
-    "With": "move the with-block outside the function you differentiate",
     "AsyncWith": "s2sad cannot transform async code; write a plain function",
     "AsyncFor": "s2sad cannot transform async code; write a plain function",
     "AsyncFunctionDef": "s2sad cannot transform async code; write a plain function",
@@ -27,9 +26,10 @@ UNSUPPORTED = {
                 "of writing to an enclosing function's variable",
     "Delete": "remove the del statement (reassign the name, or let it go out of scope)",
     "ClassDef": "define the class at module level",
-    "FunctionDef": "define the helper function at module level (or outside this "
-                   "function) and call it",
-    "Lambda": "define the lambda with def at module level and call it by name",
+    "FunctionDef": "define the decorated helper function at module level (or outside "
+                   "this function) and call it",
+    "Lambda": "give the lambda plain parameters (no *args or **kwargs), or define it "
+              "with def at module level",
     "Import": "import at module level, outside the function",
     "ImportFrom": "import at module level, outside the function",
     "Match": "rewrite the match statement as if/elif",
@@ -103,6 +103,8 @@ def assigned_names(stmts, mutations=True):
                 if hasattr(n, field):
                     visit(getattr(n, field))
             return
+        if isinstance(n, gast.FunctionDef):
+            out.append(n.name)  # a nested def binds its name (frontend/inline.py)
         if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
             return
         for child in gast.iter_child_nodes(n):

@@ -167,6 +167,8 @@ def evaluate_prim(op: Prim, vals):
         return vals[0]
     if k == "fstring":
         return _format_fstring(a["parts"], vals)
+    if k in ("with_enter", "with_exit"):
+        return None  # a with-block that changes no values (frontend/contexts.py)
     if k == "raise":
         if vals:
             raise vals[0]

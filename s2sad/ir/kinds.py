@@ -3,8 +3,9 @@
 *Kinds* are a coarse type per value, inferred from the kinds of the arguments a
 derivative is compiled for: ``"float"`` (Python or NumPy floating scalar),
 ``"int"`` and ``"bool"`` (never differentiable), ``"array"`` (floating ndarray),
-``"intarray"`` (integer or boolean ndarray, never differentiable), ``"complex"``,
-or ``None`` when unknown (treated as possibly differentiable).
+``"intarray"`` (integer or boolean ndarray, never differentiable), ``"complex"``
+(Python or NumPy complex scalar), ``"carray"`` (complex ndarray), or ``None``
+when unknown (treated as possibly differentiable).
 
 User functions called with known argument kinds are lowered (through the
 ``lower`` function the caller passes: the compiler's cache) to infer what they
@@ -15,13 +16,16 @@ from __future__ import annotations
 import math
 import types
 import numbers
+import operator
 from typing import Dict, Optional
 
 import numpy as np
 
+from .. import runtime
 from .nodes import UNDEF, Const, For, Function, Global, If, Prim, Value, While
 
-NONDIFF_KINDS = {"int", "bool", "intarray", "str", "none", "range"}
+# "key": what iterating over a dict gives; "type": type(x)
+NONDIFF_KINDS = {"int", "bool", "intarray", "str", "none", "range", "key", "type"}
 
 
 def kind_of_object(x) -> Optional[str]:
@@ -37,7 +41,7 @@ def kind_of_object(x) -> Optional[str]:
         if np.issubdtype(x.dtype, np.floating):
             return "array"
         if np.issubdtype(x.dtype, np.complexfloating):
-            return "complex"
+            return "carray"
         if np.issubdtype(x.dtype, np.integer) or x.dtype == bool:
             return "intarray"
         return None
@@ -61,6 +65,8 @@ def kind_of_object(x) -> Optional[str]:
 
 
 CONTAINER_KINDS = {"tuple", "list", "dict"}
+COMPLEX_KINDS = {"complex", "carray"}
+REAL_KINDS = {"float", "array"}  # differentiable, and known to hold real numbers
 _UNSET = "<unset>"  # a loop-carried value not defined yet (bottom of the kind lattice)
 
 
@@ -69,9 +75,22 @@ _INT_FUNCS = {len, int, round, math.floor, math.ceil, math.trunc, math.factorial
 _BOOL_FUNCS = {bool, isinstance, math.isnan, math.isinf, math.isfinite, callable, any, all,
                np.isnan, np.isinf, np.isfinite, np.any, np.all, np.signbit}
 _INT_ARRAY_FUNCS = {np.argmax, np.argmin, np.argsort, np.nonzero, np.floor_divide}
+# of a complex number, a real one (of a complex array, a real array)
+_REAL_PARTS = {abs, operator.abs, np.absolute, np.real, np.imag, np.angle}
+# the runtime helpers of derivative code whose result is a dict when the operands at
+# these positions all are (the adjoint of a dict is a dict: differentiated again,
+# derivative code adds such adjoints entry by entry and copies them as dicts)
+_SAME_STRUCTURE = {runtime.add_any: (0, 1), runtime.index_adjoint: (1,),
+                   runtime.embed_like: (1,), runtime.zeros_like_value: (0,)}
+
+
+def _real_part_kind(k):
+    return {"complex": "float", "carray": "array"}.get(k, k)
 
 
 def _num_kind(kinds):
+    if "carray" in kinds or "complex" in kinds and ({"array", "intarray", None} & set(kinds)):
+        return "carray"  # complex, whatever the others are (an unknown one may be an array)
     if any(k is None for k in kinds):
         return None
     if "complex" in kinds:
@@ -116,6 +135,10 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             return "int", None
         if it_kind == "array":
             return "float", None
+        if it_kind == "dict":
+            return "key", None
+        if it_kind == "carray":
+            return "complex", None
         got = elems.get(it) if isinstance(it, Value) else None
         if it_kind in ("tuple", "list") and got and all(g == got[0] for g in got):
             return got[0], None
@@ -157,7 +180,7 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             res = "bool" if o == "not" else k(a[0])
         elif kd == "compare":
             ka, kb = k(a[0]), k(a[1])
-            res = "intarray" if "array" in (ka, kb) or "intarray" in (ka, kb) else "bool"
+            res = "intarray" if {"array", "intarray", "carray"} & {ka, kb} else "bool"
         elif kd == "call" and isinstance(a[0], Global):
             f = a[0].obj
             args = [k(x) for x in a[1:]]
@@ -165,15 +188,34 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                 if f in _INT_FUNCS:
                     res = "int"
                 elif f in _BOOL_FUNCS:
-                    res = "bool" if all(x not in ("array", "intarray") for x in args) else "intarray"
+                    res = "bool" if all(x not in ("array", "intarray", "carray") for x in args) \
+                        else "intarray"
                 elif f is float:
                     res = "float"
+                elif _cast_kind(f, args) is not None:  # np.int64(x), str(x), print(x)
+                    res = _cast_kind(f, args)
+                elif f is complex:
+                    res = "complex"
+                elif f in _REAL_PARTS and args and not op.attrs.get("kw"):
+                    res = _real_part_kind(_num_kind(args[:1]))
+                    if f in (np.real, np.imag) and res == "int":
+                        res = None  # np.real(2) is an int array of rank 0
+                    if f is np.angle and res in ("int", "intarray"):
+                        res = "float" if res == "int" else "array"
+                    if f is np.absolute and res == "intarray":
+                        res = "array"  # as for the other ufuncs
                 elif f is range:
                     res = "range"
                 elif f in _INT_ARRAY_FUNCS:
                     res = "intarray"
+                elif isinstance(f, np.ufunc) and f.nout > 1 or \
+                        f is math.modf or f is math.frexp:
+                    res = "tuple"  # np.modf, np.divmod, np.frexp: (a, b), never an array
                 elif getattr(f, "__module__", None) == "math" or getattr(f, "__self__", None) is math:
                     res = "float"
+                elif getattr(f, "__module__", None) == "cmath":
+                    res = {"phase": "float", "isnan": "bool", "isinf": "bool", "isfinite": "bool",
+                           "isclose": "bool", "polar": "tuple"}.get(f.__name__, "complex")
                 elif isinstance(f, np.ufunc):
                     res = _num_kind(args) if args else None
                     if res == "int":
@@ -184,8 +226,18 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                 elif f is sum and args and args[0] in ("tuple", "list") and \
                         elems.get(a[1]) and not op.attrs.get("kw") and not op.attrs.get("star"):
                     res = _num_kind(elems[a[1]] + args[1:])  # sum((x, y)): a float
+                elif f in (min, max) and not op.attrs.get("kw") and (
+                        (len(a) == 2 and isinstance(a[1], Value) and elems.get(a[1])) or
+                        op.attrs.get("star") == (len(a) - 1,) and isinstance(a[-1], Value)):
+                    # min(xs) of a literal, max(a, b, *rest) (ad/normalize.py)
+                    res = _num_kind(elems.get(a[-1]) or [None]) if len(a) == 2 else \
+                        _num_kind(args[:-1] + (elems.get(a[-1]) or [None]))
                 elif f in (abs, min, max, sum):
                     res = _num_kind(args) if args else None
+                elif f in _SAME_STRUCTURE and not op.attrs.get("kw") and \
+                        not op.attrs.get("star"):
+                    got = {args[i] if i < len(args) else None for i in _SAME_STRUCTURE[f]}
+                    res = "dict" if got == {"dict"} else None
                 elif isinstance(f, types.FunctionType) and lower is not None:
                     res = callee_kind(f, args, op, lower)
             except TypeError:
@@ -193,6 +245,12 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
         elif kd == "getattr" and op.attrs["attr"] in ("shape", "ndim", "size", "dtype"):
             res = {"ndim": "int", "size": "int"}.get(op.attrs["attr"], "none")
         elif kd == "getattr" and op.attrs["attr"] == "T":
+            res = k(a[0])
+        elif kd == "getattr" and op.attrs["attr"] in ("real", "imag") and \
+                k(a[0]) in ("complex", "carray", "float", "array"):
+            res = _real_part_kind(k(a[0]))
+        elif kd == "callmethod" and op.attrs.get("method") in ("conj", "conjugate") and \
+                k(a[0]) in ("complex", "carray", "float", "array"):
             res = k(a[0])
         elif kd == "getitem":
             base = k(a[0])
@@ -215,8 +273,12 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                 return
         elif kd == "copy":
             res = k(a[0])
+        elif kd == "callmethod" and op.attrs.get("method") in ("astype", "item", "copy"):
+            res = _method_cast_kind(op, [k(x) for x in a])
         elif kd == "fstring":
             res = "str"
+        if res is None and kd in ("call", "callmethod") and op.results:
+            res = _complex_result(op, [k(x) for x in a], elems)
         for r in op.results:
             kinds[r] = res
         if op.attrs.get("inplace") or op.kind in ("setitem", "augsetitem") or \
@@ -265,6 +327,39 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
     return kinds
 
 
+# NumPy functions (and methods) that return one array of their arguments' dtype
+_KEEPS_DTYPE = {getattr(np, n) for n in (
+    "sum", "mean", "prod", "cumsum", "cumprod", "outer", "dot", "matmul", "inner", "kron",
+    "einsum", "tensordot", "reshape", "ravel", "transpose", "swapaxes", "moveaxis", "squeeze",
+    "expand_dims", "concatenate", "stack", "hstack", "vstack", "diag", "diagonal", "trace",
+    "tile", "repeat", "flip", "roll", "where", "asarray", "array", "copy", "atleast_1d",
+    "broadcast_to", "sort", "max", "min", "diff", "take")} | {
+    np.linalg.inv, np.linalg.solve, np.linalg.det, np.linalg.matrix_power, np.linalg.multi_dot}
+_KEEPS_DTYPE_METHODS = {"sum", "mean", "prod", "cumsum", "cumprod", "dot", "reshape", "ravel",
+                        "flatten", "transpose", "swapaxes", "squeeze", "copy", "diagonal",
+                        "trace", "repeat", "take", "max", "min"}
+
+
+def _complex_result(op, arg_kinds, elems):
+    """``"carray"`` for a function of _KEEPS_DTYPE given complex arrays (or a list
+    of them): a complex kind, though the rank is not known (a complex sum is a
+    scalar); None otherwise."""
+    if op.kind == "call":
+        f = op.args[0].obj if isinstance(op.args[0], Global) else None
+        try:
+            if f not in _KEEPS_DTYPE:
+                return None
+        except TypeError:
+            return None
+    elif op.attrs.get("method") not in _KEEPS_DTYPE_METHODS:
+        return None
+    found = list(arg_kinds)
+    for x in op.args:
+        if isinstance(x, Value) and elems.get(x):
+            found += elems[x]
+    return "carray" if any(k in ("complex", "carray") for k in found) else None
+
+
 def _join_yields(k, y1, y2):
     if y1 is UNDEF or k(y1) is _UNSET:
         return k(y2)
@@ -279,6 +374,10 @@ def _join_yields(k, y1, y2):
         return "int"
     if {a, b} <= {"float", "array"} or {a, b} <= {"int", "array"}:
         return "array"
+    if {a, b} <= {"float", "int", "complex"}:
+        return "complex"
+    if {a, b} <= {"float", "int", "complex", "array", "carray"}:
+        return "carray"
     return None
 
 
@@ -310,3 +409,61 @@ def callee_kind(f, arg_kinds, op, lower):
         res = None
     _callee_kinds[key] = res
     return res
+
+
+# What converts a value to another type: str(x), print(x), type(x), np.int64(x),
+# np.float32(x), x.astype(dtype), x.item().
+_STR_FUNCS = {str, repr, ascii, format}
+
+
+def _scalar_type_kind(t, arg_kind):
+    """The kind of ``t(x)`` (or ``x.astype(t)``) for a NumPy scalar type or dtype
+    ``t`` and an argument of kind ``arg_kind``; None when ``t`` is no dtype."""
+    try:
+        dt = np.dtype(t)
+    except TypeError:
+        return None
+    array = arg_kind in ("array", "intarray", "carray", "list", "tuple") or arg_kind is None
+    if dt.kind in "biu":
+        return "intarray" if array else ("bool" if dt.kind == "b" else "int")
+    if dt.kind == "f":
+        return "array" if array else "float"
+    if dt.kind == "c":
+        return "carray" if array else "complex"
+    return None
+
+
+def _cast_kind(f, args):
+    if f in _STR_FUNCS:
+        return "str"
+    if f is print:
+        return "none"
+    if f is dict:
+        return "dict"
+    if f is type and len(args) == 1:
+        return "type"
+    if isinstance(f, type) and issubclass(f, np.generic) and len(args) <= 1:
+        kind = _scalar_type_kind(f, args[0] if args else "float")
+        if kind in ("array", "carray") and args[0] is None:
+            return None  # np.float64(x) of an unknown x: a scalar or an array
+        return kind
+    return None
+
+
+def _method_cast_kind(op, kinds):
+    """x.astype(dtype) with a dtype known when compiling; x.item(); d.copy()."""
+    base = kinds[0]
+    if op.attrs["method"] == "copy":
+        return base if base in ("dict", "list") and len(op.args) == 1 else None
+    if op.attrs["method"] == "item":
+        return {"array": "float", "intarray": "int", "carray": "complex", "float": "float",
+                "complex": "complex", "int": "int", "bool": "bool"}.get(base)
+    dtype = op.args[1] if len(op.args) > 1 and not op.attrs.get("kw") else None
+    value = getattr(dtype, "value", getattr(dtype, "obj", None))
+    if value is None or base not in ("array", "intarray", "carray", "float", "int", "complex",
+                                     "bool"):
+        return None
+    kind = _scalar_type_kind(value, "array" if base in ("array", "intarray", "carray")
+                             else "float")
+    return kind
+

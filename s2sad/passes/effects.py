@@ -31,7 +31,7 @@ import numpy as np
 
 from ..ir.analysis import is_mutation, is_pure
 from ..ir.kinds import kind_of_object
-from ..rules.structure import LIST_METHODS
+from ..rules.structure import LIST_METHODS, is_context_op
 from ..ir.nodes import MISSING, Const, For, Function, Global, If, Prim, UNDEF, Value, While
 
 IMMUTABLE_KINDS = frozenset({"float", "int", "bool", "complex", "str", "none", "range"})
@@ -138,7 +138,7 @@ class Effects:
                         break
                 self._region_effects[key] = worst
             return self._region_effects[key]
-        if is_pure(op) or op.kind == "raise":
+        if is_pure(op) or op.kind == "raise" or is_context_op(op):
             return None
         if is_mutation(op):
             if op.kind == "binop" and (op.attrs.get("scalar") or self.immutable(op.args[0])):
@@ -152,7 +152,7 @@ class Effects:
             base, method = op.args[0], op.attrs.get("method")
             if method in LIST_METHODS and self.is_list(base):
                 return "local"
-            if method == "copy" and self.kind(base) in ("array", "list", "dict"):
+            if method == "copy" and self.kind(base) in ("array", "carray", "list", "dict"):
                 return None
         return "opaque"
 
@@ -242,7 +242,7 @@ class Effects:
         """``result`` is read out of ``base``: a view of an array, an entry of a
         container, or (kind unknown) either."""
         kind = self.kind(base)
-        if kind == "array":
+        if kind in ("array", "carray"):
             self.same(result, base)
         elif kind in ("tuple", "list", "dict") or isinstance(kind, tuple):
             self.contains(base, result)
@@ -318,7 +318,7 @@ class Effects:
         if effect == "opaque":
             self._escape(list(args) + list(op.results))
             return
-        if k == "raise":
+        if k == "raise" or is_context_op(op):
             return
         # pure primitives
         if k in ("binop", "unary", "compare", "fstring"):

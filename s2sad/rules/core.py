@@ -1,7 +1,8 @@
 """Python's operators and builtins."""
 import numpy as np
 
-from ..runtime import repeat_like
+from ..runtime import (extremum_index, index_adjoint, like_sequence, permuted, repeat_like,
+                       sort_order, unbroadcast, unpermuted, zeros_like_value)
 from .registry import defjvp, defpartials, defvjp, deflinear, nondifferentiable
 
 L = "core"
@@ -29,7 +30,8 @@ def div(x, y, ans):
 
 @defpartials("binop:**", library=L, name="**")
 def power(x, y, ans):
-    return y * x ** (y - 1), ans * np.log(x)
+    # d/dy x ** y = x ** y log x, which is 0 at x = 0 (for y > 0, where it exists)
+    return y * x ** (y - 1), ans * np.log(x + (x == 0))
 
 
 @defpartials("binop:%", library=L, name="%")
@@ -62,37 +64,92 @@ def float_(x):
     return 1.0
 
 
+# max(a, b), max(a, b, c, ...) (the others as one tuple: ad/normalize.py) and
+# max(xs): the derivative is the one of the entry Python returns, the first of
+# equal ones (min likewise).
 @defjvp(max, library=L)
-def max_(a, b, *, a_dot, b_dot):
+def max_(a, b=None, *rest, default=None, ans, a_dot, b_dot, rest_dot, default_dot):
+    if b is None:  # max(xs)
+        if default is None:
+            return a_dot[extremum_index(a, True)]
+        if len(a) == 0:
+            t = default_dot
+        else:
+            t = a_dot[extremum_index(a, True)]
+        return t
+    if rest:
+        i = extremum_index((a, b) + rest, True)
+        if i == 0:
+            return a_dot
+        if i == 1:
+            return b_dot
+        return rest_dot[i - 2]
     if a >= b:
         return a_dot
     return b_dot
 
 
 @defjvp(min, library=L)
-def min_(a, b, *, a_dot, b_dot):
+def min_(a, b=None, *rest, default=None, ans, a_dot, b_dot, rest_dot, default_dot):
+    if b is None:  # min(xs)
+        if default is None:
+            return a_dot[extremum_index(a, False)]
+        if len(a) == 0:
+            t = default_dot
+        else:
+            t = a_dot[extremum_index(a, False)]
+        return t
+    if rest:
+        i = extremum_index((a, b) + rest, False)
+        if i == 0:
+            return a_dot
+        if i == 1:
+            return b_dot
+        return rest_dot[i - 2]
     if a <= b:
         return a_dot
     return b_dot
 
 
 @defvjp(max, library=L)
-def max_vjp(a, b, *, ans_bar):
+def max_vjp(a, b=None, *rest, default=None, ans_bar):
+    if b is None:
+        if default is None:
+            return index_adjoint(ans_bar, a, extremum_index(a, True)), None, (), 0.0
+        if len(a) == 0:  # the default is returned
+            bars = zeros_like_value(a), None, (), ans_bar
+        else:
+            bars = index_adjoint(ans_bar, a, extremum_index(a, True)), None, (), 0.0
+        return bars
+    if rest:
+        bars = index_adjoint(ans_bar, (a, b) + rest, extremum_index((a, b) + rest, True))
+        return bars[0], bars[1], bars[2:], 0.0
     if a >= b:
-        return ans_bar, 0.0
-    return 0.0, ans_bar
+        return ans_bar, 0.0, (), 0.0
+    return 0.0, ans_bar, (), 0.0
 
 
 @defvjp(min, library=L)
-def min_vjp(a, b, *, ans_bar):
+def min_vjp(a, b=None, *rest, default=None, ans_bar):
+    if b is None:
+        if default is None:
+            return index_adjoint(ans_bar, a, extremum_index(a, False)), None, (), 0.0
+        if len(a) == 0:  # the default is returned
+            bars = zeros_like_value(a), None, (), ans_bar
+        else:
+            bars = index_adjoint(ans_bar, a, extremum_index(a, False)), None, (), 0.0
+        return bars
+    if rest:
+        bars = index_adjoint(ans_bar, (a, b) + rest, extremum_index((a, b) + rest, False))
+        return bars[0], bars[1], bars[2:], 0.0
     if a <= b:
-        return ans_bar, 0.0
-    return 0.0, ans_bar
+        return ans_bar, 0.0, (), 0.0
+    return 0.0, ans_bar, (), 0.0
 
 
 @defjvp(sum, library=L)
-def sum_(xs, start=0, *, xs_dot):
-    return sum(xs_dot)
+def sum_(xs, start=0, *, xs_dot, start_dot):
+    return sum(xs_dot) + start_dot
 
 
 # Iterating over these gives the entries of their arguments: their tangents are
@@ -116,15 +173,58 @@ def zip_(a, b, *, a_dot, b_dot):
 
 @defpartials(pow, library=L)
 def pow_(x, y, ans):
-    return y * x ** (y - 1), ans * np.log(x)
+    return y * x ** (y - 1), ans * np.log(x + (x == 0))
 
 
 @defvjp(sum, library=L)
 def sum_vjp(xs, start=0, *, ans_bar):
-    return repeat_like(ans_bar, xs), ans_bar
+    return repeat_like(ans_bar, xs), unbroadcast(ans_bar, start)
 
 
 deflinear(sum, (0,), library=L)
+
+
+# list(xs), tuple(xs): the entries of xs (the rows of an array), a new container
+deflinear(list, (0,), library=L)
+deflinear(tuple, (0,), library=L)
+
+
+@defvjp(list, library=L)
+def list_vjp(iterable=(), *, ans_bar):
+    return like_sequence(ans_bar, iterable)
+
+
+@defvjp(tuple, library=L)
+def tuple_vjp(iterable=(), *, ans_bar):
+    return like_sequence(ans_bar, iterable)
+
+
+@defvjp(reversed, library=L)
+def reversed_vjp(xs, *, ans_bar):
+    # list(reversed(xs)): the adjoint list, reversed back
+    return like_sequence(list(reversed(ans_bar)), xs)
+
+
+# sorted(xs): xs's entries in another order (ties keep theirs, as Python's stable sort)
+@defjvp(sorted, library=L)
+def sorted_(iterable, *, reverse=False, ans, iterable_dot):
+    return permuted(list(iterable_dot), sort_order(list(iterable), None, reverse))
+
+
+@defvjp(sorted, library=L)
+def sorted_vjp(iterable, *, reverse=False, ans_bar):
+    return like_sequence(unpermuted(ans_bar, sort_order(list(iterable), None, reverse)), iterable)
+
+
+@defjvp(divmod, library=L)
+def divmod_(x, y, *, ans, x_dot, y_dot):
+    # (x // y, x % y): the quotient is piecewise constant, x % y = x - (x // y) y
+    return 0.0, x_dot - ans[0] * y_dot
+
+
+@defvjp(divmod, library=L)
+def divmod_vjp(x, y, *, ans, ans_bar):
+    return ans_bar[1], -ans_bar[1] * ans[0]
 nondifferentiable("binop://", "binop:<<", "binop:>>", "binop:|", "binop:&", "binop:^",
                   "unary:not", "unary:~", len, int, round, bool, range, isinstance,
                   library=L)

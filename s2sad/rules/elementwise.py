@@ -46,7 +46,8 @@ TABLE = {
     "radians": ("x", "0.017453292519943295"),
     "fabs": ("x", "copysign(1.0, x)"),
     "copysign": ("x, y", "copysign(1.0, x) * copysign(1.0, y)", "None"),
-    "pow": ("x, y", "y * x ** (y - 1)", "ans * log(x)"),
+    # d/dy x ** y = x ** y log x, which is 0 at x = 0 (for y > 0, where it exists)
+    "pow": ("x, y", "y * x ** (y - 1)", "ans * log(x + (x == 0))"),
     "fmod": ("x, y", "1.0", "-trunc(x / y)"),
 }
 

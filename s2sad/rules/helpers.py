@@ -14,7 +14,17 @@ from ..runtime import (add_at, broadcast_like, concatenate_pieces, dot_adjoint, 
                        inner_adjoint, matmul_left_adjoint, matmul_right_adjoint, permuted, put,
                        put_value_adjoint, subtract_at, tensordot_adjoint, unbroadcast,
                        unpermuted, with_entry, without)
-from .registry import defjvp, defvjp, deflinear, nondifferentiable
+from .. import trees
+from ..runtime import (add_any, embed_like, kron_adjoint, matmul_like, no_derivative,
+                       norm_gradient_tangent, outer_like, part_like, prod_others_tangent,
+                       solve_like, vector_norm_gradient_tangent)
+from ..runtime import (index_adjoint, matrix_power_adjoint, matrix_power_second,
+                       matrix_power_tangent, multi_dot_adjoint, multi_dot_adjoint_tangent,
+                       multi_dot_second, multi_dot_tangent, residual_adjoint, residuals_like,
+                       starred_adjoint)
+from ..trees import (jacobian_columns, jacobian_columns_adjoint, jacobian_rows,
+                     jacobian_rows_adjoint)
+from .registry import defjvp, defpartials, defvjp, deflinear, nondifferentiable
 
 L = "runtime"
 
@@ -45,9 +55,11 @@ def reverse_cumsum_vjp(g, axis=None, shape=None, *, ans_bar):
 
 
 @defvjp(rt.selection_adjoint, library=L)
-def selection_adjoint_vjp(g, x, select, a1=None, a2=None, a3=None, a4=None, *, ans_bar):
-    # the transpose of scattering back is picking again
-    return gather(ans_bar, select, a1, a2, a3, a4)
+def selection_adjoint_vjp(g, x, select, a1=..., a2=..., a3=..., a4=..., *, ans_bar):
+    # the transpose of scattering back is picking again (summed to g's shape: g
+    # broadcasts against what select picks); ``...`` marks the arguments not given
+    # (a None given is an argument: take_along_axis(g, i, None) picks from the flat g)
+    return unbroadcast(gather(ans_bar, select, a1, a2, a3, a4), g)
 
 
 @defvjp(rt.unconcatenate, library=L)
@@ -135,7 +147,39 @@ nondifferentiable(rt.tie_weights, rt.reduced_count, rt.inverse_permutation, rt.h
                   rt.zeros_like_value, library=L)
 
 
+# reverse mode adds adjoints of unknown kind (containers) with add_any
+deflinear(rt.part_like, (0,), library=L)
+deflinear(rt.embed_like, (0,), library=L)
+
+
+@defjvp(rt.add_any, library=L)
+def add_any_jvp(a, b, *, a_dot, b_dot):
+    return add_any(a_dot, b_dot)  # linear in both together (not multilinear)
+
+
+@defvjp(rt.add_any, library=L)
+def add_any_vjp(a, b, *, ans_bar):
+    return part_like(ans_bar, a), part_like(ans_bar, b)
+
+
+@defvjp(rt.part_like, library=L)
+def part_like_vjp(g, x, *, ans_bar):
+    return embed_like(ans_bar, g)
+
+
+@defvjp(rt.embed_like, library=L)
+def embed_like_vjp(c, g, *, ans_bar):
+    return part_like(ans_bar, c)
+
+
 deflinear(rt.index_adjoint, (0,), library=L)
+deflinear(rt.dict_entry, (0,), library=L)
+
+
+@defvjp(rt.dict_entry, library=L)
+def dict_entry_vjp(g, key, *, ans_bar):
+    # the entry of a dict of adjoints: its transpose puts it back among zeros
+    return index_adjoint(ans_bar, g, key)
 
 
 @defvjp(rt.index_adjoint, library=L)
@@ -212,6 +256,19 @@ def unpermuted_vjp(g, order, *, ans_bar):
 deflinear(rt.unpacked_adjoint, (0,), library=L)
 
 
+# a, *mid, b = t: starred_adjoint joins the adjoints of a, mid (a list) and b into
+# t's (a tuple); linear in the three together, its transpose splits them again
+@defjvp(rt.starred_adjoint, library=L)
+def starred_adjoint_jvp(before, middle, after, *, before_dot, middle_dot, after_dot):
+    return starred_adjoint(before_dot, middle_dot, after_dot)
+
+
+@defvjp(rt.starred_adjoint, library=L)
+def starred_adjoint_vjp(before, middle, after, *, ans_bar):
+    n, m = len(before), len(middle)
+    return tuple(ans_bar[:n]), list(ans_bar[n:n + m]), tuple(ans_bar[n + m:])
+
+
 @defvjp(rt.put_value_adjoint, library=L)
 def put_value_adjoint_vjp(g, ind, v, mode="raise", *, ans_bar):
     return put(np.zeros(np.shape(g)), ind, ans_bar, mode)
@@ -240,3 +297,316 @@ def with_entry_jvp(items, i, value, *, items_dot, value_dot):
 @defvjp(rt.with_entry, library=L)
 def with_entry_vjp(items, i, value, *, ans_bar):
     return without(ans_bar, i), None, ans_bar[i]
+
+
+# Helpers of the math and builtin rules
+@defpartials(rt.polygamma, library=L)
+def polygamma_partials(n, x):
+    return None, rt.polygamma(n + 1, x)
+
+
+deflinear(rt.repeat_like, (0,), library=L)
+
+
+@defvjp(rt.repeat_like, library=L)
+def repeat_like_vjp(g, xs, *, ans_bar):
+    # repeat_like(g, xs) is g once per entry of xs, summed to the entry's shape: its
+    # transpose sums the entries, broadcast back to g's shape
+    return broadcast_like(sum(ans_bar), g)
+
+
+nondifferentiable(rt.extremum_index, library=L)
+
+
+# x.item(index) and its adjoint (s2sad/rules/methods.py): each the other's transpose
+@defvjp(rt.item_adjoint, library=L)
+def item_adjoint_vjp(g, x, index=None, *, ans_bar):
+    return rt.item_of(ans_bar, x, index)
+
+
+@defvjp(rt.item_of, library=L)
+def item_of_vjp(g, x, index=None, *, ans_bar):
+    return rt.item_adjoint(ans_bar, x, index)
+
+
+deflinear(rt.item_adjoint, (0,), library=L)
+deflinear(rt.item_of, (0,), library=L)
+
+
+# Jacobians (s2sad.jacfwd, s2sad.jacrev; s2sad/trees.py) assemble the results of one
+# derivative per unit vector: linear in those results, with each other's transposes
+nondifferentiable(trees.jacobian_basis, trees.detached, library=L)
+for _fn in (jacobian_columns, jacobian_columns_adjoint, jacobian_rows, jacobian_rows_adjoint):
+    deflinear(_fn, (0,), library=L)
+
+
+@defvjp(jacobian_columns, library=L)
+def jacobian_columns_vjp(columns, xs, single=True, *, ans_bar):
+    return jacobian_columns_adjoint(ans_bar, columns, xs, single)
+
+
+@defvjp(jacobian_columns_adjoint, library=L)
+def jacobian_columns_adjoint_vjp(g, columns, xs, single=True, *, ans_bar):
+    return jacobian_columns(ans_bar, xs, single)
+
+
+@defvjp(jacobian_rows, library=L)
+def jacobian_rows_vjp(rows, y, xs, single=True, *, ans_bar):
+    return jacobian_rows_adjoint(ans_bar, rows, y, xs, single)
+
+
+@defvjp(jacobian_rows_adjoint, library=L)
+def jacobian_rows_adjoint_vjp(g, rows, y, xs, single=True, *, ans_bar):
+    return jacobian_rows(ans_bar, y, xs, single)
+deflinear(rt.like_sequence, (0,), library=L)
+
+
+@defvjp(rt.like_sequence, library=L)
+def like_sequence_vjp(g, xs, *, ans_bar):
+    return list(ans_bar)
+
+
+# zip(*seqs) in reverse mode (s2sad/ad/reverse.py): each the other's transpose
+@defvjp(rt.unzipped_adjoint, library=L)
+def unzipped_adjoint_vjp(g, seqs, index, *, ans_bar):
+    return rt.unzipped_entry(ans_bar, index)
+
+
+@defvjp(rt.unzipped_entry, library=L)
+def unzipped_entry_vjp(h, index, *, ans_bar):
+    return rt.unzipped_adjoint(ans_bar, h, index)
+
+
+deflinear(rt.unzipped_adjoint, (0,), library=L)
+deflinear(rt.unzipped_entry, (0,), library=L)
+
+
+# The helpers of the NumPy and linalg rules that first-order derivative code calls
+# (hessian and hvp differentiate that code again)
+deflinear(rt.diff_adjoint, (0,), library=L)
+
+
+@defvjp(rt.diff_adjoint, library=L)
+def diff_adjoint_vjp(g, n=1, axis=-1, *, ans_bar):
+    return np.diff(ans_bar, n=n, axis=axis)  # diff_adjoint is np.diff's transpose
+
+
+# np.linalg.solve: solve_like(a, r, b) solves a x = r, x shaped as the solution for b;
+# matmul_like(m, x, b) = m @ x and outer_like(u, x, b) = u @ x^T for such x
+@defjvp(rt.solve_like, library=L)
+def solve_like_jvp(a, r, b, *, ans, a_dot, r_dot):
+    return solve_like(a, r_dot - matmul_like(a_dot, ans, b), b)
+
+
+@defvjp(rt.solve_like, library=L)
+def solve_like_vjp(a, r, b, *, ans, ans_bar):
+    r_bar = solve_like(np.swapaxes(a, -1, -2), ans_bar, b)
+    return unbroadcast(-outer_like(r_bar, ans, b), a), unbroadcast(r_bar, r)
+
+
+deflinear(rt.matmul_like, (0, 1), library=L)
+deflinear(rt.outer_like, (0, 1), library=L)
+
+
+@defvjp(rt.matmul_like, library=L)
+def matmul_like_vjp(m, x, b, *, ans_bar):
+    return (unbroadcast(outer_like(ans_bar, x, b), m),
+            unbroadcast(matmul_like(np.swapaxes(m, -1, -2), ans_bar, b), x))
+
+
+@defvjp(rt.outer_like, library=L)
+def outer_like_vjp(u, x, b, *, ans_bar):
+    return (unbroadcast(matmul_like(ans_bar, x, b), u),
+            unbroadcast(matmul_like(np.swapaxes(ans_bar, -1, -2), u, b), x))
+
+
+# np.linalg.matrix_power: matrix_power_tangent(a, t, n) is the derivative along t,
+# matrix_power_adjoint(g, a, n) its transpose (the same map at a^T), linear in t
+# and g; matrix_power_second(a, u, v, n) is the second derivative, symmetric in u, v
+deflinear(rt.matrix_power_tangent, (1,), library=L)
+deflinear(rt.matrix_power_adjoint, (0,), library=L)
+
+
+@defjvp(rt.matrix_power_tangent, library=L)
+def matrix_power_tangent_jvp(a, t, n, *, a_dot, t_dot):
+    return matrix_power_tangent(a, t_dot, n) + matrix_power_second(a, t, a_dot, n)
+
+
+@defvjp(rt.matrix_power_tangent, library=L)
+def matrix_power_tangent_vjp(a, t, n, *, ans_bar):
+    a_t = np.swapaxes(a, -1, -2)
+    return (unbroadcast(matrix_power_second(a_t, np.swapaxes(t, -1, -2), ans_bar, n), a),
+            unbroadcast(matrix_power_adjoint(ans_bar, a, n), t))
+
+
+@defjvp(rt.matrix_power_adjoint, library=L)
+def matrix_power_adjoint_jvp(g, a, n, *, g_dot, a_dot):
+    return matrix_power_adjoint(g_dot, a, n) + \
+        matrix_power_second(np.swapaxes(a, -1, -2), g, np.swapaxes(a_dot, -1, -2), n)
+
+
+@defvjp(rt.matrix_power_adjoint, library=L)
+def matrix_power_adjoint_vjp(g, a, n, *, ans_bar):
+    a_t = np.swapaxes(a, -1, -2)
+    return (unbroadcast(matrix_power_tangent(a, ans_bar, n), g),
+            unbroadcast(matrix_power_second(a_t, np.swapaxes(ans_bar, -1, -2), g, n), a))
+
+
+deflinear(rt.matrix_power_second, (1, 2), library=L)
+
+
+@defjvp(rt.matrix_power_second, library=L)
+def matrix_power_second_jvp(a, u, v, n, *, a_dot, u_dot, v_dot):
+    return matrix_power_second(a, u_dot, v, n) + matrix_power_second(a, u, v_dot, n) + \
+        no_derivative(a_dot, "np.linalg.matrix_power's matrix at third order")
+
+
+@defvjp(rt.matrix_power_second, library=L)
+def matrix_power_second_vjp(a, u, v, n, *, ans_bar):
+    a_t = np.swapaxes(a, -1, -2)
+    return (no_derivative(ans_bar, "np.linalg.matrix_power's matrix at third order"),
+            unbroadcast(matrix_power_second(a_t, np.swapaxes(v, -1, -2), ans_bar, n), u),
+            unbroadcast(matrix_power_second(a_t, np.swapaxes(u, -1, -2), ans_bar, n), v))
+
+
+# np.linalg.multi_dot: multi_dot_tangent(arrays, ts) (one factor replaced by its
+# tangent, summed) and multi_dot_adjoint(g, arrays) (the factors' adjoints) are each
+# other's transposes; multi_dot_adjoint_tangent(g, arrays, ts, g_dot), the tangent of
+# the adjoints, is its own transpose in ts (its rules would be third order)
+deflinear(rt.multi_dot_tangent, (1,), library=L)
+deflinear(rt.multi_dot_adjoint, (0,), library=L)
+
+
+@defjvp(rt.multi_dot_tangent, library=L)
+def multi_dot_tangent_jvp(arrays, tangents, *, arrays_dot, tangents_dot):
+    return multi_dot_tangent(arrays, tangents_dot) + \
+        multi_dot_second(arrays, tangents, arrays_dot)
+
+
+@defvjp(rt.multi_dot_tangent, library=L)
+def multi_dot_tangent_vjp(arrays, tangents, *, ans_bar):
+    return (multi_dot_adjoint_tangent(ans_bar, arrays, tangents),
+            multi_dot_adjoint(ans_bar, arrays))
+
+
+@defjvp(rt.multi_dot_adjoint, library=L)
+def multi_dot_adjoint_jvp(g, arrays, *, g_dot, arrays_dot):
+    return multi_dot_adjoint_tangent(g, arrays, arrays_dot, g_dot)
+
+
+@defvjp(rt.multi_dot_adjoint, library=L)
+def multi_dot_adjoint_vjp(g, arrays, *, ans_bar):
+    return (multi_dot_tangent(arrays, ans_bar),
+            multi_dot_adjoint_tangent(g, arrays, ans_bar))
+
+
+# np.linalg.lstsq: residual_adjoint(res_bar, r) = r * res_bar column by column and
+# outer_columns(p, q) = p @ q^T (np.outer for vectors) are bilinear; residuals_like
+# (forward-mode code only) reshapes a tangent to the residuals' shape
+deflinear(rt.residual_adjoint, (0, 1), library=L)
+deflinear(rt.outer_columns, (0, 1), library=L)
+deflinear(rt.residuals_like, (0,), library=L)
+
+
+@defvjp(rt.residual_adjoint, library=L)
+def residual_adjoint_vjp(res_bar, r, *, ans_bar):
+    return residuals_like(np.sum(r * ans_bar, axis=0), res_bar), \
+        residual_adjoint(res_bar, ans_bar)
+
+
+@defvjp(rt.outer_columns, library=L)
+def outer_columns_vjp(p, q, *, ans_bar):
+    return unbroadcast(ans_bar @ q, p), unbroadcast(np.swapaxes(ans_bar, -1, -2) @ p, q)
+
+
+@defvjp(rt.residuals_like, library=L)
+def residuals_like_vjp(t, res, *, ans_bar):
+    return residuals_like(ans_bar, t) if np.size(res) else np.zeros(np.shape(t))
+
+
+# np.prod: prod_others(a, axis), each entry's product of the others of its group
+@defjvp(rt.prod_others, library=L)
+def prod_others_jvp(a, axis=None, *, a_dot):
+    return prod_others_tangent(a, a_dot, axis)
+
+
+@defvjp(rt.prod_others, library=L)
+def prod_others_vjp(a, axis=None, *, ans_bar):
+    return prod_others_tangent(a, ans_bar, axis)  # a symmetric map
+
+
+@defjvp(rt.prod_others_tangent, library=L)
+def prod_others_tangent_jvp(a, t, axis=None, *, a_dot, t_dot):
+    return prod_others_tangent(a, t_dot, axis) + \
+        no_derivative(a_dot, "the entries of np.prod at third order")
+
+
+@defvjp(rt.prod_others_tangent, library=L)
+def prod_others_tangent_vjp(a, t, axis=None, *, ans_bar):
+    return (no_derivative(ans_bar, "the entries of np.prod at third order"),
+            prod_others_tangent(a, ans_bar, axis))
+
+
+# np.kron: kron_adjoint(g, a, b, which) is linear in g and in the other factor
+@defjvp(rt.kron_adjoint, library=L)
+def kron_adjoint_jvp(g, a, b, which=0, *, g_dot, a_dot, b_dot):
+    if which == 0:
+        return kron_adjoint(g_dot, a, b, 0) + kron_adjoint(g, a, b_dot, 0)
+    return kron_adjoint(g_dot, a, b, 1) + kron_adjoint(g, a_dot, b, 1)
+
+
+@defvjp(rt.kron_adjoint, library=L)
+def kron_adjoint_vjp(g, a, b, which=0, *, ans_bar):
+    if which == 0:
+        return np.kron(ans_bar, b), None, kron_adjoint(g, ans_bar, b, 1), None
+    return np.kron(a, ans_bar), kron_adjoint(g, a, ans_bar, 0), None, None
+
+
+# np.linalg.norm: norm_gradient(x, ..., ans) is the gradient, given the norm ``ans``
+# of x; its tangent is the Hessian applied to x's (which accounts for ans's too)
+@defjvp(rt.norm_gradient, library=L)
+def norm_gradient_jvp(x, ord=None, axis=None, keepdims=False, norm=None, *, x_dot):
+    return norm_gradient_tangent(x, x_dot, ord, axis, keepdims, norm)
+
+
+@defvjp(rt.norm_gradient, library=L)
+def norm_gradient_vjp(x, ord=None, axis=None, keepdims=False, norm=None, *, ans_bar):
+    return norm_gradient_tangent(x, ans_bar, ord, axis, keepdims, norm)  # symmetric
+
+
+@defjvp(rt.norm_gradient_tangent, library=L)
+def norm_gradient_tangent_jvp(x, t, ord=None, axis=None, keepdims=False, norm=None, *,
+                              x_dot, t_dot):
+    return norm_gradient_tangent(x, t_dot, ord, axis, keepdims, norm) + \
+        no_derivative(x_dot, "np.linalg.norm's argument at third order")
+
+
+@defvjp(rt.norm_gradient_tangent, library=L)
+def norm_gradient_tangent_vjp(x, t, ord=None, axis=None, keepdims=False, norm=None, *,
+                              ans_bar):
+    return (no_derivative(ans_bar, "np.linalg.norm's argument at third order"),
+            norm_gradient_tangent(x, ans_bar, ord, axis, keepdims, norm))
+
+
+@defjvp(rt.vector_norm_gradient, library=L)
+def vector_norm_gradient_jvp(x, axis=None, keepdims=False, ord=2, norm=None, *, x_dot):
+    return vector_norm_gradient_tangent(x, x_dot, axis, keepdims, ord, norm)
+
+
+@defvjp(rt.vector_norm_gradient, library=L)
+def vector_norm_gradient_vjp(x, axis=None, keepdims=False, ord=2, norm=None, *, ans_bar):
+    return vector_norm_gradient_tangent(x, ans_bar, axis, keepdims, ord, norm)
+
+
+@defjvp(rt.vector_norm_gradient_tangent, library=L)
+def vector_norm_gradient_tangent_jvp(x, t, axis=None, keepdims=False, ord=2, norm=None, *,
+                                     x_dot, t_dot):
+    return vector_norm_gradient_tangent(x, t_dot, axis, keepdims, ord, norm) + \
+        no_derivative(x_dot, "np.linalg.vector_norm's argument at third order")
+
+
+@defvjp(rt.vector_norm_gradient_tangent, library=L)
+def vector_norm_gradient_tangent_vjp(x, t, axis=None, keepdims=False, ord=2, norm=None, *,
+                                     ans_bar):
+    return (no_derivative(ans_bar, "np.linalg.vector_norm's argument at third order"),
+            vector_norm_gradient_tangent(x, ans_bar, axis, keepdims, ord, norm))

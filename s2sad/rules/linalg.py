@@ -20,8 +20,8 @@ import numpy as np
 from ..runtime import (expand_reduced, matmul_left_adjoint, matmul_like, matmul_right_adjoint,
                        tensordot_adjoint, matrix_power_adjoint, matrix_power_tangent,
                        multi_dot_adjoint, multi_dot_tangent, norm_gradient, outer_columns,
-                       outer_like, residual_adjoint, residuals_like, selection_adjoint,
-                       solve_like, unbroadcast, vector_norm_gradient)
+                       outer_like, real_eig, residual_adjoint, residuals_like,
+                       selection_adjoint, solve_like, unbroadcast, vector_norm_gradient)
 from .registry import defjvp, defvjp, deflinear, nondifferentiable
 
 L = "linalg"
@@ -171,6 +171,44 @@ def eigh_vjp(a, UPLO="L", *, ans, ans_bar):
     if UPLO == "L":
         return np.tril(sym) + np.tril(sym, -1), None
     return np.triu(sym) + np.triu(sym, 1), None
+
+
+@defjvp(la.eig, library=L)
+def eig(a, *, ans, a_dot):
+    # a v = v diag(w), distinct real eigenvalues (complex ones are an error), columns
+    # of v of norm 1 (NumPy's): p = v^-1 da v, dw = diag(p), dv = v (F o p), less
+    # each column's part along itself; F_ij = 1 / (w_j - w_i)
+    w, v = real_eig(ans)
+    p = np.linalg.solve(v, a_dot @ v)
+    eye = np.eye(np.shape(w)[-1])
+    f = (1 - eye) / (w[..., None, :] - w[..., :, None] + eye)
+    dv = v @ (f * p)
+    return np.diagonal(p, axis1=-2, axis2=-1), dv - v * np.sum(v * dv, axis=-2, keepdims=True)
+
+
+@defvjp(la.eig, library=L)
+def eig_vjp(a, *, ans, ans_bar):
+    w, v = real_eig(ans)
+    w_bar, v_bar = ans_bar
+    v_t = np.swapaxes(v, -1, -2)
+    eye = np.eye(np.shape(w)[-1])
+    f = (1 - eye) / (w[..., None, :] - w[..., :, None] + eye)
+    v_bar = v_bar - v * np.sum(v * v_bar, axis=-2, keepdims=True)
+    m = np.expand_dims(w_bar, -1) * eye + f * (v_t @ v_bar)
+    return (np.linalg.solve(v_t, m @ v_t),)
+
+
+@defjvp(la.eigvals, library=L)
+def eigvals(a, *, a_dot):
+    w, v = real_eig(np.linalg.eig(a))
+    return np.diagonal(np.linalg.solve(v, a_dot @ v), axis1=-2, axis2=-1)
+
+
+@defvjp(la.eigvals, library=L)
+def eigvals_vjp(a, *, ans_bar):
+    w, v = real_eig(np.linalg.eig(a))
+    v_t = np.swapaxes(v, -1, -2)
+    return (np.linalg.solve(v_t, np.expand_dims(ans_bar, -1) * np.eye(np.shape(w)[-1]) @ v_t),)
 
 
 @defjvp(la.eigvalsh, library=L)

@@ -15,6 +15,7 @@ adjoint entry back to the entry it was picked from (``selection_adjoint``).
 import numpy as np
 
 from ..runtime import (array_adjoint, as_column, broadcast_like, convolve_adjoint, diff_adjoint,
+                       diff_parts,
                        dot_adjoint, einsum_adjoint,
                        expand_reduced, hstack_axis, inner_adjoint, inverse_permutation,
                        kron_adjoint, matmul_left_adjoint, matmul_right_adjoint, prod_others,
@@ -41,7 +42,7 @@ NUMPY_ONLY = {
     "absolute": ("x", "sign(x)"),
     "negative": ("x", "-1.0"),
     "positive": ("x", "1.0"),
-    "float_power": ("x, y", "y * x ** (y - 1)", "ans * log(x)"),
+    "float_power": ("x, y", "y * x ** (y - 1)", "ans * log(x + (x == 0))"),
     "logaddexp": ("x, y", "exp(x - ans)", "exp(y - ans)"),
     "logaddexp2": ("x, y", "2 ** (x - ans)", "2 ** (y - ans)"),
     "add": ("x, y", "1.0", "1.0"),
@@ -239,14 +240,15 @@ def var_vjp(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, ans_b
 @defjvp(np.std, library=L)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, ans, a_dot):
     centered = a - np.mean(a, axis=axis, keepdims=True)
+    # 0 where ans is 0 (one entry; or equal entries, a kink: 0, as norm's at 0)
     return np.sum(centered * a_dot, axis=axis, keepdims=keepdims) / \
-        ((reduced_count(a, axis) - ddof) * ans)
+        ((reduced_count(a, axis) - ddof) * np.where(ans == 0, 1.0, ans))
 
 
 @defvjp(np.std, library=L)
 def std_vjp(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, ans, ans_bar):
     centered = a - np.mean(a, axis=axis, keepdims=True)
-    return (centered * expand_reduced(ans_bar / ans, a, axis, keepdims) /
+    return (centered * expand_reduced(ans_bar / np.where(ans == 0, 1.0, ans), a, axis, keepdims) /
             (reduced_count(a, axis) - ddof))
 
 
@@ -287,14 +289,30 @@ def cumprod_vjp(a, axis=None, dtype=None, out=None, *, ans, ans_bar):
     return reverse_cumsum(ans_bar * ans, axis, np.shape(a)) / a
 
 
-def diff_vjp(a, n=1, axis=-1, *, ans_bar):
-    return diff_adjoint(ans_bar, n, axis)
+@defjvp(np.diff, library=L)
+def diff(a, n=1, axis=-1, prepend=None, append=None, *, a_dot, prepend_dot, append_dot):
+    # linear in a, prepend and append together
+    if prepend is None and append is None:
+        return np.diff(a_dot, n, axis)
+    if append is None:
+        return np.diff(a_dot, n, axis, prepend=prepend_dot)
+    if prepend is None:
+        return np.diff(a_dot, n, axis, append=append_dot)
+    return np.diff(a_dot, n, axis, prepend=prepend_dot, append=append_dot)
+
+
+@defvjp(np.diff, library=L)
+def diff_vjp(a, n=1, axis=-1, prepend=None, append=None, *, ans_bar):
+    # (as many entries on every path: prepend may be None only at run time)
+    if prepend is None and append is None:
+        return diff_adjoint(ans_bar, n, axis), None, None, None, None
+    parts = diff_parts(diff_adjoint(ans_bar, n, axis), a, prepend, append, axis)
+    return parts[0], None, None, parts[1], parts[2]
 
 
 deflinear(np.sum, (0,), transpose=sum_vjp, library=L)
 deflinear(np.mean, (0,), transpose=mean_vjp, library=L)
 deflinear(np.cumsum, (0,), transpose=cumsum_vjp, library=L)
-deflinear(np.diff, (0,), transpose=diff_vjp, library=L)
 
 
 # ---------------------------------------------------------------------------
@@ -554,11 +572,33 @@ def _construct(fn):
 _construct(np.array)
 
 if hasattr(np, "astype"):  # NumPy >= 2.1; also the method x.astype(dtype)
+    # A cast to a floating type passes the derivative through, a cast to an
+    # integer or boolean type has none (when the dtype is known when compiling,
+    # ir/kinds.py makes the result inactive and these rules are not read).
+    @defjvp(np.astype, library=L)
+    def astype_jvp(x, dtype, copy=True, *, x_dot):
+        if np.issubdtype(dtype, np.inexact):
+            return np.asarray(x_dot, dtype=dtype)
+        return np.zeros(np.shape(x))
+
     @defvjp(np.astype, library=L)
     def astype_vjp(x, dtype, copy=True, *, ans_bar):
-        return ans_bar
+        if np.issubdtype(dtype, np.inexact):
+            return ans_bar
+        return np.zeros(np.shape(x))
 
-    deflinear(np.astype, (0,), library=L)
+
+# NumPy's scalar types as functions: np.float64(x) is x as a float64 (the
+# identity on derivatives), np.int64(x) an integer (none).
+def _float_type_vjp(x, *, ans_bar):
+    return ans_bar
+
+
+for _type in (np.float16, np.float32, np.float64, np.longdouble):
+    defvjp(_type, library=L)(_float_type_vjp)
+    deflinear(_type, (0,), library=L)
+nondifferentiable(np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+                  np.uint64, np.intp, np.uintp, np.bool_, library=L)
 
 
 # ---------------------------------------------------------------------------
@@ -679,20 +719,27 @@ if hasattr(np, "vecmat"):  # NumPy >= 2
 
 
 @defjvp(np.einsum, library=L)
-def einsum(subscripts, a, b=None, c=None, d=None, *, a_dot, b_dot, c_dot, d_dot):
+def einsum(subscripts, a, b=None, c=None, d=None, optimize=False, *, a_dot, b_dot, c_dot, d_dot):
+    # (the sublist form, np.einsum(a, [0, 1], b, [1, 2]), is read as this one:
+    # s2sad/frontend/numpy_forms.py)
     if b is None:
-        return np.einsum(subscripts, a_dot)
+        return np.einsum(subscripts, a_dot, optimize=optimize)
     if c is None:
-        return np.einsum(subscripts, a_dot, b) + np.einsum(subscripts, a, b_dot)
+        return np.einsum(subscripts, a_dot, b, optimize=optimize) + \
+            np.einsum(subscripts, a, b_dot, optimize=optimize)
     if d is None:
-        return np.einsum(subscripts, a_dot, b, c) + np.einsum(subscripts, a, b_dot, c) + \
-            np.einsum(subscripts, a, b, c_dot)
-    return np.einsum(subscripts, a_dot, b, c, d) + np.einsum(subscripts, a, b_dot, c, d) + \
-        np.einsum(subscripts, a, b, c_dot, d) + np.einsum(subscripts, a, b, c, d_dot)
+        return np.einsum(subscripts, a_dot, b, c, optimize=optimize) + \
+            np.einsum(subscripts, a, b_dot, c, optimize=optimize) + \
+            np.einsum(subscripts, a, b, c_dot, optimize=optimize)
+    return np.einsum(subscripts, a_dot, b, c, d, optimize=optimize) + \
+        np.einsum(subscripts, a, b_dot, c, d, optimize=optimize) + \
+        np.einsum(subscripts, a, b, c_dot, d, optimize=optimize) + \
+        np.einsum(subscripts, a, b, c, d_dot, optimize=optimize)
 
 
 @defvjp(np.einsum, library=L)
-def einsum_vjp(subscripts, a, b=None, c=None, d=None, *, ans_bar):
+def einsum_vjp(subscripts, a, b=None, c=None, d=None, optimize=False, *, ans_bar):
+    # (the same number of entries on every path: b may be None only at run time)
     if b is None:
         return None, einsum_adjoint(ans_bar, subscripts, (a,), 0), None, None, None
     if c is None:
@@ -734,11 +781,10 @@ deflinear(np.einsum, (1, 2, 3, 4), library=L)
 nondifferentiable(np.floor, np.ceil, np.trunc, np.rint, np.fix, np.round, np.around, np.sign,
                   np.signbit, np.heaviside, np.isnan, np.isinf, np.isfinite, np.isclose,
                   np.allclose, np.array_equal, np.floor_divide, np.shape, np.ndim, np.size,
-                  np.zeros, np.ones, np.empty, np.full, np.identity, np.arange, np.linspace,
-                  np.logspace, np.geomspace, np.eye, np.tri, np.indices, np.meshgrid,
-                  np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.argmax,
+                  np.zeros, np.ones, np.empty, np.identity, np.eye, np.tri, np.indices,
+                  np.zeros_like, np.ones_like, np.empty_like, np.argmax,
                   np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
-                  np.searchsorted, np.unique, np.count_nonzero, np.all, np.any, np.equal,
+                  np.searchsorted, np.count_nonzero, np.all, np.any, np.equal,
                   np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
                   np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.imag,
                   np.spacing, np.nextafter, np.bitwise_and, np.bitwise_or, np.bitwise_xor,

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import types
 from typing import Callable, Dict, List, Optional, Tuple
 
 
@@ -57,6 +58,9 @@ class Rule:
         self.structural_jvp: Optional[Callable] = None
         self.structural_vjp: Optional[Callable] = None
         self.lowered = {}  # the rule functions as IR, filled in by the transforms
+        # complex operands (rules/complex.py): the rule to use instead, or an error
+        self.complex: Optional["Rule"] = None
+        self.real_only = False
         self.lock = threading.Lock()
 
     def __repr__(self):
@@ -73,10 +77,15 @@ class Rule:
         return self.nondiff or self.partials is not None or self.vjp is not None
 
     def signature(self, which: str) -> inspect.Signature:
-        """The primitive's own parameters, as the rule function names them."""
+        """The primitive's own parameters, as the rule function names them (a
+        keyword-only one with a default, such as ``sorted``'s ``reverse=False``,
+        is the primitive's too; ``ans``, ``ans_bar`` and ``<param>_dot`` are the rule's)."""
         sig = inspect.signature(getattr(self, which))
-        params = [p for p in sig.parameters.values()
-                  if p.kind != p.KEYWORD_ONLY and p.name != "ans"]
+        names = set(sig.parameters)
+        params = [p for p in sig.parameters.values() if p.name not in ("ans", "ans_bar") and
+                  (p.kind != p.KEYWORD_ONLY or (p.default is not p.empty and
+                                                not (p.name.endswith("_dot") and
+                                                     p.name[:-4] in names)))]
         return sig.replace(parameters=params)
 
 
@@ -85,7 +94,20 @@ _KEEP: List[object] = []  # keeps primitives alive so that ids stay unique
 
 
 def _key(primitive):
+    if isinstance(primitive, types.MethodType):
+        # a method of one object (scipy.stats.norm.pdf): each attribute read
+        # makes a new bound method, the object and the function stay
+        return ("method", id(primitive.__self__), primitive.__func__)
     return primitive if isinstance(primitive, str) else id(primitive)
+
+
+_METHODS: Dict[Tuple[int, str], object] = {}  # (id(obj), name) -> the bound method with a rule
+
+
+def method_with_rule(obj, name: str):
+    """``obj.name`` if it is a bound method with a rule (the one registered,
+    so that every read of it gives the same object), else None."""
+    return _METHODS.get((id(obj), name))
 
 
 def lookup(primitive) -> Optional[Rule]:
@@ -104,6 +126,10 @@ def _rule(primitive, library, name=None) -> Rule:
         rule = Rule(primitive, name, library)
         _RULES[key] = rule
         _KEEP.append(primitive)
+        if isinstance(primitive, types.MethodType) or (  # np.add.reduce too
+                isinstance(primitive, types.BuiltinMethodType) and
+                not isinstance(primitive.__self__, (types.ModuleType, type(None)))):
+            _METHODS[(id(primitive.__self__), primitive.__name__)] = primitive
     return rule
 
 
@@ -144,6 +170,7 @@ def defpartials(primitive, *, library: str = "user", name: str = None):
         rule.nondiff = False
         rule.lowered.clear()
         if library == "user":
+            rule.complex = None  # the user's rule answers for complex operands too
             _invalidate()
         return fn
 
@@ -159,6 +186,7 @@ def defjvp(primitive, *, library: str = "user", name: str = None):
         rule.nondiff = False
         rule.lowered.pop("jvp", None)
         if library == "user":
+            rule.complex = None  # the user's rule answers for complex operands too
             _invalidate()
         return fn
 
@@ -174,6 +202,7 @@ def defvjp(primitive, *, library: str = "user", name: str = None):
         rule.nondiff = False
         rule.lowered.pop("vjp", None)
         if library == "user":
+            rule.complex = None  # the user's rule answers for complex operands too
             _invalidate()
         return fn
 

@@ -1,4 +1,6 @@
-"""The Markdown table of the NumPy and ``np.linalg`` functions that have rules.
+"""The Markdown tables of the NumPy and ``np.linalg`` functions that have rules,
+and of the SciPy ones (between ``<!-- scipy-table -->`` and ``<!-- /scipy-table -->``,
+where SciPy is installed).
 
 ``python -m s2sad.rules.table`` prints it; ``python -m s2sad.rules.table
 --write-readme`` rewrites the README section between ``<!-- numpy-table -->``
@@ -19,6 +21,8 @@ from . import all_rules
 
 BEGIN = "<!-- numpy-table -->"
 END = "<!-- /numpy-table -->"
+SCIPY_BEGIN = "<!-- scipy-table -->"
+SCIPY_END = "<!-- /scipy-table -->"
 LIBRARIES = {"numpy": ("np", np), "linalg": ("np.linalg", np.linalg)}
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 
@@ -79,22 +83,70 @@ def markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def readme_section(text: str) -> str:
+def scipy_rules():
+    """The SciPy functions with both rules (none when SciPy is not installed)."""
+    out = [r for r in all_rules() if r.library == "scipy" and not r.nondiff
+           and r.has_forward and r.has_reverse]
+    return sorted(out, key=lambda r: r.name)
+
+
+def _scipy_names(rule) -> List[str]:
+    """``scipy.special.psi`` is ``scipy.special.digamma`` too."""
+    prefix, _, own = rule.name.rpartition(".")
+    if prefix != "scipy.special":
+        return [rule.name]
+    module = sys.modules["scipy.special"]  # imported: it registered the rules
+    names = sorted(n for n in dir(module) if not n.startswith("_")
+                   and getattr(module, n, None) is rule.primitive)
+    if own in names:
+        names.remove(own)
+    return [rule.name] + [f"{prefix}.{n}" for n in names]
+
+
+def scipy_markdown() -> str:
+    """The SciPy table, with the count, as Markdown ('' without SciPy)."""
+    diff = scipy_rules()
+    if not diff:
+        return ""
+    version = ".".join(sys.modules["scipy"].__version__.split(".")[:2])
+    lines = [
+        f"{len(diff)} functions of `scipy.special` and `scipy.stats.norm` have both a forward "
+        f"and a reverse rule (generated with SciPy {version}; columns as for NumPy).",
+        "",
+        "| Function | Also named | Forward | Reverse |",
+        "| --- | --- | --- | --- |",
+    ]
+    for r in diff:
+        names = _scipy_names(r)
+        also = ", ".join(f"`{n}`" for n in names[1:])
+        lines.append(f"| `{names[0]}` | {also} | {_forward(r)} | {_reverse(r)} |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_section(text: str, begin=BEGIN, end=END) -> str:
     """What the README holds between the markers (None when they are missing)."""
-    if BEGIN not in text or END not in text:
+    if begin not in text or end not in text:
         return None
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n") + "\n"
+    return text.split(begin, 1)[1].split(end, 1)[0].strip("\n") + "\n"
+
+
+def _replace(text, begin, end, body):
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    return f"{head}{begin}\n{body}{end}{tail}"
 
 
 def write_readme(path=README) -> bool:
-    """Rewrite the README section; returns True if it changed."""
+    """Rewrite the README section (and the SciPy one, where SciPy is installed);
+    returns True if it changed."""
     path = pathlib.Path(path)
     text = path.read_text(encoding="utf-8")
     if readme_section(text) is None:
         raise SystemExit(f"{path}: no {BEGIN} ... {END} section")
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    new = f"{head}{BEGIN}\n{markdown()}{END}{tail}"
+    new = _replace(text, BEGIN, END, markdown())
+    scipy_md = scipy_markdown()
+    if scipy_md and readme_section(new, SCIPY_BEGIN, SCIPY_END) is not None:
+        new = _replace(new, SCIPY_BEGIN, SCIPY_END, scipy_md)
     if new != text:
         path.write_text(new, encoding="utf-8")
         return True

@@ -275,3 +275,17 @@ def test_every_generated_source_of_the_round_trip_corpus_parses():
         src = s2sad.ssa_source(f)
         tree = ast.parse(src)
         assert isinstance(tree.body[0], ast.FunctionDef), name
+
+
+def scaled_square_sum(x, k=2.0):
+    return k * np.sum(x * x)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_defaults_stay_with_their_parameters(mode):
+    # the seed/adjoint parameter comes after ``k=2.0``: the default must not slide onto it
+    src = s2sad.derivative_source(scaled_square_sum, mode, args=(np.ones(2),))
+    header = ast.parse(src).body[0].args
+    names = [a.arg for a in header.args]
+    defaults = dict(zip(names[len(names) - len(header.defaults):], header.defaults))
+    assert "k" in names and all(name == "k" for name in defaults), src

@@ -6,6 +6,7 @@ line with a caret under that column, and says what to write instead.  The line
 of each offending node below carries a ``# ERR <token>`` comment: the expected
 column is where ``<token>`` starts on that line.
 """
+import contextlib
 import functools
 import inspect
 import sys
@@ -85,18 +86,19 @@ def uses_del(x):
 
 
 def uses_nested_def(x):
-    def helper(v):  # ERR def
+    @staticmethod  # ERR staticmethod
+    def helper(v):
         return v + 1
-    return list(map(helper, x))  # passed as a value: only direct calls are inlined
+    return helper(x)  # a decorated nested def
 
 
 def uses_lambda(xs):
-    key = lambda v: -v  # noqa: E731  # ERR lambda
-    return sorted(xs, key=key)
+    key = lambda *v: -v[0]  # noqa: E731  # ERR lambda
+    return key(xs)
 
 
 def uses_lambda_argument(xs):
-    return sorted(xs, key=lambda v: -v)  # ERR lambda
+    return np.apply_along_axis(lambda v: -v, 0, xs)  # ERR lambda
 
 
 def uses_import(x):
@@ -144,7 +146,7 @@ def uses_try_after_loop(xs):
 
 class Model:
     def uses_with_in_method(self, x):
-        with np.errstate(all="ignore"):  # ERR with
+        with contextlib.suppress(ZeroDivisionError):  # ERR with
             return np.log(x)
 
 
@@ -171,9 +173,9 @@ CASES = [
     ("global", uses_global_write, "global"),
     ("nonlocal", uses_nonlocal, "nonlocal"),
     ("del", uses_del, "del"),
-    ("nested_def", uses_nested_def, "def"),
+    ("nested_def", uses_nested_def, "decorated nested function"),
     ("lambda", uses_lambda, "lambda"),
-    ("lambda_argument", uses_lambda_argument, "lambda"),
+    ("lambda_argument", uses_lambda_argument, "function value"),
     ("import", uses_import, "import"),
     ("from_import", uses_from_import, "from ... import"),
     ("class", uses_class, "class"),
@@ -344,7 +346,7 @@ BAD_SOURCES = [
     "async def f(x):\n    return [v async for v in x]\n",
     "def f(x):\n    def g():\n        pass\n    return g\n",
     "def f(x):\n    del x[0]\n    return x\n",
-    "def f(x):\n    return (lambda: x)()\n",
+    "def f(x):\n    return (lambda *a: x)()\n",
     "def f(x):\n    global y\n    y = x\n",
     "def f(x):\n    class C: pass\n    return C\n",
     "def f(x):\n    import os\n    return os\n",

@@ -250,11 +250,9 @@ def f(x0):
     s2sad.check_grads(f, (-1.9620703019752819,))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "s2sad/ad/reverse.py: a loop-carried array read by subscript (a = a[1] * a) gets kind "
-    "None (activity.infer_kinds: x[i] of an array is unknown, and so is a[1] * a), so "
-    "Reverse.is_container takes it for a container and accumulates with runtime.add_any, "
-    "which has no forward rule (s2sad/rules): hvp/hessian raise NonDifferentiableError"))
+# a loop-carried array read by subscript (a = a[1] * a) gets kind None, so reverse mode
+# accumulates its adjoint with runtime.add_any, which had no forward rule: hvp/hessian
+# raised NonDifferentiableError; fixed in s2sad/rules/helpers.py (add_any's rules)
 def test_hvp_of_a_loop_carried_array_read_by_subscript():
     def f(a):
         for i in range(2):

@@ -9,6 +9,8 @@ check every case in both modes against central finite differences and check
 """
 import numpy as np
 
+from s2sad.rules.registry import method_with_rule
+
 
 # ---------------------------------------------------------------------------
 # Argument makers
@@ -91,6 +93,19 @@ def C(value):
     def make(rng):
         return np.array(value, dtype=float) if not isinstance(value, float) else value
     return make
+
+
+def CPLX(make, im=0.3):
+    """The complex version of a maker: its values plus ``i * uniform(-im, im)``
+    (a complex for a float, a complex array for an array)."""
+    def cmake(rng):
+        x = make(rng)
+        y = rng.uniform(-im, im, np.shape(x))
+        if isinstance(x, float):
+            return complex(x, float(y))
+        return np.asarray(x) + 1j * y
+    cmake.shape = getattr(make, "shape", None)
+    return cmake
 
 
 # ---------------------------------------------------------------------------
@@ -534,6 +549,151 @@ LINALG_CASES = [
     (getattr(la, "trace", None), "np.linalg.trace(x) + np.linalg.trace(x, offset=1)", [U(2, 3, 3)]),
     (getattr(la, "matrix_transpose", None), "np.linalg.matrix_transpose(x)", [U(2, 3, 4)]),
     (la.matrix_rank, "x * np.linalg.matrix_rank(np.eye(3))", [U(3)]),
+]
+
+# ---------------------------------------------------------------------------
+# Ranges and fills, ufunc methods, selection by conditions, interpolation,
+# polynomials, numerical calculus (s2sad/rules/numpy_more.py); einsum's sublist
+# form and optimize=
+# ---------------------------------------------------------------------------
+def UFUNC(ufunc, method):
+    """The bound method (np.add.reduce, ...) that has the rule: each read of
+    np.add.reduce makes a new one."""
+    return method_with_rule(ufunc, method)
+
+
+def EIGREAL(n):
+    """A matrix with distinct real eigenvalues (not symmetric)."""
+    def make(rng):
+        v = rng.normal(size=(n, n)) + 2 * np.eye(n)
+        w = np.arange(1, n + 1) * 1.0 + rng.uniform(0, 0.3, n)
+        return (v * w) @ np.linalg.inv(v)
+    make.shape = (n, n)
+    return make
+
+
+CASES += [
+    (np.linspace, "np.linspace(x, y, 5)", [U(), U()]),
+    (np.linspace, "np.linspace(0.0, x, 4, endpoint=False)", [U()]),
+    (np.linspace, "np.linspace(x, y, 3, axis=1)", [U(2), U(2)]),
+    (np.linspace, "np.linspace(x, y, 4, axis=-1)", [U(2, 1), U(3)]),
+    (np.linspace, "np.linspace(x, y, 5, retstep=True)", [U(), U()]),
+    (np.linspace, "np.linspace(x, 2.0, 1)", [U()]),
+    (np.geomspace, "np.geomspace(x, y, 4)", [P(), P()]),
+    (np.geomspace, "np.geomspace(x, y, 3, endpoint=False, axis=1)", [P(2), P(2)]),
+    (np.geomspace, "np.geomspace(-x, -y, 4)", [P(), P()]),
+    (np.logspace, "np.logspace(x, y, 4)", [U(), U()]),
+    (np.logspace, "np.logspace(x, y, 3, base=z)", [U(), U(), P()]),
+    (np.logspace, "np.logspace(x, 1.0, 3, base=2.0, axis=1)", [U(2)]),
+    (np.arange, "np.arange(x, 3.0, 0.5)", [U()]),
+    (np.arange, "np.arange(0.0, 2.0, x)", [P()]),
+    (np.arange, "np.arange(x, 2.5) * x + np.arange(x + 2.5)", [U(lo=0.1, hi=0.4)]),
+    (np.full, "np.full(3, x)", [U()]),
+    (np.full, "np.full((2, 3), x)", [U(3)]),
+    (np.full_like, "np.full_like(y, x)", [U(), U(2, 3)]),
+    (np.full_like, "np.full_like(y, x) * y", [U(3), U(2, 3)]),
+    (UFUNC(np.add, "reduce"), "np.add.reduce(x)", [U(2, 3)]),
+    (UFUNC(np.add, "reduce"), "np.add.reduce(x, 1, keepdims=True) + np.add.reduce(x, axis=None)", [U(2, 3)]),
+    (UFUNC(np.add, "accumulate"), "np.add.accumulate(x)", [U(2, 3)]),
+    (UFUNC(np.add, "accumulate"), "np.add.accumulate(x, axis=1)", [U(2, 3)]),
+    (UFUNC(np.multiply, "reduce"), "np.multiply.reduce(x)", [U(3, 2)]),
+    (UFUNC(np.multiply, "reduce"), "np.multiply.reduce(x, axis=1, keepdims=True)", [U(3, 2)]),
+    (UFUNC(np.maximum, "reduce"), "np.maximum.reduce(x)", [SPREAD(3, 2)]),
+    (UFUNC(np.minimum, "reduce"), "np.minimum.reduce(x, axis=1)", [SPREAD(3, 2)]),
+    (UFUNC(np.logaddexp, "reduce"), "np.logaddexp.reduce(x)", [U(3, 2)]),
+    (UFUNC(np.logaddexp, "reduce"), "np.logaddexp.reduce(x, axis=None) + np.logaddexp.reduce(x, 1)", [U(3, 2)]),
+    (UFUNC(np.logaddexp2, "reduce"), "np.logaddexp2.reduce(x, axis=1, keepdims=True)", [U(3, 2)]),
+    (UFUNC(np.multiply, "accumulate"), "np.multiply.accumulate(x, 1)", [P(3, 2)]),
+    (np.select, "np.select([x > 0, x < -0.5], [x, x * x], y)", [U(2, 3), U(3)]),
+    (np.select, "np.select([x > 0], [y])", [U(3), U()]),
+    (np.partition, "np.partition(x, 2)", [SPREAD(2, 5)]),
+    (np.partition, "np.partition(x, (0, 2), axis=0)", [SPREAD(4, 2)]),
+    (np.partition, "np.partition(x, 1, axis=None)", [SPREAD(2, 3)]),
+    (np.argpartition, "x * np.argpartition(x, 1)", [SPREAD(3)]),
+    (np.real_if_close, "np.real_if_close(x)", [U(2, 3)]),
+    (np.interp, "np.interp(x, y, z)", [U(5, lo=-0.2, hi=1.2), C([0.0, 0.3, 0.7, 1.0]), U(4)]),
+    (np.interp, "np.interp(x, y, z)", [U(lo=0.05, hi=0.95), C([0.0, 0.3, 0.7, 1.0]), U(4)]),
+    (np.interp, "np.interp(x, np.sort(y), z, left=-1.0, right=2.0 * z[1])", [U(6, lo=-0.2, hi=1.2), SPREAD(4), U(4)]),
+    (np.interp, "np.interp(x, np.cumsum(y), z)", [U(6, lo=0.6, hi=2.5), P(4), U(4)]),
+    (np.polyval, "np.polyval(x, y)", [U(4), U(2, 3)]),
+    (np.polyval, "np.polyval([x, 2.0, y], y)", [U(), U()]),
+    (np.polyval, "np.polyval(x, 0.5)", [U(3)]),
+    (np.gradient, "np.gradient(x)", [U(5)]),
+    (np.gradient, "np.gradient(x, 0.5, edge_order=2)", [U(5)]),
+    (np.gradient, "np.gradient(x, np.array([0.0, 0.2, 0.5, 1.1]))", [U(4)]),
+    (np.gradient, "np.gradient(x)", [U(3, 4)]),
+    (np.gradient, "np.gradient(x, 2.0, axis=1)", [U(3, 4)]),
+    (np.gradient, "np.gradient(x, 0.5, 0.25, edge_order=2)", [U(3, 4)]),
+    (np.trapezoid, "np.trapezoid(x)", [U(5)]),
+    (np.trapezoid, "np.trapezoid(x, y)", [U(5), U(5)]),
+    (np.trapezoid, "np.trapezoid(x, dx=y)", [U(5), U()]),
+    (np.trapezoid, "np.trapezoid(x, y, axis=0)", [U(4, 3), U(4)]),
+    (np.trapezoid, "np.trapezoid(x, y, axis=1)", [U(2, 4), U(2, 4)]),
+    (getattr(np, "row_stack", None), "np.row_stack([x, y])", [U(3), U(2, 3)]),
+    (np.einsum, "np.einsum(x, [0, 1], y, [1, 2], [0, 2])", [U(2, 3), U(3, 4)]),
+    (np.einsum, "np.einsum(x, [0, 1], y, [1, 2])", [U(2, 3), U(3, 4)]),
+    (np.einsum, "np.einsum(x, [0, 1], [1])", [U(2, 3)]),
+    (np.einsum, "np.einsum(x, [0, 0])", [U(3, 3)]),
+    (np.einsum, "np.einsum(x, [Ellipsis, 0], y, [0], z, [0], [Ellipsis])", [U(2, 3), U(3), U(3)]),
+    (np.meshgrid, "np.meshgrid(x, y)", [U(3), U(2)]),
+    (np.meshgrid, "np.meshgrid(x, y, indexing='ij')[1]", [U(3), U(2)]),
+    (np.meshgrid, "np.meshgrid(x, y, z, sparse=True)", [U(3), U(2), U(2)]),
+    (np.meshgrid, "np.meshgrid(x)[0] * 2.0", [U(3)]),
+    (np.meshgrid, "np.meshgrid(x, np.arange(2.0))[0]", [U(3)]),
+    (np.unique, "np.unique(x)", [SPREAD(2, 3)]),
+    (np.unique, "np.unique(np.round(x * 2) / 2 + 0.01 * x)", [U(6)]),
+    (np.unique, "np.unique(x, return_counts=True)", [SPREAD(4)]),
+    (np.unique, "np.unique(x, return_index=True, return_inverse=True)[0]", [SPREAD(4)]),
+    (np.diff, "np.diff(x, prepend=0.0)", [U(2, 4)]),
+    (np.diff, "np.diff(x, axis=0, append=y)", [U(3, 2), U(1, 2)]),
+    (np.diff, "np.diff(x, 2, prepend=y, append=1.5)", [U(4), U()]),
+    (np.nanvar, "np.nanvar(np.where(np.array([True, False, True]), x, np.nan), axis=1)", [U(2, 3)]),
+    (np.nanvar, "np.nanvar(x, ddof=1)", [U(2, 3)]),
+    (np.nanstd, "np.nanstd(np.where(np.array([True, True, False]), x, np.nan), axis=1, keepdims=True)", [U(2, 3)]),
+    (np.nanstd, "np.nanstd(x)", [U(2, 3)]),
+    (np.nanprod, "np.nanprod(np.where(np.array([True, False, True]), x, np.nan), axis=1)", [U(2, 3)]),
+    (np.nanprod, "np.nanprod(x)", [U(2, 3)]),
+    (np.nancumsum, "np.nancumsum(np.where(np.array([True, False, True]), x, np.nan), axis=1)", [U(2, 3)]),
+    (np.nancumsum, "np.nancumsum(x)", [U(2, 3)]),
+    (np.median, "np.median(x)", [SPREAD(2, 3)]),
+    (np.median, "np.median(x, axis=0)", [SPREAD(3, 2)]),
+    (np.median, "np.median(x, axis=1, keepdims=True)", [SPREAD(3, 4)]),
+    (np.average, "np.average(x)", [U(2, 3)]),
+    (np.average, "np.average(x, axis=1)", [U(2, 3)]),
+    (np.average, "np.average(x, axis=1, weights=y)", [U(2, 3), P(3)]),
+    (np.average, "np.average(x, axis=0, weights=y)", [U(2, 3), P(2, 3)]),
+    (np.average, "np.average(x, weights=y)", [U(2, 3), P(2, 3)]),
+    (np.average, "np.average(x, axis=0, weights=y, keepdims=True)", [U(2, 3), P(2)]),
+    (np.cov, "np.cov(x)", [U(2, 5)]),
+    (np.cov, "np.cov(x, y)", [U(5), U(5)]),
+    (np.cov, "np.cov(x, rowvar=False, ddof=0)", [U(5, 3)]),
+    (np.cov, "np.cov(x, y, bias=True)", [U(2, 4), U(4)]),
+    (np.cov, "np.cov(x)", [U(4)]),
+    (np.angle, "x * np.angle(x) + np.angle(x, deg=True)", [U(3)]),  # of a real number: 0 or pi
+    (np.einsum, "np.einsum('ij,jk->ik', x, y, optimize=True)", [U(2, 3), U(3, 4)]),
+    (np.einsum, "np.einsum('ij,jk,kl->il', x, y, z, optimize='greedy')", [U(2, 3), U(3, 2), U(2, 2)]),
+]
+LINALG_CASES += [
+    (la.eig, "np.linalg.eig(x)", [EIGREAL(3)]),
+    (la.eig, "np.linalg.eig(x)[0]", [EIGREAL(4)]),
+    (la.eigvals, "np.linalg.eigvals(x)", [EIGREAL(3)]),
+]
+
+# ---------------------------------------------------------------------------
+# NumPy's scalar types as functions: the float types pass the derivative
+# through, the integer and boolean types have none
+# ---------------------------------------------------------------------------
+CASES += [
+    (np.float64, "np.float64(x) * x", [U()]),
+    (np.float64, "np.float64(x) * np.sin(x)", [U(3)]),
+    (np.longdouble, "np.float64(np.longdouble(x) * 2.0)", [U(3)]),
+    (np.float32, "np.float32(x).astype(np.float64) * 0.0 + np.float32(x * 0.0) + x", [U(3)]),
+    (np.float16, "np.float16(x * 0.0) + np.sin(x)", [U(3)]),
+] + [
+    (t, f"x * np.{t.__name__}(x * 10)", [U(3)])
+    for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
+] + [
+    (np.bool_, "x * np.bool_(x > 0.5)", [U(3)]),
 ]
 
 CASES = [c for c in CASES if c[0] is not None]

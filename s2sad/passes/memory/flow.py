@@ -113,6 +113,7 @@ class Flow:
         if raises[1]:
             s2 = s1
         st.private = s1.private & s2.private
+        st.join_cuts(s1, s2)
         for key in set(s1.attr_refs) | set(s2.attr_refs):
             a, b = s1.attr_refs.get(key), s2.attr_refs.get(key)
             st.attr_refs[key] = a if a is b else None
@@ -305,6 +306,7 @@ class Flow:
                 if ref.root.origin == "merged" and not ref.path:
                     self.state.roots[ref.root] = r
         self.state.private = outer.private & inner.private
+        self.state.join_cuts(outer, inner)
         for key in set(inner.attr_refs):
             if inner.attr_refs.get(key) is not outer.attr_refs.get(key):
                 self.state.attr_refs[key] = None

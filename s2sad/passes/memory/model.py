@@ -12,6 +12,7 @@ import numpy as np
 from ...errors import S2sadError
 from ...ir.nodes import Const, For, Function, Global, If, Prim, UNDEF, Value, While
 from ...rules.methods import METHODS
+from ...rules.registry import lookup
 
 # -- what the pass knows about NumPy --------------------------------------------
 VIEW_FUNCS = {np.reshape: "reshape", np.ravel: "reshape", np.squeeze: "always",
@@ -118,7 +119,7 @@ class State:
     the attributes of the objects kept as attributes, which arguments have a
     private copy."""
 
-    __slots__ = ("cur", "roots", "attrs", "attr_refs", "private", "slots")
+    __slots__ = ("cur", "roots", "attrs", "attr_refs", "private", "slots", "cut", "unsure")
 
     def __init__(self):
         self.cur: Dict = {}
@@ -127,13 +128,24 @@ class State:
         self.attr_refs: Dict = {}
         self.private = set()
         self.slots: Dict = {}  # (container root, position) -> Ref of what it holds
+        # entry steps (``v = d[k]``) whose entry was since replaced (``d[k] = w``):
+        # what was read through them is no longer in the container; ``unsure``:
+        # replaced on some paths only
+        self.cut = frozenset()
+        self.unsure = frozenset()
 
     def copy(self):
         s = State()
         s.cur, s.roots, s.attrs = dict(self.cur), dict(self.roots), dict(self.attrs)
         s.attr_refs, s.private = dict(self.attr_refs), set(self.private)
         s.slots = dict(self.slots)
+        s.cut, s.unsure = self.cut, self.unsure
         return s
+
+    def join_cuts(self, a, b):
+        """After two paths (branches, or a loop's entry and its back edge)."""
+        self.cut = a.cut & b.cut
+        self.unsure = a.unsure | b.unsure | (a.cut ^ b.cut)
 
 
 class Frame:
@@ -206,8 +218,9 @@ def is_user_class(f) -> bool:
 
 
 def user_function(f) -> bool:
+    # a function with a derivative rule (scipy.special.logsumexp) is a primitive
     return isinstance(f, types.FunctionType) and \
-        not (f.__module__ or "").startswith(("numpy", "s2sad"))
+        not (f.__module__ or "").startswith(("numpy", "s2sad")) and lookup(f) is None
 
 
 def written_operands(op) -> list:
@@ -348,7 +361,7 @@ def _known_method(name) -> bool:
 
 # -- helpers ---------------------------------------------------------------------------
 def arrayness_of_kind(k):
-    if k in ("array", "intarray"):
+    if k in ("array", "intarray", "carray"):
         return "nd"
     if k in _IMMUTABLE_KINDS:
         return "scalar"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import runtime
+from ...errors import NonDifferentiableError
 from ...ir.nodes import Block, Const, Global, If, Prim, Value, shift_index
 from .model import differing, hint_copy, hint_of, plain, set_entry
 
@@ -21,6 +22,25 @@ class Writes:
             self.changed = True
             got = self.emit("getitem", [base] + idx, hint_of(base), op.loc,
                             index=shift_index(index, -1)).result
+            slot = self.slot_of(op) if self.arrayness(op.args[0]) == "list" else None
+            if slot is not None and self.arrayness(self.slot_value(op, slot)) == "nd":
+                # ``xs[i] *= v`` with an array there changes that array in place
+                self.add(got, slot)
+                rhs = value
+
+                def scaled(b):
+                    return self.emit("binop", [b, rhs], hint_of(got), op.loc,
+                                     op=op.attrs["op"]).result
+
+                self.write(op, got, scaled, result_is_object=False)
+                changed = self.state.roots[slot.root]
+
+                def put(b):  # the list holds the changed array, still at i
+                    return self.emit("setitem", [b, changed] + idx, loc=op.loc,
+                                     results=list(op.results), index=index).result
+
+                self.write(op, op.args[0], put)
+                return
             value = self.emit("binop", [got, value], hint_of(base), op.loc,
                               op=op.attrs["op"]).result
             kind, attrs = "setitem", {"index": index}
@@ -31,6 +51,8 @@ class Writes:
             return self.emit(kind, [b, value] + idx, loc=op.loc, results=list(op.results),
                              **attrs).result
 
+        if self.arrayness(op.args[0]) in ("list", "dict"):
+            self.replace_entry(op, index)
         self.write(op, op.args[0], make)
         ref = self.ref_of(op.args[0])
         if ref is not None and not ref.path and self.arrayness(op.args[0]) == "list":
@@ -50,6 +72,44 @@ class Writes:
                     self.hold(vref, op.args[1], container)
                 else:
                     self.state.slots[(container, position)] = (vref, op.args[1], n)
+
+    def slot_value(self, op, slot):
+        for (container, _), (sref, value, _) in self.state.slots.items():
+            if sref is slot and container is self.ref_of(op.args[0]).root:
+                return value
+        return None
+
+    def replace_entry(self, op, index):
+        """``c[k] = w`` on a list or dict puts another object at ``k``: what was read
+        from there before (``v = c[k]``) keeps the old one, and no later write into
+        ``c`` changes it.  ``c[k] += w`` changes the entry itself when it is an
+        array or a list, and replaces it when it is a number."""
+        ref = self.ref_of(op.args[0])
+        if ref is None:
+            return
+        n = len(ref.path)
+        key = op.args[index[1]] if index[0] == "val" else None
+        for m, mref in ref.root.members:
+            if self.refs.get(m) is not mref or len(mref.path) <= n or \
+                    mref.path[:n] != ref.path or not self.live(m):
+                continue
+            step = mref.path[n]
+            if step.op.kind != "getitem" or plain(step.kind) != "index":
+                continue
+            own = step.op.args[1] if len(step.op.args) == 2 else None
+            if isinstance(key, Const) and isinstance(own, Const) and key.value != own.value:
+                continue  # another entry: still the same object
+            if op.kind == "augsetitem":
+                entry = self.arrayness(step.op.results[0])
+                if entry in ("nd", "list"):
+                    continue  # changed in place: every name of it sees the change
+                raise self.error(op, f"'{hint_of(m)}' was read from '{hint_of(op.args[0])}' "
+                                     "before this write, and s2sad cannot tell whether the "
+                                     "entry is changed in place (an array) or replaced "
+                                     "(a number)",
+                                 f"write '{hint_of(op.args[0])}[...] = "
+                                 f"{hint_of(op.args[0])}[...] {op.attrs['op']} ...' instead")
+            self.state.cut = self.state.cut | {step}
 
     def inplace(self, op, args):
         base = op.args[0]
@@ -354,6 +414,8 @@ class Writes:
                 continue
             if any(s.kind == "unknown" for s in mref.path):
                 continue  # check_write refused a write that would change it
+            if self.read_through_replaced(m, mref):
+                continue
             if mref.path in cache or mref.exact:
                 new = derive(mref.path)
                 if st.cur.get(m, m) is not new:
@@ -382,6 +444,16 @@ class Writes:
                 self.replace_slot(container, pos, n, derive(sref.path, dict(cache)))
 
             self.when(self.path_probe(sref.path, None), reslot, None)
+
+    def read_through_replaced(self, m, mref) -> bool:
+        """``m`` was read from a container entry that was replaced since."""
+        st = self.state
+        if any(step in st.unsure for step in mref.path):
+            raise NonDifferentiableError(
+                f"'{hint_of(m)}' was read from a list or dict entry that is replaced on "
+                "some paths only, and the container is written again",
+                hint=f"copy '{hint_of(m)}' where it is read, or write the entry on every path")
+        return any(step in st.cut for step in mref.path)
 
     def replace_slot(self, container, pos, n, elem):
         current = self.state.roots.get(container)

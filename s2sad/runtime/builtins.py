@@ -1,0 +1,124 @@
+"""Helpers of the math, builtin and array-method rules (s2sad/rules/math.py,
+core.py, methods.py)."""
+import numpy as np
+
+from .core import _pure, _rebuild, index_adjoint, zeros_like_value
+
+
+# ---------------------------------------------------------------------------
+# Helpers of the math and builtin rules (s2sad/rules/math.py, core.py)
+# ---------------------------------------------------------------------------
+@_pure
+def polygamma(n, x):
+    """The ``n``-th derivative of the digamma function (``n = 0``: digamma, the
+    derivative of ``lgamma``) at real ``x`` (not 0 or a negative integer): the
+    recurrence psi(x) = psi(x + 1) - 1/x moves ``x`` past 12 + n, where the
+    asymptotic series is exact to rounding."""
+    bernoulli = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
+                 43867 / 798, -174611 / 330)  # B2, B4, ..., B20
+    n = int(n)
+    x = np.asarray(x, dtype=float)
+    fact = 1.0
+    for k in range(2, n + 1):
+        fact *= k
+    steps = np.maximum(0.0, np.ceil(12.0 + n - x))
+    near = np.zeros_like(x)
+    for j in range(int(np.max(steps, initial=0.0))):
+        near = near + np.where(steps > j, 1.0 / (x + j) ** (n + 1), 0.0)
+    y = x + steps
+    if n == 0:
+        far = np.log(y) - 0.5 / y
+        for k, b in enumerate(bernoulli, 1):
+            far = far - b / (2 * k * y ** (2 * k))
+        out = far - near
+    else:
+        # (-1)^(n+1) [(n-1)!/y^n + n!/(2 y^(n+1)) + sum B2k (2k+n-1)!/((2k)! y^(2k+n))]
+        far = fact / n / y ** n + fact / (2 * y ** (n + 1))
+        coef = fact / n  # (2k+n-1)!/(2k)! built up as k grows
+        for k, b in enumerate(bernoulli, 1):
+            coef = coef * (2 * k + n - 2) * (2 * k + n - 1) / ((2 * k - 1) * (2 * k))
+            far = far + b * coef / y ** (2 * k + n)
+        sign = 1.0 if n % 2 else -1.0
+        out = sign * far + sign * fact * near
+    return out[()] if out.ndim == 0 else out
+
+
+@_pure
+def extremum_index(items, largest=True):
+    """The position of the entry that ``max(items)`` (``min`` when not
+    ``largest``) returns: the first of equal ones, as Python's."""
+    best = None
+    for i, v in enumerate(items):
+        if best is None or (v > items[best] if largest else v < items[best]):
+            best = i
+    if best is None:
+        raise ValueError(f"{'max' if largest else 'min'}() arg is an empty sequence")
+    return best
+
+
+# ---------------------------------------------------------------------------
+# Helpers of the rules of array methods (s2sad/rules/methods.py)
+# ---------------------------------------------------------------------------
+@_pure
+def item_adjoint(g, x, index=None):
+    """The adjoint of ``x`` from the adjoint ``g`` of ``x.item(index)``: zeros
+    shaped like ``x`` with ``g`` at the entry ``item`` read (``index`` None: the
+    only entry; an int: a position in the flattened array; a tuple: an index)."""
+    if np.ndim(x) == 0:
+        return g
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, g, float))
+    if index is None:
+        out.flat[0] = g
+    elif isinstance(index, tuple):
+        out[index] = g
+    else:
+        out.flat[index] = g
+    return out
+
+
+@_pure
+def item_of(g, x, index=None):
+    """``g.item(index)`` for ``g`` shaped as ``x`` (the transpose of
+    :func:`item_adjoint`)."""
+    if np.ndim(x) == 0:
+        return g
+    g = np.asarray(g)
+    if index is None:
+        return g.flat[0]
+    if isinstance(index, tuple):
+        return g[index]
+    return g.flat[index]
+
+
+@_pure
+def like_sequence(g, xs):
+    """The adjoint of ``xs`` from the adjoint ``g`` (a list, None where an entry
+    has none) of ``list(xs)`` or ``tuple(xs)``: a list or tuple as ``xs`` is, an
+    array for an array (``list(a)`` is its rows), zeros for a dict (``list(d)``
+    is its keys), and the list itself for an iterator."""
+    if isinstance(xs, dict):
+        return zeros_like_value(xs)
+    if isinstance(xs, np.ndarray):
+        out = np.zeros(np.shape(xs), dtype=np.result_type(xs, float))
+        for i, gi in enumerate(g):
+            if gi is not None:
+                out[i] = gi
+        return out
+    if not isinstance(xs, (list, tuple)):
+        return list(g)
+    items = [zeros_like_value(x) if gi is None else gi for x, gi in zip(xs, g)]
+    return _rebuild(xs, items) if isinstance(xs, tuple) else items
+
+
+@_pure
+def unzipped_adjoint(g, seqs, index):
+    """The adjoint of ``seqs`` from the adjoint ``g`` of entry ``index`` of
+    ``zip(*seqs)`` (entry ``j`` of ``g`` belongs to ``seqs[j][index]``)."""
+    parts = [index_adjoint(gj, s, index) for gj, s in zip(g, seqs)]
+    return _rebuild(seqs, parts) if isinstance(seqs, (tuple, list)) else parts
+
+
+@_pure
+def unzipped_entry(h, index):
+    """Entry ``index`` of ``zip(*h)`` (the transpose of :func:`unzipped_adjoint`)."""
+    return tuple(s[index] for s in h)
