@@ -1,5 +1,5 @@
 """Builtins that take a function: ``map``, ``filter``, ``sorted``/``min``/``max``
-with ``key=``, ``functools.reduce``.
+with ``key=``, ``functools.reduce``, and ``np.piecewise``.
 
 With the function known when lowering (a lambda, a nested def, the user's
 function, ``np.sin``, ``operator.add``), each becomes the loop a person would
@@ -13,7 +13,9 @@ write, and the function's calls are inlined in it (or call its rule):
   (``sort_order``, no derivative) and the items in that order (``permuted``):
   the derivative follows the items, the keys only order them;
 * ``max(xs, key=fn)``, ``min(...)`` — the first item of largest (smallest) key;
-* ``functools.reduce(fn, xs[, initial])`` — a loop carrying the accumulator.
+* ``functools.reduce(fn, xs[, initial])`` — a loop carrying the accumulator;
+* ``np.piecewise(x, conds, pieces)`` — zeros, then each piece written where its
+  mask holds (``piecewise_masks``), a function applied to those entries only.
 
 Over a container of functions (:class:`~.functions.StaticSeq`) the loop is
 unrolled when compiling.
@@ -22,9 +24,10 @@ import builtins
 import functools
 
 import gast
+import numpy as np
 
 from ..ir.nodes import Block, Const, For, Global, Value
-from ..runtime import permuted, sort_order
+from ..runtime import permuted, piecewise_masks, sort_order, zeros_like_value
 from .functions import (NOT_HANDLED, Closure, StaticSeq, consumed_calls,
                         is_callable_static, is_static)
 from .naming import call_hint
@@ -82,7 +85,39 @@ class HigherOrder:
         if obj is functools.reduce and len(pos) in (2, 3) and not kws and \
                 is_callable_static(pos[0]):
             return self.reduce(node, pos[0], pos[1], pos[2] if len(pos) == 3 else None, hint)
+        if obj is np.piecewise and len(pos) >= 3:
+            return self.piecewise(node, pos[0], pos[1], pos[2], pos[3:], kws, hint)
         return NOT_HANDLED
+
+    def piecewise(self, node, x, condlist, funclist, extra, kws, hint):
+        """``np.piecewise(x, conds, pieces)``, as NumPy computes it: zeros, then
+        each piece written where its mask holds (a function applied to those
+        entries only, so that it is differentiated where it is used)."""
+        low = self.lowerer
+        if isinstance(funclist, StaticSeq):
+            pieces = list(funclist.items)
+        elif isinstance(node.args[2], (gast.List, gast.Tuple)):
+            pieces = [low.emit("getitem", [funclist, Const(k)], "piece",
+                               index=("val", 1)).result
+                      for k in range(len(node.args[2].elts))]
+        else:
+            raise low.error(node.args[2], "np.piecewise needs its list of pieces written "
+                                          "out in the call",
+                            "write the functions and values as a list literal: "
+                            "np.piecewise(x, [c1, c2], [f1, f2])")
+        masks = low.emit("call", [Global("piecewise_masks", piecewise_masks), x, condlist,
+                                  Const(len(pieces))], "masks").result
+        out = low.emit("call", [Global("zeros_like_value", zeros_like_value), x],
+                       hint or "pieces", user=hint is not None).result
+        for k, piece in enumerate(pieces):
+            mask = low.emit("getitem", [masks, Const(k)], "mask", index=("val", 1)).result
+            if is_callable_static(piece):
+                part = low.emit("getitem", [x, mask], "part", index=("val", 1)).result
+                piece = self.apply(node, piece, [part] + list(extra), "piece") if not kws else \
+                    self.refuse(node, piece, "with keyword arguments to np.piecewise")
+            out = low.emit("setitem", [out, piece, mask], hint or "pieces",
+                           user=hint is not None, index=("val", 2)).result
+        return out
 
     def zip_static(self, node, pos):
         """``zip(fns, weights)``: as long as the shortest container of functions;

@@ -315,7 +315,7 @@ def repeat_like_vjp(g, xs, *, ans_bar):
     return broadcast_like(sum(ans_bar), g)
 
 
-nondifferentiable(rt.extremum_index, library=L)
+nondifferentiable(rt.extremum_index, rt.piecewise_masks, library=L)
 
 
 # x.item(index) and its adjoint (s2sad/rules/methods.py): each the other's transpose

@@ -110,6 +110,7 @@ from .numpy_more import (  # noqa: F401
     written_adjoint,
     attribute_adjoint,
     written_adjoint_transpose,
+    piecewise_masks,
 )
 from .writes import (  # noqa: F401
     put,

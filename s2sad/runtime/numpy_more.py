@@ -391,3 +391,20 @@ def written_adjoint_transpose(a, g, index):
     out = np.zeros(g.shape, dtype=np.result_type(g, a))
     out[index] = a  # NumPy keeps the last of repeated writes, as the primal did
     return out
+
+
+def piecewise_masks(x, condlist, n):
+    """The masks of ``np.piecewise(x, condlist, funclist)`` with ``n`` pieces, as
+    NumPy reads them: one per condition, and, with one piece more than
+    conditions, where none holds.  A later piece overrides an earlier one."""
+    x = np.asarray(x)
+    if np.isscalar(condlist) or (
+            not isinstance(condlist[0], (list, np.ndarray)) and x.ndim != 0):
+        condlist = [condlist]
+    masks = [np.broadcast_to(c, x.shape) for c in np.asarray(condlist, dtype=bool)]
+    if len(masks) == n - 1:
+        masks.append(~np.any(masks, axis=0) if masks else np.ones(x.shape, dtype=bool))
+    elif len(masks) != n:
+        raise ValueError(f"with {len(masks)} condition(s), np.piecewise takes "
+                         f"{len(masks)} or {len(masks) + 1} functions, not {n}")
+    return masks

@@ -156,6 +156,8 @@ RUNTIME_COVERAGE = {
 # them (their rules run at third order, or in code the harness does not make)
 _THIRD = "only in the rules of other helpers (third order)"
 RUNTIME_NOT_REACHED = {
+    "piecewise_masks": "nondifferentiable: the masks of np.piecewise (tests/rules/"
+                       "test_numpy_fixes.py checks np.piecewise at second order)",
     "item_of": "forward-mode code only (the tangent of x.item()): reached by reverse "
                "over forward, which the harness does not run",
     "matrix_power_tangent": "forward-mode code only (np.linalg.matrix_power's tangent): "

@@ -181,3 +181,51 @@ def test_ufunc_method_without_a_rule():
     f = make_function("np.sum(np.maximum.accumulate(x))", 1, "max_accumulate")
     with pytest.raises(S2sadError, match="accumulate"):
         s2sad.grad(f)(np.ones(3))
+
+
+# ---------------------------------------------------------------------------
+# np.piecewise: each piece written where its mask holds, functions applied to
+# those entries only (as NumPy does)
+# ---------------------------------------------------------------------------
+def piecewise_two_functions(x):
+    y = np.piecewise(x, [x < 0, x >= 0], [lambda t: t * t, lambda t: np.sin(t)])
+    return np.sum(y ** 2)
+
+
+def piecewise_otherwise(x, a):
+    return np.sum(np.piecewise(x, [x < 0.2], [np.exp, lambda t: a * t]))
+
+
+def piecewise_constants_and_a_function(x):
+    return np.sum(np.piecewise(x, [x < 0, x > 0.5], [-1.0, 1.0, np.cos]) * x)
+
+
+PIECEWISE = [(piecewise_two_functions, 1), (piecewise_otherwise, 2),
+             (piecewise_constants_and_a_function, 1)]
+
+
+@pytest.mark.parametrize("f, nargs", PIECEWISE, ids=[f.__name__ for f, _ in PIECEWISE])
+def test_piecewise(f, nargs):
+    x = np.array([-0.7, -0.1, 0.3, 0.6, 0.9])
+    args = (x, 1.3)[:nargs]
+    h = 1e-6
+    fd = np.array([(f(x + h * e, *args[1:]) - f(x - h * e, *args[1:])) / (2 * h)
+                   for e in np.eye(x.size)])
+    np.testing.assert_allclose(s2sad.grad(f)(*args), fd, rtol=1e-6, atol=1e-8)
+    v = np.linspace(-1, 1, x.size)
+    _, t = s2sad.jvp(f, args, (v,) + (0.0,) * (nargs - 1))
+    assert t == pytest.approx(fd @ v, rel=1e-6)
+    hv = s2sad.hvp(f, args, (v,) + (0.0,) * (nargs - 1))
+    hv = hv[0] if nargs > 1 else hv
+    grad = s2sad.grad(f)
+    fd2 = (grad(x + h * v, *args[1:]) - grad(x - h * v, *args[1:])) / (2 * h)
+    np.testing.assert_allclose(hv, fd2, rtol=1e-5, atol=1e-6)
+
+
+def piecewise_of_a_variable_list(x, pieces):
+    return np.sum(np.piecewise(x, [x < 0], pieces))
+
+
+def test_piecewise_needs_its_pieces_written_out():
+    with pytest.raises(s2sad.S2sadError, match="list of pieces written out"):
+        s2sad.grad(piecewise_of_a_variable_list)(np.ones(3), [1.0, 2.0])
