@@ -121,11 +121,14 @@ def prod_vjp(iterable, start=1, *, ans, ans_bar):
 
 
 if hasattr(math, "sumprod"):  # Python 3.12
-    deflinear(math.sumprod, (0, 1), library=L)
+    @defjvp(math.sumprod, library=L)
+    def sumprod_jvp(p, q, *, p_dot, q_dot):
+        # bilinear: linear in each argument, not in both at once
+        return math.sumprod(p_dot, q) + math.sumprod(p, q_dot)
 
     @defvjp(math.sumprod, library=L)
     def sumprod_vjp(p, q, *, ans_bar):
-        return list(np.multiply(q, ans_bar)), list(np.multiply(p, ans_bar))
+        return list(np.asarray(q) * ans_bar), list(np.asarray(p) * ans_bar)
 
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,

@@ -354,7 +354,11 @@ def cov_factor(x, bias=False, ddof=None):
 @_pure
 def real_eig(pair):
     """``np.linalg.eig``'s (eigenvalues, eigenvectors) if the eigenvalues are real
-    (its derivative rules need real ones)."""
+    (its derivative rules need real ones), as real arrays (NumPy 2.5 returns
+    complex ones even then)."""
+    if np.iscomplexobj(pair[0]) and not np.any(np.imag(pair[0])):
+        pair = type(pair)(*(np.real(p) for p in pair)) if hasattr(pair, "_fields") else \
+            tuple(np.real(p) for p in pair)
     if np.iscomplexobj(pair[0]):
         raise ValueError("s2sad: np.linalg.eig has a derivative rule for real eigenvalues "
                          "only; these are complex (for a symmetric matrix use eigh)")

@@ -708,6 +708,7 @@ SPECIAL_FORMS = {
     ("math", "fsum"): ["f([x, y, x * y])"],
     ("math", "prod"): ["f([x, y, x * y])", "f([x, 2.0], start=y)"],
     ("math", "hypot"): ["f(x, y)", "f(x, y, x * y)"],
+    ("math", "sumprod"): ["f([x, y, 2.0], [y, x * x, x])"],  # Python 3.12
 }
 
 UNIT = [(-0.6, 0.3), (0.2, -0.5), (0.7, 0.45)]

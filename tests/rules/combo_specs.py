@@ -247,7 +247,8 @@ for _name, _template, _doms in (
         ("modf", "math.modf(x)", [ranged(1.1, 1.9)]), ("fsum", "math.fsum([x, y, x * y])", [U, U]),
         ("prod", "math.prod([x, y, x * y])", [U, U]), ("isqrt", "x * math.isqrt(17)", [U]),
         ("lcm", "x * math.lcm(4, 6)", [U]), ("nextafter", "x + 0 * math.nextafter(x, 2.0)", [U]),
-        ("ulp", "x * math.ulp(1.0)", [U])):
+        ("ulp", "x * math.ulp(1.0)", [U]),
+        ("sumprod", "math.sumprod([x, y, 2.0], [y, x * x, x])", [U, U])):
     if hasattr(math, _name):
         spec(getattr(math, _name), _template, _doms, SCALAR)
 

@@ -45,8 +45,8 @@ EXPRESSIONS = [  # scalar functions of x (3, 4) and y (4,)
     "np.sum(np.vstack(x) ** 3) + np.sum(np.append(x, y) ** 3)",
     "np.sum(np.gradient(x, axis=1) ** 2) + np.sum(np.gradient(y, 0.5) ** 3)",
     "np.sum(np.trapezoid(x ** 2, axis=1)) + np.trapezoid(y ** 3, y)",
-    "np.sum(np.linalg.eig(x[:, :3] + 3 * np.diag(np.array([1.0, 2.0, 3.0])))[0] ** 2)",
-    "np.sum(np.linalg.eigvals(x[:, :3] + 3 * np.diag(np.array([1.0, 2.0, 3.0]))) ** 2)",
+    "np.sum(np.real(np.linalg.eig(x[:, :3] + 3 * np.diag(np.array([1.0, 2.0, 3.0])))[0]) ** 2)",
+    "np.sum(np.real(np.linalg.eigvals(x[:, :3] + 3 * np.diag(np.array([1.0, 2.0, 3.0])))) ** 2)",
     "np.sum(np.diff(x, prepend=0.0) ** 3) + np.sum(np.diff(y, append=y[0]) ** 3)",
     "np.nanvar(x * y) ** 2 + np.sum(np.nanstd(x, axis=1) ** 2) + np.nanprod(y) ** 2 + "
     "np.sum(np.nancumsum(x, axis=1) ** 2)",
