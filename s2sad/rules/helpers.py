@@ -10,6 +10,9 @@ constant functions carry no derivative.
 import numpy as np
 
 from .. import runtime as rt
+# named directly, so that generated code calls them by their names (not rt.name)
+from ..runtime import (item_adjoint, item_of, polygamma,
+                       unzipped_adjoint, unzipped_entry, written_adjoint, written_adjoint_transpose)
 from ..runtime import (add_at, broadcast_like, concatenate_pieces, dot_adjoint, gather,
                        inner_adjoint, matmul_left_adjoint, matmul_right_adjoint, permuted, put,
                        put_value_adjoint, subtract_at, tensordot_adjoint, unbroadcast,
@@ -36,7 +39,7 @@ def unbroadcast_vjp(g, x, *, ans_bar):
 
 @defvjp(rt.broadcast_like, library=L)
 def broadcast_like_vjp(t, like, *, ans_bar):
-    return rt.unbroadcast(ans_bar, t)
+    return unbroadcast(ans_bar, t)
 
 
 @defvjp(rt.spread, library=L)
@@ -192,7 +195,7 @@ deflinear(rt.written_adjoint, (0,), library=L)
 
 @defvjp(rt.written_adjoint, library=L)
 def written_adjoint_vjp(g, index, *, ans_bar):
-    return rt.written_adjoint_transpose(ans_bar, g, index)
+    return written_adjoint_transpose(ans_bar, g, index)
 
 
 deflinear(rt.written_adjoint_transpose, (0,), library=L)
@@ -200,7 +203,7 @@ deflinear(rt.written_adjoint_transpose, (0,), library=L)
 
 @defvjp(rt.written_adjoint_transpose, library=L)
 def written_adjoint_transpose_vjp(a, g, index, *, ans_bar):
-    return rt.written_adjoint(ans_bar, index)
+    return written_adjoint(ans_bar, index)
 
 
 # Writes made into values (s2sad/passes/memory/): their templates name the
@@ -302,7 +305,7 @@ def with_entry_vjp(items, i, value, *, ans_bar):
 # Helpers of the math and builtin rules
 @defpartials(rt.polygamma, library=L)
 def polygamma_partials(n, x):
-    return None, rt.polygamma(n + 1, x)
+    return None, polygamma(n + 1, x)
 
 
 deflinear(rt.repeat_like, (0,), library=L)
@@ -321,12 +324,12 @@ nondifferentiable(rt.extremum_index, rt.piecewise_masks, library=L)
 # x.item(index) and its adjoint (s2sad/rules/methods.py): each the other's transpose
 @defvjp(rt.item_adjoint, library=L)
 def item_adjoint_vjp(g, x, index=None, *, ans_bar):
-    return rt.item_of(ans_bar, x, index)
+    return item_of(ans_bar, x, index)
 
 
 @defvjp(rt.item_of, library=L)
 def item_of_vjp(g, x, index=None, *, ans_bar):
-    return rt.item_adjoint(ans_bar, x, index)
+    return item_adjoint(ans_bar, x, index)
 
 
 deflinear(rt.item_adjoint, (0,), library=L)
@@ -369,12 +372,12 @@ def like_sequence_vjp(g, xs, *, ans_bar):
 # zip(*seqs) in reverse mode (s2sad/ad/reverse.py): each the other's transpose
 @defvjp(rt.unzipped_adjoint, library=L)
 def unzipped_adjoint_vjp(g, seqs, index, *, ans_bar):
-    return rt.unzipped_entry(ans_bar, index)
+    return unzipped_entry(ans_bar, index)
 
 
 @defvjp(rt.unzipped_entry, library=L)
 def unzipped_entry_vjp(h, index, *, ans_bar):
-    return rt.unzipped_adjoint(ans_bar, h, index)
+    return unzipped_adjoint(ans_bar, h, index)
 
 
 deflinear(rt.unzipped_adjoint, (0,), library=L)
