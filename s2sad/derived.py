@@ -9,6 +9,9 @@
 * Wrappers of what has no source of its own: a ``functools.partial`` (the
   function called with the bound arguments) and a function with a derivative
   rule passed directly (``grad(np.tanh)``, ``grad(math.sin)``): one call of it.
+* What ``grad(f)`` returns calls: per argument types, a short function that
+  tests the types, the rule generation and the bindings inline, reads the
+  function's free data, and calls the derivative (:func:`caller`).
 """
 from __future__ import annotations
 
@@ -23,14 +26,16 @@ import numpy as np
 
 from . import trees
 from .backend import compile_function
-from .compiler import compile_derivative, identity, normalize_argnums, positional
+from .compiler import (compile_derivative, forget_with_functions, identity, normalize_argnums,
+                       positional, weak_key)
 from .errors import S2sadError
-from .ir.kinds import differentiable_kind, kind_of_object
+from .ir.kinds import differentiable_kind, kind_of_object, kinds_key
 from .rules.registry import generation, lookup
 
 # (function, mode, argnums, kinds) -> (the derivatives it calls, the generated
-# function, the function it is the Jacobian of)
+# function, the function it is the Jacobian of, weakly): gone when it dies
 _jacobians = {}
+forget_with_functions(_jacobians)
 
 
 def _identifier(name, fallback):
@@ -52,7 +57,7 @@ def cache_key(func):
     try:
         return identity(func)
     except S2sadError:
-        return ("object", id(func))
+        return ("object", weak_key(func))
 
 
 def _split_method(func):
@@ -81,9 +86,9 @@ def jacobian_function(func, mode, argnums, kinds):
         parts = tuple(compile_derivative(target, "forward", (i,), full) for i in shifted)
     else:
         parts = (compile_derivative(target, "reverse", shifted, full),)
-    key = (cache_key(func), mode, single, nums, kinds, generation.value)
+    key = (cache_key(func), mode, single, nums, kinds_key(kinds), generation.value)
     hit = _jacobians.get(key)
-    if hit is not None and hit[2] is func and len(hit[0]) == len(parts) and \
+    if hit is not None and hit[2]() is func and len(hit[0]) == len(parts) and \
             all(a is b for a, b in zip(hit[0], parts)):
         return hit[1]
     fname = getattr(func, "__name__", "f").replace("<lambda>", "lambda")
@@ -110,7 +115,7 @@ def jacobian_function(func, mode, argnums, kinds):
     source = f"def {name}({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
     fn = compile_function(source, name, namespace, "jacobian")
     fn.out_kind = parts[0].out_kind
-    _jacobians[key] = (parts, fn, func)
+    _jacobians[key] = (parts, fn, weak_reference(func))
     return fn
 
 
@@ -284,3 +289,81 @@ def _rule_wrapper(func):
     args = ", ".join(names)
     source = f"def {fname}({args}):\n    return {expr}({args})\n"
     return compile_function(source, fname, namespace, "call")
+
+
+# ---------------------------------------------------------------------------
+# grad(f)'s call: a generated function per argument types
+# ---------------------------------------------------------------------------
+_codes = {}  # source -> its code object: every closure of a loop reuses it
+_NDARRAY = np.ndarray
+
+
+def guard_tests(var, x, k, ns):
+    """Tests that ``var`` has the type of ``x`` (and an array's dtype and rank):
+    what the kinds a derivative is compiled for depend on."""
+    ns[f"_k_t{k}"] = type(x)
+    tests = [f"_k_type({var}) is _k_t{k}"]
+    if type(x) is _NDARRAY:
+        ns[f"_k_d{k}"] = x.dtype
+        tests += [f"{var}.dtype is _k_d{k}", f"{var}.ndim == {x.ndim}"]
+    return tests
+
+
+def binding_tests(entries, ns, data_ok):
+    """``h['name'] is o`` per binding (see compiler.Bindings), inline; and
+    whether one reads a cell (which raises when emptied)."""
+    tests, cells = [], False
+    for k, (holder, name, obj) in enumerate(entries):
+        if obj is data_ok:  # data read at the call: its guard says it still is
+            continue
+        if isinstance(holder, dict) and str(holder.get("__name__", "")).startswith("s2sad."):
+            continue  # s2sad's own rules and helpers: a rule registered says so
+        ns[f"_k_h{k}"], ns[f"_k_o{k}"] = holder, obj
+        if isinstance(holder, dict):
+            tests.append(f"{name!r} not in _k_h{k}" if obj is ns["_k_absent"] else
+                         f"_k_h{k}.get({name!r}) is _k_o{k}")
+        else:
+            cells = True
+            tests.append(f"_k_empty(_k_h{k})" if obj is ns["_k_absent"] else
+                         f"_k_h{k}.cell_contents is _k_o{k}")
+    return tests, cells
+
+
+def caller(name, params, tests, reads, body, may_raise):
+    """The source of three functions: ``name`` (the hot path: ``body`` when
+    every test holds, else ``_k_slow``), ``check`` (the tests) and ``run``
+    (``body``).  ``reads`` are ``var = expr`` lines that read data when the call
+    is made; ``body`` runs the derivative and returns grad's result."""
+    sig = ", ".join(params)
+    test = " and ".join(tests) or "True"
+    if may_raise:  # an emptied cell, a deleted global: not this entry's case
+        guard = ["    try:"] + ["        " + r for r in reads] + \
+            [f"        _k_ok = {test}", "    except Exception:", "        _k_ok = False"]
+        test = "_k_ok"
+    else:
+        guard = ["    " + r for r in reads]
+    hot = [f"def {name}({sig}):"] + guard + [f"    if {test}:"] + \
+        ["        " + line for line in body] + \
+        [f"    return _k_slow(({sig}{',' if len(params) == 1 else ''}))"]
+    check = [f"def check({sig}):"] + guard + [f"    return {test}"]
+    run = [f"def run({sig}):"] + ["    " + r for r in reads] + ["    " + line for line in body]
+    return "\n".join(hot + [""] + check + [""] + run) + "\n"
+
+
+def build_caller(name, source, ns, only=False):
+    """``(hot, check, run)`` from :func:`caller`'s source, bound to ``ns``
+    (compiled once per source: not registered with linecache, so that s2sad
+    never reads it as user code); ``only``: the function ``name`` alone."""
+    code = _codes.get(source)
+    if code is None:
+        code = _codes[source] = compile(source, "<s2sad-call>", "exec")
+    exec(code, ns)
+    return ns[name] if only else (ns[name], ns["check"], ns["run"])
+
+
+def weak_reference(obj):
+    """A weak reference to ``obj`` where it has one, else a function returning it."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj

@@ -129,6 +129,8 @@ def _module(path, text, tree, infos, derivatives) -> str:
                       "",
                       "Regenerate with `s2sad transpile`; do not edit by hand.",
                       '"""']
+    if helpers and bound.get("np") != "numpy":  # the helpers are NumPy code
+        needed_imports.append("import numpy as np")
     out += imports + needed_imports
     if helpers:
         out += ["", "", "# --- runtime helpers (from s2sad.runtime) ---",

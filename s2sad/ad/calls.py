@@ -3,10 +3,10 @@
 A call to a Python function that has no rule is differentiated *through*: the
 callee gets its own derivative function (``g_jvp`` / ``g_vjp``), compiled once
 per argument kinds and cached, and the call site calls it.  Reverse mode calls
-``g_vjp`` in the reverse sweep, which recomputes ``g``'s forward sweep (a
-checkpoint at the function boundary, so the caller's tape holds nothing of
-``g``).  Recursion works: a function being compiled refers to itself through a
-forward reference filled in when its compilation ends.
+``g_fwd`` in the forward sweep, which also returns ``g``'s tape, and ``g_bwd``
+on that tape in the reverse sweep (ad/split.py): nothing of ``g`` runs twice.
+Recursion works: a function being compiled refers to itself through a forward
+reference filled in when its compilation ends.
 """
 from __future__ import annotations
 

@@ -23,10 +23,12 @@ from their SSA names.
 from __future__ import annotations
 
 from collections import Counter
+
+import numpy as np
 from typing import Dict, List, Optional, Sequence, Set
 
 from ..ir.analysis import is_mutation
-from ..ir.kinds import CONTAINER_KINDS
+from ..ir.kinds import CONTAINER_KINDS, kind_of_object, rank_of
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
 from ..passes.dce import dce
@@ -36,6 +38,8 @@ from .builder import Zero, is_zero, np_global, runtime_global
 from .calls import derivative_of_call, user_function
 from .complexity import real_cotangent, rule_for
 from .structure import rule_of
+from .buffers import Buffers
+from .split import SplitCalls
 from .tape import Tape, defined_deep, own_values, substitute, used_deep
 from .transform import Derivative, Transform, primitive_key
 
@@ -69,7 +73,7 @@ class Scope:
             return self.parent.get(v)
         slot = Value(v.hint + "_bar", v.user)
         if self.on_slot is not None:
-            self.on_slot(slot)
+            self.on_slot(v, slot, self)
         self.slots.append((v, slot))
         self.env[v] = slot
         return slot
@@ -81,18 +85,24 @@ class Scope:
         self.env[v] = value
 
 
-class Reverse(Tape, Transform):
+class Reverse(Tape, Buffers, SplitCalls, Transform):
     def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees):
         super().__init__(fn, active_params, kinds, callees)
         fn = self.fn
         self.b.maybe_unbound = _maybe_unbound(fn)
         self.produced: Set[Value] = set()
-        self.scope = Scope(None, "function", on_slot=self.produced.add)
+        self.scope = Scope(None, "function", on_slot=self.new_slot)
         self.stacks = []  # the ops making the (empty) stacks of the tape
         self.defs_outside = {r: op for op in fn.body.walk() if isinstance(op, Prim)
                              for r in op.results}
         self.b.primal_defs = self.defs_outside  # what rules being inlined may ask of
         self.holders: Counter = Counter()
+        # adjoints that are arrays this derivative made (zeros, a sum) and may
+        # write into: ``v_bar[i] += g`` for the adjoint of ``v[i]``
+        # (copy_before_writes copies one that is read again)
+        self.buffers: Set[Value] = set()
+        self._blocks = None  # forward op -> its block (keep_tape)
+        self.tape_holds: Dict[Value, list] = {}  # a callee's tape -> what it may hold
         self._indexed = None
         self._entries = None  # a tuple's primal entries (add_entries)
         # lists that pop in place: their literal's entries are not theirs for long
@@ -154,6 +164,8 @@ class Reverse(Tape, Transform):
             new.hint, new.user = v.hint + "_bar", v.user
         if isinstance(new, Value) and self.b.defs.get(new) is not None:
             self.produced.add(new)
+            if self.is_buffer(cur) and self.kinds.get(v) in ("array", "carray"):
+                self.buffers.add(new)  # buffer + contribution: a fresh array of its shape
         self.set_bar(v, new)
 
     def add_entries(self, cur, contrib, v):
@@ -215,13 +227,16 @@ class Reverse(Tape, Transform):
         return self.b.value("build", entries, "t", type="tuple")
 
     # -- driver ---------------------------------------------------------------
-    def run(self, name: str, with_value: bool) -> Function:
+    def run(self, name: str, with_value: bool, split: bool = False):
+        """The VJP as one function; with ``split``, as two (see :func:`reverse`)."""
         fn = self.fn
         for op in fn.body.walk():
             if isinstance(op, Prim) and op.kind == "binop":
                 op.attrs.pop("inplace", None)
         main = Block(list(fn.body.ops))
-        self.b.push(main)
+        self.forward_main = main
+        back = Block()  # the reverse sweep, after the forward one
+        self.b.push(back)
         out = fn.body.yields[0]
         out_bar = Value((out.hint if isinstance(out, Value) else "out") + "_bar", True)
         self.produced.add(out_bar)
@@ -236,13 +251,16 @@ class Reverse(Tape, Transform):
                 g = self.pack(g)
             grads.append(self.b.materialize(g if g is not None else Zero(p)))
         grads_tuple = self.b.value("build", grads, "grads", type="tuple")
+        params = [p for p in fn.params if p.kind == "positional"]
+        rest = [p for p in fn.params if p.kind != "positional"]
+        if split:
+            return self.split(name, main, back, out, out_bar, grads_tuple)
         ret = self.b.value("build", [out, grads_tuple], "result", type="tuple") if with_value \
             else grads_tuple
+        main.ops += back.ops
         main.yields = [ret]
         main.ops[:0] = self.stacks
         self.copy_before_writes(main)
-        params = [p for p in fn.params if p.kind == "positional"]
-        rest = [p for p in fn.params if p.kind != "positional"]
         default = Const(1.0) if self.kinds.get(out) == "float" and not rest else None
         new = Function(name, params + [Param(out_bar, "positional", default)] + rest, main,
                        fn.filename, fn.firstlineno, None, fn.source)
@@ -257,7 +275,7 @@ class Reverse(Tape, Transform):
         after the write, pushed on the tape (the reverse sweep reads it), read
         by a later iteration of a loop around the write, or is an argument."""
         storage = _Storage(main, self.kinds, [s.results[0] for s in self.stacks],
-                           [p.value for p in self.fn.params])
+                           [p.value for p in self.fn.params], self.tape_holds)
 
         def visit(block):
             new_ops = []
@@ -343,8 +361,22 @@ class Reverse(Tape, Transform):
                              f"register one with @s2sad.defvjp({rule.name})")
 
     def broadcastable(self, arg, result) -> bool:
+        """Whether ``arg``'s adjoint from ``result`` may need summing down to its
+        shape: not between scalars, nor for an elementwise op whose other
+        operands all are scalars (the result has ``arg``'s shape)."""
         ka, kr = self.kinds.get(arg) if isinstance(arg, Value) else None, self.kinds.get(result)
-        return not (ka in ("float", "int", "complex") and kr in ("float", "int", "complex"))
+        if ka in ("float", "int", "complex") and kr in ("float", "int", "complex"):
+            return False
+        op = self.op_now
+        if ka not in ("array", "carray") or op is None or result not in op.results or \
+                not (op.kind in ("binop", "unary") and op.attrs["op"] != "@" or
+                     op.kind == "call" and isinstance(op.args[0], Global) and
+                     isinstance(op.args[0].obj, np.ufunc) and not op.attrs.get("kw")):
+            return True
+        operands = op.args[1:] if op.kind == "call" else op.args
+        return not all(a is arg or rank_of(self.kinds.get(a) if isinstance(a, Value) else
+                                           kind_of_object(getattr(a, "value", None))) == 0
+                       for a in operands)
 
     def contribute(self, arg, contrib, result):
         if is_zero(contrib) or contrib is None:
@@ -354,15 +386,19 @@ class Reverse(Tape, Transform):
         self.accumulate(arg, contrib)
 
     def call_through(self, op, ybar) -> bool:
-        """``y = g(x)`` for a user function g: ``x_bar += g_vjp(x, y_bar)``."""
+        """``y = g(x)`` for a user function g: the forward sweep calls
+        ``y, g_tape = g_fwd(x)`` instead, the reverse sweep
+        ``x_bar += g_bwd(g_tape, y_bar)``."""
         f = user_function(op, self.kinds)
         if f is None:
             return False
-        found = derivative_of_call(self, op, f, "reverse")
+        found = derivative_of_call(self, op, f, "reverse_split")
         if found is None:
             return True
         compiled, pos = found
-        grads = self.b.value("call", [Global(compiled.name, compiled.fn)] + pos + [ybar], "grads")
+        tape = self.keep_tape(op, compiled, pos)
+        grads = self.b.value("call", [Global(compiled.back_name, compiled.back), tape, ybar],
+                             "grads")
         res = self.b.prim("unpack", [grads], nresults=len(compiled.active), star=None)
         for i, g in zip(compiled.active, res.results):
             g.hint = (pos[i].hint if isinstance(pos[i], Value) else "t") + "_bar"
@@ -430,6 +466,8 @@ class Reverse(Tape, Transform):
                     g = self.pack(g)
                 rev.yields.append(self.b.materialize(g if g is not None else Zero(v)))
                 self.b.pop(saved)
+            if all(self.is_buffer(rev.yields[-1]) for rev in (R.then, R.orelse)):
+                self.buffers.add(result)
             R.results.append(result)
             self.produced.add(result)
             self.set_bar(v, result)
@@ -497,7 +535,10 @@ class Reverse(Tape, Transform):
             g = scope.env.get(v)
             if isinstance(g, list):
                 g = self.pack(g)
-            slot_yields.append(self.b.materialize(g if g is not None else Zero(v)))
+            g = self.b.materialize(g if g is not None else Zero(v))
+            if s in self.buffers and not self.is_buffer(g):
+                g = self.b.call(np_global("array"), [g], hint=s.hint)  # a copy to write into
+            slot_yields.append(g)
         body.yields = arg_yields + slot_yields
         _local_dce(body)
         self.b.pop(saved)
@@ -531,7 +572,7 @@ class Reverse(Tape, Transform):
             it = self.b.call(Global("range", range), [trips], hint="steps")
             if item_index is not None:
                 it = self.b.call(Global("reversed", reversed), [it], hint="backwards")
-        self.record(L, body, use_range)
+        self.record(L, body, use_range, item if use_range else None)
         args = [s for _, s in arg_slots] + [s for _, s in scope.slots]
         results = [Value(s.hint, s.user) for s in args]
         R = For(it, item, args, inits, body, results, None, L.loc)
@@ -542,6 +583,8 @@ class Reverse(Tape, Transform):
         # carried values' adjoints then add (``for v in x: x = ...``: x is both)
         for (v, s), r in zip(scope.slots, results[len(arg_slots):]):
             self.set_bar(v, r)
+            if s in self.buffers:
+                self.buffers.add(r)
         for (i, s), r in zip(arg_slots, results):
             self.accumulate(L.inits[i], r)
 
@@ -580,8 +623,8 @@ class Reverse(Tape, Transform):
             return
         if isinstance(g, list):
             g = self.pack(g)
-        hint = (it.hint if isinstance(it, Value) else "t") + "_bar"
-        self.accumulate(it, self.b.call(runtime_global("index_adjoint"), [g, it, index], hint=hint))
+        self.kinds[index] = "int"
+        self.add_at(it, g, [index], ("val", 1))
 
 
 def _hint_of(v):
@@ -596,7 +639,7 @@ class _Storage:
     """Which values of a function may share storage, and where each is read
     (positions in program order), for :meth:`Reverse.copy_before_writes`."""
 
-    def __init__(self, block: Block, kinds, stacks, params):
+    def __init__(self, block: Block, kinds, stacks, params, holds=None):
         self.parent: Dict[Value, Value] = {}
         self.kinds = kinds
         self.uses: Dict[Value, List[int]] = {}
@@ -608,6 +651,9 @@ class _Storage:
         self.n = 0
         self._classes = None
         self._walk(block, ())
+        for tape, held in (holds or {}).items():
+            for v in held:
+                self.union(tape, v)
 
     def find(self, v):
         while self.parent.get(v, v) is not v:
@@ -743,12 +789,21 @@ def _local_dce(block: Block):
 
 
 def reverse(fn: Function, active_params, kinds, callees, name=None,
-            with_value=False) -> Derivative:
+            with_value=False, split=False) -> Derivative:
     """The VJP of ``fn`` (left unchanged): takes the primals then ``out_bar``;
     returns the tuple of adjoints of the active parameters (``(out, adjoints)``
-    with ``with_value``)."""
+    with ``with_value``).
+
+    With ``split`` it is two functions, as a call of ``fn`` in other derivative
+    code uses it: ``g_fwd`` takes the primals and returns ``(out, tape)``, the
+    tape holding what the reverse sweep reads; ``g_bwd`` (:attr:`Derivative.back`)
+    takes the tape and ``out_bar`` and returns the adjoints.  The caller keeps
+    the tape, so that nothing of ``fn`` is computed twice."""
     rev = Reverse(fn, active_params, kinds, callees)
-    out = rev.run(name or f"{fn.name}_vjp", with_value)
     result = rev.fn.body.yields[0]
-    return Derivative(out, rev.callees, frozenset(),
-                      rev.kinds.get(result) if isinstance(result, Value) else None)
+    out_kind = rev.kinds.get(result) if isinstance(result, Value) else None
+    if split:
+        forward_fn, back_fn = rev.run(name or f"{fn.name}_fwd", with_value, split=True)
+        return Derivative(forward_fn, rev.callees, frozenset(), out_kind, back_fn)
+    out = rev.run(name or f"{fn.name}_vjp", with_value)
+    return Derivative(out, rev.callees, frozenset(), out_kind)

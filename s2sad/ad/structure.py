@@ -178,11 +178,9 @@ def getitem_vjp(rev, op, bars):
         parts[op.args[template[1]].value] = ybar
         rev.accumulate(base, parts)
         return
-    index = index_object(rev, op.attrs["index"], op.args)
-    # zeros shaped like the base, with ybar added at the index (np.add.at, so
-    # repeated positions add up); a pure function, so it can be differentiated again
-    rev.accumulate(base, rev.b.call(runtime_global("index_adjoint"), [ybar, base, index],
-                                      hint=base.hint + "_bar"))
+    # ybar added at the index: in place into an array the derivative made, or
+    # (np.add.at, so that repeated positions add up) into zeros shaped like the base
+    rev.add_at(base, ybar, op.args[1:], op.attrs["index"])
 
 
 def index_object(rev, template, args):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Set
 
+from ..ir.analysis import is_mutation
 from ..ir.clone import substitute  # noqa: F401  (the reverse transform's, too)
 from ..ir.nodes import Block, Const, For, If, Prim, UNDEF, Value, While
 
@@ -57,6 +58,8 @@ class Tape:
     """The tape-making half of :class:`~s2sad.ad.reverse.Reverse` (it needs the
     transform's ``kinds``, and ``stacks``, the ops that make the empty stacks)."""
 
+    _written = None  # the arrays the primal writes into
+
     def count_trips(self, L) -> Value:
         """Add a carried counter to the forward loop; returns its final value."""
         arg, res = Value("trips"), Value("trips")
@@ -69,16 +72,17 @@ class Tape:
         self.kinds[res] = "int"
         return res
 
-    def record(self, L, body: Block, use_range: bool):
-        """Push what the reverse body reads of each forward iteration; pop it back."""
+    def record(self, L, body: Block, use_range: bool, item=None):
+        """Push what the reverse body reads of each forward iteration; pop it back.
+        ``item``: the reverse loop's own item, which stands for the forward one."""
         own = set(own_values(L.body)) | set(L.args)
         if not use_range and isinstance(L, For):
             own.add(L.item)
         needed = [v for v in used_deep(body) if v in own]
         if not needed:
             return
-        needed, recompute = self.cheap_to_recompute(L, needed, own)
-        _define_everywhere(L, needed)
+        needed, recompute = self.cheap_to_recompute(L, needed, own, item is not None)
+        define_everywhere([L] + list(L.body.walk()), needed)
         # push as soon as the last of them is computed: the values are then still
         # in their variables, and the loop needs no copies to keep them.  Each
         # value has its own stack (a list), which keeps no more than a
@@ -98,7 +102,9 @@ class Tape:
             ops.append(Prim("callmethod", [stack], [p], {"method": "pop"}, None))
         L.body.ops[where:where] = push
         mapping = dict(zip(needed, popped))
-        for op in recompute:  # scalar arithmetic on popped values, done again
+        if item is not None:
+            mapping[L.item] = item
+        for op in recompute:  # scalar arithmetic, entries of unchanged arrays: done again
             new = Prim(op.kind, [mapping.get(a, a) if isinstance(a, Value) else a
                                  for a in op.args],
                        [Value(r.hint, r.user) for r in op.results], dict(op.attrs), None)
@@ -109,18 +115,22 @@ class Tape:
         substitute(body, mapping)
         body.ops[:0] = ops
 
-    def cheap_to_recompute(self, L, needed, own):
+    def cheap_to_recompute(self, L, needed, own, item_known=False):
         """Split what the reverse body needs from an iteration into values to
-        push and scalar arithmetic to redo from them (``x * x`` from ``x``):
-        the tape keeps what a person would keep."""
+        push and what to redo from them: scalar arithmetic (``x * x`` from
+        ``x``), and entries of arrays the loop does not change (``v[i]``, read
+        again rather than kept): the tape keeps what a person would keep."""
         defs = {r: op for op in L.body.ops if isinstance(op, Prim) for r in op.results}
         push, recompute, seen = [], [], set()
 
         item = getattr(L, "item", None)
 
         def cheap(op):
+            if any(a is item and item not in own and not item_known for a in op.args):
+                return False  # the reverse loop has no such item
+            if op.kind == "getitem":
+                return self.reread(op, own)
             return (op.kind in ("binop", "unary") and not op.attrs.get("inplace")
-                    and not any(a is item and item not in own for a in op.args)
                     and all(self.kinds.get(r) in ("float", "int", "bool") for r in op.results)
                     and op.attrs.get("op") not in ("or", "and"))
 
@@ -142,13 +152,28 @@ class Tape:
         return push, recompute
 
 
-def _define_everywhere(L, values):
-    """The forward loop pushes ``values`` on the tape every iteration, but some
-    are only defined on some paths (a value of one branch, exported from an
-    ``If``; a carried value that starts undefined): give them ``None`` where they
-    are undefined (the reverse sweep reads them only on the paths that set them)."""
+    def reread(self, op, own) -> bool:
+        """Whether the reverse sweep reads ``op``'s entry of an array again instead
+        of keeping it: an array from outside the loop that nothing writes into
+        (were one written, ``copy_before_writes`` would keep the old one), a
+        scalar entry (a copy kept would cost as much as reading it)."""
+        base = op.args[0]
+        if self._written is None:
+            self._written = {o.args[0] for o in self.fn.body.walk() if isinstance(o, Prim)
+                             and o.args and is_mutation(o)}
+        return (isinstance(base, Value) and base not in own and base not in self._written
+                and self.kinds.get(base) in ("array", "carray", "intarray")
+                and self.kinds.get(op.results[0]) in ("float", "int", "complex"))
+
+
+def define_everywhere(ops, values):
+    """A forward loop pushes ``values`` on the tape every iteration (a forward
+    function returns them), but some are only defined on some paths (a value of
+    one branch, exported from an ``If``; a carried value that starts undefined):
+    give them ``None`` where they are undefined (the reverse sweep reads them
+    only on the paths that set them).  ``ops``: the ops around and inside."""
     made = {}
-    for op in [L] + list(L.body.walk()):
+    for op in ops:
         if isinstance(op, If):
             for i, r in enumerate(op.results):
                 made[r] = [(b, i) for b in (op.then, op.orelse)]

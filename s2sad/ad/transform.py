@@ -10,6 +10,8 @@ from ..errors import NonDifferentiableError, at_location
 from ..ir.clone import clone_function
 from ..ir.kinds import infer_kinds
 from ..ir.nodes import Const, Function, Global, Prim, Value
+from ..passes.cse import cse
+from ..passes.effects import Effects
 from ..rules.methods import method_function
 from .activity import infer_activity
 from .builder import Builder, is_zero, np_global
@@ -67,6 +69,7 @@ class Derivative:
     callees: List[Any]  # compiled derivatives of the user functions it calls
     keep: FrozenSet[Value]  # values the emitter keeps on lines of their own
     out_kind: Any  # the kind of what the primal returns (None: unknown)
+    back: Any = None  # a split reverse derivative's second function (ad/reverse.py)
 
 
 class Transform:
@@ -89,6 +92,9 @@ class Transform:
         self.kinds = infer_kinds(fn, kinds, callees.lower)
         if rewrite_loops(fn, self.kinds):  # for k, v in d.items(), zip(*[xs, ys])
             self.kinds = infer_kinds(fn, kinds, callees.lower)
+        # a value computed twice (``v[i]`` read twice) is one value to
+        # differentiate: one adjoint, one entry on the tape
+        cse(fn, self.kinds, Effects(fn, self.kinds))
         self.active = infer_activity(fn, set(active_params), self.kinds)
         self.active_params = list(active_params)
         self.b = Builder()

@@ -2,12 +2,13 @@
 
 Three steps:
 
-1. **Storage.**  SSA values are assigned to Python variables.  Values joined by
-   control flow (a loop's init, argument, yield and result; an ``If``'s yields
-   and result) share one variable when their live ranges do not interfere and
-   they stand for the same user variable; otherwise the emitter writes a copy.
-   In-place writes (``x[i] = v``, ``x += v``, ``xs.append(v)``) always keep their
-   object's variable, as Python does.
+1. **Storage** (:mod:`.storage`).  SSA values are assigned to Python
+   variables.  Values joined by control flow (a loop's init, argument, yield
+   and result; an ``If``'s yields and result) share one variable when their
+   live ranges do not interfere and they stand for the same user variable;
+   otherwise the emitter writes a copy.  In-place writes (``x[i] = v``,
+   ``x += v``, ``xs.append(v)``) always keep their object's variable, as Python
+   does.
 2. **Expressions.**  Each op becomes one ``ast`` statement.  Temporaries used
    once are folded into their user (``inline=True``; always for the test of an
    ``if``/``while`` and the iterable of a ``for``) when no write or side effect
@@ -19,16 +20,16 @@ Three steps:
 from __future__ import annotations
 
 import ast
-import builtins
-import keyword
 import math
 from collections import defaultdict
 from typing import Dict, List, Optional, Set
 
 from ..ir.nodes import (MISSING, Block, Const, For, Function, Global, If, Op, Prim, UNDEF,
                         Value, While)
-from ..ir.analysis import Liveness, count_uses, is_mutation, is_pure  # noqa: F401
+from ..ir.analysis import count_uses, is_pure
 from ..rules.structure import is_context_op
+from .copies import copy_sources
+from .storage import Storage
 
 
 def unparse(node: ast.AST) -> str:
@@ -39,7 +40,12 @@ def unparse(node: ast.AST) -> str:
     ``x[(1:3, None)]``) and parenthesises every sub-expression; the standard
     library's ``ast.unparse`` is its maintained successor.
     """
-    return ast.unparse(ast.fix_missing_locations(node))
+    try:  # only statements' line numbers are read (for type comments)
+        if isinstance(node, ast.stmt) and not hasattr(node, "lineno"):
+            node.lineno = 1
+        return ast.unparse(node)
+    except AttributeError:
+        return ast.unparse(ast.fix_missing_locations(node))
 
 
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv,
@@ -49,223 +55,6 @@ _UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not, "~": ast.Invert}
 _CMP = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
         "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In,
         "not in": ast.NotIn}
-
-class Storage:
-    """Union-find of values into Python variables, and their names."""
-
-    def __init__(self, fn: Function, reserved: Set[str], merge_names: bool = False,
-                 uses=None):
-        self.uses = uses or {}
-        self.parent: Dict[Value, Value] = {}
-        self.members: Dict[Value, List[Value]] = {}
-        self.alias_global: Dict[Value, Global] = {}
-        self.order: Dict[Value, int] = {}
-        self.params = {p.value for p in fn.params}
-        self.live = Liveness(fn)
-        self.header = _header_reads(fn.body, self.uses)
-        self._number(fn)
-        self._force(fn.body)
-        self._coalesce(fn.body)
-        if merge_names:
-            self._merge_same_names()
-        self.names = self._name(reserved)
-
-    def _number(self, fn):
-        k = 0
-        for p in fn.params:
-            self.order[p.value] = k
-            k += 1
-
-        self.foldable = set()  # results of single-result primitives
-
-        def visit(block):
-            nonlocal k
-            for op in block.ops:
-                if isinstance(op, Prim) and len(op.results) == 1 and is_pure(op):
-                    self.foldable.add(op.results[0])
-                for d in op.defined_here():
-                    self.order.setdefault(d, k)
-                    k += 1
-                for b in op.blocks():
-                    visit(b)
-                for r in op.results:
-                    self.order.setdefault(r, k)
-                    k += 1
-
-        visit(fn.body)
-
-    def find(self, v):
-        root = v
-        while self.parent.get(root, root) is not root:
-            root = self.parent[root]
-        # path compression
-        while v is not root:
-            nxt = self.parent.get(v, v)
-            self.parent[v] = root
-            v = nxt
-        return root
-
-    def group(self, v):
-        return self.members.get(self.find(v), [v])
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra is rb:
-            return
-        ma, mb = self.group(ra), self.group(rb)
-        if self.order.get(rb, 0) < self.order.get(ra, 0):
-            ra, rb, ma, mb = rb, ra, mb, ma
-        self.parent[rb] = ra
-        self.members[ra] = ma + mb
-        self.members.pop(rb, None)
-
-    def _force(self, block):
-        for op in block.ops:
-            if is_mutation(op):
-                base = op.args[0]
-                if op.attrs.get("scalar") and self.uses.get(base, 0) > 1:
-                    # a derivative's x_bar += t whose old x_bar is read again:
-                    # write a new variable (a float need not be updated in place)
-                    pass
-                elif isinstance(base, Value):
-                    self.union(base, op.results[0])
-                elif isinstance(base, Global):
-                    self.alias_global[op.results[0]] = base
-            for b in op.blocks():
-                self._force(b)
-
-    def compatible(self, a, b) -> bool:
-        ga, gb = self.group(a), self.group(b)
-        if self.find(a) is self.find(b):
-            return True
-        if any(v in self.alias_global for v in ga + gb):
-            return False
-        hints = {v.hint for v in ga + gb if v.user}
-        if len(hints) > 1:
-            return False
-        if sum(1 for v in ga + gb if v in self.params) > 1:
-            return False
-        for x in ga:
-            for y in gb:
-                if self.live.interfere(x, y) or y in self.header.get(x, ()) or \
-                        x in self.header.get(y, ()):
-                    return False
-        return True
-
-    def try_union(self, a, b):
-        if isinstance(a, Value) and isinstance(b, Value) and self.compatible(a, b):
-            self.union(a, b)
-
-    def _coalesce(self, block):
-        for op in block.ops:
-            for b in op.blocks():
-                self._coalesce(b)
-            if isinstance(op, If):
-                for r, y1, y2 in zip(op.results, op.then.yields, op.orelse.yields):
-                    self.try_union(r, y1)
-                    self.try_union(r, y2)
-            elif isinstance(op, (For, While)):
-                for a, init, y, r in zip(op.args, op.inits, op.body.yields, op.results):
-                    self.try_union(a, r)
-                    self.try_union(a, y)
-                    self.try_union(a, init)
-                if isinstance(op, For):
-                    # the loop target itself when it is carried (``i`` after the loop)
-                    for a, y in zip(op.args, op.body.yields):
-                        if y is op.item:
-                            self.try_union(a, op.item)
-
-    def _merge_same_names(self, limit=400):
-        """Let values of the same user name share a variable when their lives do
-        not overlap, so a reverse sweep reads ``x`` rather than ``x_3``."""
-        by_hint: Dict[str, List[Value]] = defaultdict(list)
-        for v in sorted(self.order, key=lambda v: self.order[v]):
-            if v.hint != "t" and v not in self.alias_global and \
-                    (v.user or self.uses.get(v, 0) != 1 or v not in self.foldable):
-                by_hint[v.hint].append(v)
-        for hint, values in by_hint.items():
-            roots: List[Value] = []
-            for v in values[:limit]:
-                r = self.find(v)
-                if r in roots:
-                    continue
-                for other in roots:
-                    if self.compatible(other, v):
-                        self.union(other, v)
-                        break
-                else:
-                    roots.append(r)
-                roots = list(dict.fromkeys(self.find(x) for x in roots))
-
-    def _name(self, reserved):
-        """Parameters keep their names; other variables are named lazily, in
-        the order the emitter writes them, so folded values take no name."""
-        self.taken = set(reserved)
-        names = {}
-        for p in sorted(self.params, key=lambda v: self.order[v]):
-            name, k = _identifier(p.hint), 1
-            while name in self.taken:  # derivatives of derivatives: y_bar of y_bar
-                name = f"{_identifier(p.hint)}_{k}"
-                k += 1
-            names[self.find(p)] = name
-            self.taken.add(name)
-        # builtins stay what they are: no new variable is called sum or max
-        self.taken |= {n for n in dir(builtins) if not n.startswith("_")}
-        return names
-
-    def name(self, v: Value) -> str:
-        root = self.find(v)
-        name = self.names.get(root)
-        if name is None:
-            user = [m for m in self.group(root) if m.user]
-            base = (min(user, key=lambda m: self.order.get(m, 0)) if user else root).hint
-            base = _identifier(base)
-            name, k = base, 1
-            while name in self.taken or keyword.iskeyword(name):
-                name = f"{base}_{k}"
-                k += 1
-            self.taken.add(name)
-            self.names[root] = name
-        return name
-
-
-def _header_reads(block, uses, acc=None):
-    """For each for-loop, its carried values against the values its iterable's
-    expression reads (when folded into the header): the carried values are
-    assigned before the header runs, so they must not share a variable."""
-    acc = defaultdict(set) if acc is None else acc
-    defs = {}
-    for op in block.ops:
-        if isinstance(op, Prim) and len(op.results) == 1:
-            defs[op.results[0]] = op
-        if isinstance(op, For) and op.args:
-            reads, todo = set(), [op.iter]
-            while todo:
-                v = todo.pop()
-                if not isinstance(v, Value) or v in reads:
-                    continue
-                reads.add(v)
-                d = defs.get(v)
-                if d is not None and (v is op.iter or uses.get(v) == 1):
-                    todo.extend(d.args)
-            for a, init in zip(op.args, op.inits):
-                for r in reads:
-                    if r is not init:  # for v in xs: xs = ... reads what it assigns
-                        acc[a].add(r)
-                        acc[r].add(a)
-        for b in op.blocks():
-            _header_reads(b, uses, acc)
-    return acc
-
-
-def _identifier(s):
-    if s == "_":
-        return "_"
-    s = "".join(c if c.isalnum() or c == "_" else "_" for c in s).strip("_") or "t"
-    if s[0].isdigit():
-        s = "v" + s
-    return s
-
 
 # ---------------------------------------------------------------------------
 # Code generation
@@ -283,8 +72,11 @@ class Emitter:
         self.uses = count_uses(fn)
         reserved = self._collect_globals(fn)
         self.storage = Storage(fn, reserved, merge_names=inline, uses=self.uses)
+        self.copy_sources = copy_sources(fn, self.storage)
         self.inlined: Dict[Value, ast.expr] = {}
         self.inline_reads: Dict[Value, Set] = {}  # storage a folded value reads
+        self._first_use: Dict[int, tuple] = {}  # id(block) -> (block, where values are read)
+        self._region_use: Dict[int, Set] = {}  # id(op) -> what its regions read
         self.lines: List[str] = []
         self.const_count = 0
         self.last_comment = None
@@ -322,6 +114,9 @@ class Emitter:
         for root, keys in roots.items():
             k = 0
             for key in keys:
+                if root == self.fname and getattr(self._root_obj[key], "stands_for", None) == root:
+                    self.global_names[key] = root  # a recursive derivative calls itself
+                    continue
                 name = root if k == 0 else f"{root}_{k}"
                 while name in fixed:
                     k += 1
@@ -559,8 +354,47 @@ class Emitter:
         return not any(isinstance(a, Value) and a in self.inlined for a in nxt.args)
 
     def find_use(self, block: Block, start: int, v: Value):
-        """Position of the op in ``block`` (from ``start``) whose own operands use v,
-        and whether the use is in a region header (cond / iter)."""
+        """Position of the op in ``block`` (from ``start``) whose own operands use v
+        (None when an op's regions read it first)."""
+        cached = self._first_use.get(id(block))
+        if cached is None or cached[0] is not block:
+            cached = self._first_use[id(block)] = (block, self._first_uses(block))
+        j = cached[1].get(v)
+        if j is None:
+            return len(block.ops) if any(y is v for y in block.yields) else None
+        if (j if j >= 0 else ~j) >= start:
+            return j if j >= 0 else None
+        return self._scan_use(block, start, v)  # read before start too
+
+    def _first_uses(self, block: Block) -> dict:
+        """For each value read in ``block``, where first: the position of the op
+        that reads it itself, or ``~position`` of the op whose regions do."""
+        first: dict = {}
+        for j, op in enumerate(block.ops):
+            for x in op.operands():
+                if isinstance(x, Value) and x not in first:
+                    first[x] = j
+            for x in self._region_uses(op):
+                if x not in first:
+                    first[x] = ~j
+        return first
+
+    def _region_uses(self, op) -> Set:
+        """Every value read anywhere inside an op's regions."""
+        out = self._region_use.get(id(op))
+        if out is None:
+            out = set()
+            for b in op.blocks():
+                out.update(y for y in b.yields if isinstance(y, Value))
+                for inner in b.ops:
+                    out.update(x for x in inner.operands() if isinstance(x, Value))
+                    if isinstance(inner, (For, While)) and isinstance(inner.brk, Value):
+                        out.add(inner.brk)
+                    out |= self._region_uses(inner)
+            self._region_use[id(op)] = out
+        return out
+
+    def _scan_use(self, block: Block, start: int, v: Value):
         for j in range(start, len(block.ops)):
             op = block.ops[j]
             if any(x is v for x in op.operands()):
@@ -685,6 +519,10 @@ class Emitter:
     def parallel_copy(self, pairs, indent):
         """Assign each destination value's variable from its source, all at once."""
         moves = []
+        # a variable left unbound here (UNDEF: a loop's early-return value before
+        # it is set) that a copy reads later, before it is set: bind it to None
+        unbound = list(dict.fromkeys(self.storage.name(d) for d, s in pairs if s is UNDEF and
+                                     self.storage.find(d) in self.copy_sources))
         for dst, src in pairs:
             if src is UNDEF:
                 continue
@@ -694,6 +532,7 @@ class Emitter:
                 continue
             moves.append((dst, src))
         if not moves:
+            self._bind_none(unbound, indent)
             return
         dst_names = {self.storage.name(d) for d, _ in moves}
         srcs = [s for _, s in moves]
@@ -706,6 +545,11 @@ class Emitter:
         else:
             for d, s in moves:
                 self.write(ast.Assign([self.target(d)], self.operand(s)), indent)
+        self._bind_none(unbound, indent)
+
+    def _bind_none(self, names, indent):
+        for name in names:
+            self.lines.append("    " * indent + f"{name} = None")
 
     def emit_if(self, op: If, indent: int):
         cond = self.operand(op.cond)

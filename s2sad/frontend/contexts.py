@@ -65,7 +65,8 @@ class WithLowering:
             if node.id in self.lw.env or node.id in self.lw.locals:
                 return None
             g = resolve(node.id, self.lw.info)
-            return None if g.obj is MISSING else g
+            # data read when the code runs (an open lowering) is no static callee
+            return None if getattr(g, "obj", MISSING) is MISSING else g
         if isinstance(node, gast.Attribute):
             base = self.static_callee(node.value)
             if base is None:

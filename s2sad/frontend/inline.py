@@ -187,11 +187,14 @@ class NestedFunctions(HigherOrder):
         """``def f(x, reduce=np.sum)``: the default is resolved when compiling,
         and the generated code checks that no other function is passed."""
         low = self.lowerer
-        used = used_as_functions(low.info.node, low.info.globals)
+        used = None  # (the whole function read only when a default is a function)
         for p in params:
             d = p.default
-            if not (isinstance(d, Const) and is_function_object(d.value)) or \
-                    p.value.hint not in used:
+            if not (isinstance(d, Const) and is_function_object(d.value)):
+                continue
+            if used is None:
+                used = used_as_functions(low.info.node, low.info.globals)
+            if p.value.hint not in used:
                 continue
             g = constant(d.value, low.info)
             pname = p.value.hint

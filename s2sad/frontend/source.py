@@ -52,6 +52,9 @@ class SourceInfo:
     # is the globals dict or a closure cell, ``obj`` what it held (ABSENT if
     # nothing).  Lowering fills it; the compiler checks it before reusing work.
     bindings: list = field(default_factory=list)
+    # the open lowering (frontend/resolve.py): free names holding data -> the
+    # values that stand for them (None: a closed lowering, data are constants)
+    free: Optional[dict] = None
 
     def line_text(self, lineno: int) -> Optional[str]:
         """The text of the line ``lineno`` of the node (node numbering)."""
@@ -209,10 +212,54 @@ def _code_qualname(code) -> str:
     return ".".join(parts)
 
 
+#: filename -> (its text, {(function name, first line): its ast node}): each
+#: file is parsed once (by the C parser), not each function's lines tokenized
+#: and parsed again (a few recent files are kept)
+_FILE_DEFS: Dict[str, tuple] = {}
+
+
+def _file_def(func, filename):
+    """The gast node of a ``def`` found in its file's parse, or None (a lambda,
+    a file that cannot be read or parsed: :func:`get_source_info` finds those
+    the slow way)."""
+    if func.__name__ == "<lambda>":
+        return None
+    linecache.checkcache(filename)
+    lines = linecache.getlines(filename, func.__globals__)
+    if not lines:
+        return None
+    text = "".join(lines)
+    hit = _FILE_DEFS.get(filename)
+    if hit is None or hit[0] != text:
+        defs = {}
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            tree = None
+        todo = list(tree.body) if tree is not None else []
+        while todo:  # statements only: a def is never inside an expression
+            n = todo.pop()
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([n.lineno] + [d.lineno for d in n.decorator_list])
+                defs.setdefault((n.name, first), n)
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(n, name, None)
+                if isinstance(inner, list):
+                    todo.extend(inner)
+        hit = _FILE_DEFS[filename] = (text, defs)
+        while len(_FILE_DEFS) > 32:
+            del _FILE_DEFS[next(iter(_FILE_DEFS))]
+    node = hit[1].get((func.__name__, func.__code__.co_firstlineno))
+    return None if node is None else (gast.ast_to_gast(node), lines)
+
+
 def get_source_info(func) -> SourceInfo:
     func, bound = _unwrap(func)
     code = func.__code__
     filename = code.co_filename
+    found = _file_def(func, filename)
+    if found is not None:
+        return _source_info(func, bound, found[0], filename, 0, found[1])
     try:
         lines, start = inspect.getsourcelines(func)
     except (OSError, TypeError) as exc:
@@ -242,6 +289,11 @@ def get_source_info(func) -> SourceInfo:
                     f"cannot parse the source of {func.__qualname__!r}: {exc}") from exc
             offset = start - 1
     node = _find_function(module, func, offset)
+    return _source_info(func, bound, node, filename, offset, all_lines)
+
+
+def _source_info(func, bound, node, filename, offset, all_lines) -> SourceInfo:
+    code = func.__code__
     closure = {}
     cells = {}
     if code.co_freevars and func.__closure__:

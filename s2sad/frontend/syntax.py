@@ -133,6 +133,9 @@ def always_exits(stmts):
                for s in stmts)
 
 
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def exits(stmt):
     """Which of break / continue / return may leave the statement early."""
     flags = set()
@@ -146,11 +149,13 @@ def exits(stmt):
             flags.add("continue")
         if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
             return
-        for child in gast.iter_child_nodes(n):
+        # statements only: no expression holds a return, break or continue
+        for field in _STATEMENT_LISTS:
             # break/continue in a loop's body are its own; in its else part they
             # belong to the enclosing loop
-            visit(child, in_loop or isinstance(n, (gast.For, gast.While)) and
-                  any(child is c for c in n.body))
+            inner = in_loop or field == "body" and isinstance(n, (gast.For, gast.While))
+            for child in getattr(n, field, None) or ():
+                visit(child, inner)
 
     if isinstance(stmt, (gast.For, gast.While)):
         for child in stmt.body:

@@ -6,10 +6,10 @@ Nothing here changes the IR.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, Set
+from typing import Dict, List, Set, Tuple
 
 from ..rules.facts import is_pure_call
-from ..rules.registry import Rule, structural_rule
+from ..rules.registry import Rule, generation, structural_rule
 from .nodes import Block, For, Function, Global, If, Op, Prim, Value, While
 
 
@@ -30,8 +30,21 @@ def defs_of(op: Op):
 _NO_FACTS = Rule(None, "unknown", "structure")  # neither pure nor writing
 
 
+_facts_of: Dict[str, Rule] = {}  # kind -> its rule, while no rule is registered
+_facts_generation = [generation.value]
+
+
 def _facts(kind):
-    return structural_rule(kind) or _NO_FACTS
+    if _facts_generation[0] != generation.value:
+        _facts_of.clear()
+        _facts_generation[0] = generation.value
+    rule = _facts_of.get(kind)
+    if rule is None:
+        rule = structural_rule(kind)
+        if rule is None:  # (not kept: a rule for it may come)
+            return _NO_FACTS
+        _facts_of[kind] = rule
+    return rule
 
 
 def is_mutation(op) -> bool:
@@ -43,9 +56,12 @@ def is_mutation(op) -> bool:
 
 
 def is_pure(op) -> bool:
-    if not isinstance(op, Prim) or is_mutation(op):
+    if not isinstance(op, Prim):
         return False
-    if _facts(op.kind).pure:
+    facts, attrs = _facts(op.kind), op.attrs  # (is_mutation, written out: asked often)
+    if facts.writes or attrs.get("mutates") or (op.kind == "binop" and attrs.get("inplace")):
+        return False
+    if facts.pure:
         return True
     if op.kind == "call":
         f = op.args[0]
@@ -59,80 +75,155 @@ def _vals(operands):
 
 
 class Liveness:
-    """Which values are live right after each definition (for interference)."""
+    """Which values are live together, for interference: ``b`` interferes with
+    ``a`` when it is live right after ``a`` is defined (or the other way round).
+
+    Built in one walk, linear in the function's size (times its nesting depth):
+    for each block, where each value is defined in it and the last position that
+    reads it (an op's operands, what its regions read from outside, the yields);
+    a query follows the block's parents, so it costs the nesting depth.  The
+    answers are those of the classical backward data flow over live sets, which
+    would cost the function's length times the number of live values."""
 
     def __init__(self, fn: Function):
-        self.live_at_def: Dict[Value, Set[Value]] = defaultdict(set)
-        self.free_cache: Dict[int, Set[Value]] = {}
-        live = self.block(fn.body, set())
-        params = [p.value for p in fn.params]
-        for p in params:
-            self.record(p, live | set(params))
+        self.defs: Dict[Value, tuple] = {}  # value -> where it is defined
+        self.index: Dict[int, Dict[Value, int]] = {}  # id(block) -> value -> position
+        self.last: Dict[int, Dict[Value, int]] = {}  # id(block) -> value -> last read
+        self.parent: Dict[int, tuple] = {}  # id(block) -> (op, its block, position, role)
+        self.free_sets: Dict[int, Set[Value]] = {}  # id(region op) -> what it reads from outside
+        self.last_def: Dict[Value, int] = {}
+        self.body = fn.body
+        self.params = [p.value for p in fn.params]
+        # positions in the order the emitter writes (each op reads its operands
+        # at one, then defines its results at the next): a value's span runs
+        # from its definition to the last position that reads it, and for two
+        # values defined in one block, overlapping spans mean interference
+        self.start: Dict[Value, int] = {}
+        self.ends: Dict[int, List[int]] = {}  # id(block) -> where each op reads, then the end
+        self.pos = 0
+        self._define(self.params)
+        self._block(fn.body)
+        for p in self.params:
+            self.defs.setdefault(p, ("param",))
+        self.end: Dict[Value, int] = {}
+        for key, last in self.last.items():
+            ends = self.ends[key]
+            for v, j in last.items():
+                if ends[j] > self.end.get(v, -1):
+                    self.end[v] = ends[j]
 
-    def record(self, v, live):
-        s = self.live_at_def[v]
-        s.update(live)
-        s.discard(v)
+    def _define(self, values):
+        first = self.pos
+        for v in values:
+            self.start[v] = first
+            self.pos += 1
+        for v in values:  # values defined together are live together
+            self.last_def[v] = self.pos - 1
+
+    def _block(self, block: Block) -> None:
+        key = id(block)
+        index: Dict[Value, int] = {}
+        last: Dict[Value, int] = {}
+        ends: List[int] = []
+        self.index[key], self.last[key], self.ends[key] = index, last, ends
+        for i, op in enumerate(block.ops):
+            for r in op.results:
+                index[r] = i
+                self.defs[r] = ("result", op, block, i)
+            if isinstance(op, Prim):
+                reads = _vals(op.args)
+            else:
+                self._define(op.defined_here())
+                roles = ("branch", "branch") if isinstance(op, If) else \
+                    ("cond", "body") if isinstance(op, While) else ("body",)
+                for b, role in zip(op.blocks(), roles):
+                    self.parent[id(b)] = (op, block, i, role)
+                    self._block(b)
+                for d in op.defined_here():
+                    self.defs[d] = ("region", op, block, i)
+                if isinstance(op, (For, While)) and isinstance(op.brk, Value):
+                    body_end = self.ends[id(op.body)][-1]  # read after the body
+                    self.last_def[op.brk] = max(self.last_def.get(op.brk, -1), body_end)
+                reads = self.free(op) | _vals(op.operands())
+            ends.append(self.pos)  # where it reads its operands: before its results
+            self.pos += 1
+            self._define(op.results)
+            for v in reads:
+                last[v] = i
+        ends.append(self.pos)
+        self.pos += 1
+        for v in _vals(block.yields):
+            last[v] = len(block.ops)
 
     def free(self, op) -> Set[Value]:
         """Values used inside an op's regions but defined outside them."""
         key = id(op)
-        if key in self.free_cache:
-            return self.free_cache[key]
-        used, defined = set(), set()
-        for b in op.blocks():
-            _uses_defs(b, used, defined)
-        defined.update(op.defined_here())
-        if isinstance(op, (For, While)) and isinstance(op.brk, Value):
-            used.add(op.brk)
-        res = used - defined
-        self.free_cache[key] = res
+        res = self.free_sets.get(key)
+        if res is None:
+            used: Set[Value] = set()
+            defined = set(op.defined_here())
+            for b in op.blocks():
+                used.update(self.last[id(b)])
+                defined.update(self.index[id(b)])
+            if isinstance(op, (For, While)) and isinstance(op.brk, Value):
+                used.add(op.brk)
+            res = self.free_sets[key] = used - defined
         return res
 
-    def block(self, block: Block, live_out: Set[Value]) -> Set[Value]:
-        live = set(live_out) | _vals(block.yields)
-        for op in reversed(block.ops):
-            live = self.op(op, live)
-        return live
+    def live_after(self, v: Value, block: Block, i: int) -> bool:
+        """Whether v is live right after the op at position i of block (-1:
+        at its start)."""
+        while True:
+            key = id(block)
+            d = self.index[key].get(v)
+            if d is not None and d > i:
+                return False
+            if self.last[key].get(v, -1) > i:
+                return True
+            parent = self.parent.get(key)
+            if parent is None:  # the function's body
+                return False
+            op, outer, k, role = parent
+            if role == "branch":  # what is live after the if, but its results
+                if v in op.results:
+                    return False
+                block, i = outer, k
+                continue
+            if v in self.free(op) or (role == "body" and v is op.brk):
+                return True
+            if role == "cond" and self.live_after(v, op.body, -1):
+                return True
+            if v in op.results:
+                return False
+            block, i = outer, k
 
-    def op(self, op: Op, live_after: Set[Value]) -> Set[Value]:
-        for r in op.results:
-            self.record(r, live_after | set(op.results))
-        live = live_after - set(op.results)
-        if isinstance(op, Prim):
-            return live | _vals(op.args)
-        if isinstance(op, If):
-            t = self.block(op.then, live)
-            e = self.block(op.orelse, live)
-            return t | e | _vals([op.cond])
-        free = self.free(op)
-        around = live | free
-        if isinstance(op, For):
-            body_out = around | _vals([op.brk] if op.brk is not None else [])
-            body_in = self.block(op.body, body_out)
-            for d in [op.item] + op.args:
-                self.record(d, body_in | {op.item} | set(op.args) | around)
-            return around | _vals(op.inits) | _vals([op.iter])
-        if isinstance(op, While):
-            body_out = around | _vals([op.brk] if op.brk is not None else [])
-            body_in = self.block(op.body, body_out)
-            cond_in = self.block(op.cond, body_in | around)
-            for d in op.args:
-                self.record(d, cond_in | set(op.args) | around)
-            return around | _vals(op.inits)
-        raise TypeError(op)
+    def _live_at_def(self, a: Value, b: Value) -> bool:
+        """Whether b is live right after a's definition."""
+        where = self.defs.get(a)
+        if where is None or a is b:
+            return False
+        if where[0] == "param":
+            return b in self.params or self.live_after(b, self.body, -1)
+        _, op, block, i = where
+        if where[0] == "result":
+            return b in op.results or self.live_after(b, block, i)
+        # a loop's item or carried value, defined at the top of its regions
+        if b in op.defined_here() or b in self.free(op) or \
+                (b not in op.results and self.live_after(b, block, i)):
+            return True
+        return self.live_after(b, op.blocks()[0], -1)
 
     def interfere(self, a, b) -> bool:
-        return b in self.live_at_def.get(a, ()) or a in self.live_at_def.get(b, ())
+        return self._live_at_def(a, b) or self._live_at_def(b, a)
 
-
-def _uses_defs(block, used, defined):
-    used.update(_vals(block.yields))
-    for op in block.ops:
-        used.update(uses_of(op))
-        defined.update(defs_of(op))
-        for b in op.blocks():
-            _uses_defs(b, used, defined)
+    def span(self, v: Value) -> Tuple[int, int]:
+        """Positions ``(first, last)`` that hold every point where v is live:
+        values whose spans do not overlap never interfere (the converse need
+        not hold: a value read in one branch of an if spans the other)."""
+        first = self.start.get(v)
+        if first is None:  # defined nowhere (not a value of this function)
+            return (0, self.pos)
+        return (first, max(self.end.get(v, first), self.last_def.get(v, first)))
 
 
 def count_uses(fn: Function) -> Dict[Value, int]:

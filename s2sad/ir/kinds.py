@@ -7,6 +7,10 @@ derivative is compiled for: ``"float"`` (Python or NumPy floating scalar),
 (Python or NumPy complex scalar), ``"carray"`` (complex ndarray), or ``None``
 when unknown (treated as possibly differentiable).
 
+An array kind may also know its rank (:class:`Ranked`, never its shape, so
+that code is not compiled again per shape): ``v[i]`` of a 1-D float array is
+a ``"float"``, and derivative code for it needs no broadcasting.
+
 User functions called with known argument kinds are lowered (through the
 ``lower`` function the caller passes: the compiler's cache) to infer what they
 return.
@@ -28,6 +32,56 @@ from .nodes import UNDEF, Const, For, Function, Global, If, Prim, Value, While
 NONDIFF_KINDS = {"int", "bool", "intarray", "str", "none", "range", "key", "type"}
 
 
+class Ranked(str):
+    """An array kind (``"array"``, ``"intarray"``, ``"carray"``) of known rank.
+
+    It equals its plain kind for every test the stages make (``kind ==
+    "array"``, ``kind in REAL_KINDS``), and hashes alike; caches tell ranks
+    apart through :func:`kinds_key`, joins through :func:`same_kind`."""
+
+    def __new__(cls, kind, rank):
+        self = str.__new__(cls, kind)
+        self.rank = rank
+        return self
+
+    def __repr__(self):
+        return f"{str.__repr__(self)}[rank {self.rank}]"
+
+    def __reduce__(self):
+        return Ranked, (str(self), self.rank)
+
+
+ELEMENT_KINDS = {"array": "float", "intarray": "int", "carray": "complex"}
+
+
+def rank_of(kind) -> Optional[int]:
+    """The rank a kind knows (0 for a scalar), or None."""
+    if isinstance(kind, Ranked):
+        return kind.rank
+    if kind in ("float", "int", "bool", "complex"):
+        return 0
+    return None
+
+
+def ranked(kind, rank):
+    """``kind`` with rank ``rank`` (None: unknown); rank 0 is the element kind."""
+    if kind not in ELEMENT_KINDS:
+        return kind
+    if rank is None:
+        return str(kind)
+    return ELEMENT_KINDS[kind] if rank == 0 else Ranked(str(kind), rank)
+
+
+def same_kind(a, b) -> bool:
+    """``a == b`` with ranks told apart (a known rank is not an unknown one)."""
+    return a == b and getattr(a, "rank", None) == getattr(b, "rank", None)
+
+
+def kinds_key(kinds) -> tuple:
+    """A cache key for argument kinds that tells ranks apart."""
+    return tuple((k, k.rank) if isinstance(k, Ranked) else k for k in kinds)
+
+
 def kind_of_object(x) -> Optional[str]:
     if isinstance(x, bool) or isinstance(x, np.bool_):
         return "bool"
@@ -39,11 +93,11 @@ def kind_of_object(x) -> Optional[str]:
         return "complex"
     if isinstance(x, np.ndarray):
         if np.issubdtype(x.dtype, np.floating):
-            return "array"
+            return Ranked("array", x.ndim) if x.ndim else "array"
         if np.issubdtype(x.dtype, np.complexfloating):
-            return "carray"
+            return Ranked("carray", x.ndim) if x.ndim else "carray"
         if np.issubdtype(x.dtype, np.integer) or x.dtype == bool:
-            return "intarray"
+            return Ranked("intarray", x.ndim) if x.ndim else "intarray"
         return None
     if isinstance(x, tuple):
         return "tuple"
@@ -75,6 +129,10 @@ _INT_FUNCS = {len, int, round, math.floor, math.ceil, math.trunc, math.factorial
 _BOOL_FUNCS = {bool, isinstance, math.isnan, math.isinf, math.isfinite, callable, any, all,
                np.isnan, np.isinf, np.isfinite, np.any, np.all, np.signbit}
 _INT_ARRAY_FUNCS = {np.argmax, np.argmin, np.argsort, np.nonzero, np.floor_divide}
+# of one array, with no axis: a scalar
+_FULL_REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.std, np.var,
+                    np.nansum, np.nanmean, np.nanprod, np.nanmax, np.nanmin, np.median,
+                    np.average, np.ptp}
 # of a complex number, a real one (of a complex array, a real array)
 _REAL_PARTS = {abs, operator.abs, np.absolute, np.real, np.imag, np.angle}
 # the runtime helpers of derivative code whose result is a dict when the operands at
@@ -127,6 +185,7 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
         return None
 
     iterators: Dict[Value, tuple] = {}  # enumerate(xs), zip(a, b), reversed(xs)
+    shapes = set()  # x.shape of arrays: tuples of ints
 
     def item_of(it):
         """The kind of what iterating over ``it`` gives, and its entries' kinds."""
@@ -166,7 +225,7 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
         if kd == "binop":
             o = op.attrs["op"]
             if o in ("or", "and"):
-                res = k(a[0]) if k(a[0]) == k(a[1]) else None
+                res = k(a[0]) if same_kind(k(a[0]), k(a[1])) else None
             else:
                 res = _num_kind([k(a[0]), k(a[1])])
                 if o == "/" and res == "int":
@@ -208,6 +267,9 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                     res = "range"
                 elif f in _INT_ARRAY_FUNCS:
                     res = "intarray"
+                elif f in _FULL_REDUCTIONS and len(args) == 1 and args[0] in ("array", "carray") \
+                        and not op.attrs.get("kw") and not op.attrs.get("star"):
+                    res = "float" if args[0] == "array" else "complex"  # np.sum(x): a scalar
                 elif isinstance(f, np.ufunc) and f.nout > 1 or \
                         f is math.modf or f is math.frexp:
                     res = "tuple"  # np.modf, np.divmod, np.frexp: (a, b), never an array
@@ -244,6 +306,8 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                 res = None
         elif kd == "getattr" and op.attrs["attr"] in ("shape", "ndim", "size", "dtype"):
             res = {"ndim": "int", "size": "int"}.get(op.attrs["attr"], "none")
+            if op.attrs["attr"] == "shape" and k(a[0]) in ELEMENT_KINDS:
+                shapes.add(op.results[0])
         elif kd == "getattr" and op.attrs["attr"] == "T":
             res = k(a[0])
         elif kd == "getattr" and op.attrs["attr"] in ("real", "imag") and \
@@ -256,6 +320,11 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             base = k(a[0])
             if base == "intarray":
                 res = "intarray"
+            if a[0] in shapes and op.attrs.get("index", ("",))[0] == "val" and \
+                    _indexed_kind(Ranked("intarray", 1), op.attrs["index"], a, k) == "int":
+                res = "int"  # x.shape[0]
+            if isinstance(base, Ranked) and op.attrs.get("index") is not None:
+                res = _indexed_kind(base, op.attrs["index"], a, k)
             index = op.attrs.get("index")
             if base in ("tuple", "list") and index is not None and index[0] == "val" and \
                     isinstance(a[index[1]], Const):
@@ -279,6 +348,11 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             res = "str"
         if res is None and kd in ("call", "callmethod") and op.results:
             res = _complex_result(op, [k(x) for x in a], elems)
+        if res in ELEMENT_KINDS and not isinstance(res, Ranked) and (
+                kd == "binop" and op.attrs["op"] != "@" or kd == "unary" or
+                kd == "call" and isinstance(a[0], Global) and isinstance(a[0].obj, np.ufunc)
+                and not op.attrs.get("kw") and not op.attrs.get("star")):
+            res = ranked(res, _broadcast_rank([k(x) for x in (a if kd != "call" else a[1:])]))
         for r in op.results:
             kinds[r] = res
         if op.attrs.get("inplace") or op.kind in ("setitem", "augsetitem") or \
@@ -312,7 +386,7 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                     changed = False
                     for a_, init, y in zip(op.args, op.inits, op.body.yields):
                         new = _join_yields(k, init, y)
-                        if new != kinds.get(a_):
+                        if not same_kind(new, kinds.get(a_)):
                             kinds[a_] = new
                             changed = True
                     if not changed:
@@ -338,6 +412,32 @@ _KEEPS_DTYPE = {getattr(np, n) for n in (
 _KEEPS_DTYPE_METHODS = {"sum", "mean", "prod", "cumsum", "cumprod", "dot", "reshape", "ravel",
                         "flatten", "transpose", "swapaxes", "squeeze", "copy", "diagonal",
                         "trace", "repeat", "take", "max", "min"}
+
+
+def _broadcast_rank(kinds):
+    """The rank of an elementwise result of operands of these kinds (None: unknown)."""
+    ranks = [rank_of(x) for x in kinds if x is not None]
+    if len(ranks) < len(kinds) or None in ranks:
+        return None
+    return max(ranks, default=None)
+
+
+def _indexed_kind(base, template, args, k):
+    """The kind of ``x[index]`` for an ``x`` of known rank and a basic index of
+    ints and slices (None where the index may be anything else)."""
+    parts = template[1] if template[0] == "tuple" else [template]
+    rank = base.rank
+    for part in parts:
+        if part[0] == "slice":
+            continue
+        if part[0] != "val":
+            return None
+        i = args[part[1]]
+        if not (isinstance(i, Const) and type(i.value) is int or
+                isinstance(i, Value) and k(i) == "int"):
+            return None  # None, ..., an index array, a bool: the rank changes otherwise
+        rank -= 1
+    return ranked(base, rank) if rank >= 0 else None
 
 
 def _complex_result(op, arg_kinds, elems):
@@ -367,7 +467,7 @@ def _join_yields(k, y1, y2):
         return k(y1)
     a, b = k(y1), k(y2)
     if a == b:
-        return a
+        return a if same_kind(a, b) else str(a)  # of two ranks: an array of either
     if {a, b} <= {"int", "float"}:
         return "float"
     if {a, b} <= {"int", "bool"}:
@@ -392,7 +492,7 @@ def callee_kind(f, arg_kinds, op, lower):
     """The kind a user function returns for arguments of these kinds."""
     if op.attrs.get("kw") or op.attrs.get("star") or op.attrs.get("dstar"):
         return None
-    key = (f, tuple(arg_kinds))
+    key = (f, kinds_key(arg_kinds))
     if key in _callee_kinds:
         return _callee_kinds[key]
     _callee_kinds[key] = None  # recursion: unknown until known

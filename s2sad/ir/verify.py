@@ -16,30 +16,42 @@ class VerificationError(AssertionError):
     pass
 
 
+def _place(where) -> str:
+    """Where an error is: a path of ops, written out only for a message."""
+    if isinstance(where, tuple):
+        outer, op = where
+        return f"{outer}/{type(op).__name__}" + (f"[{op.kind}]" if isinstance(op, Prim) else "")
+    return where
+
+
 def verify(fn: Function) -> Function:
     defined = set()
 
     def define(v, where):
         if not isinstance(v, Value):
-            raise VerificationError(f"{where}: defines a non-value {v!r}")
+            raise VerificationError(f"{_place(where)}: defines a non-value {v!r}")
         if v in defined:
-            raise VerificationError(f"{where}: {v!r} defined twice")
+            raise VerificationError(f"{_place(where)}: {v!r} defined twice")
         defined.add(v)
 
     def check(a, scope, where, allow_undef=False):
         if isinstance(a, Value):
             if a not in scope:
-                raise VerificationError(f"{where}: {a!r} used where it is not defined")
+                raise VerificationError(f"{_place(where)}: {a!r} used where it is not defined")
         elif a is UNDEF:
             if not allow_undef:
-                raise VerificationError(f"{where}: UNDEF used as an operand")
+                raise VerificationError(f"{_place(where)}: UNDEF used as an operand")
         elif not isinstance(a, (Const, Global)):
-            raise VerificationError(f"{where}: bad operand {a!r}")
+            raise VerificationError(f"{_place(where)}: bad operand {a!r}")
 
-    def block(b: Block, scope, nyields, where):
-        scope = set(scope)
+    def block(b: Block, scope, nyields, where, keep=False):
+        """Check a block against ``scope`` (what is visible), which it extends
+        while it runs and restores at its end (unless ``keep``: a while-loop's
+        condition stays visible in its body): one set for the whole function,
+        not a copy per block."""
+        added = []
         for op in b.ops:
-            w = f"{where}/{type(op).__name__}" + (f"[{op.kind}]" if isinstance(op, Prim) else "")
+            w = (where, op) if isinstance(op, Prim) else _place((where, op))
             for a in op.operands():
                 check(a, scope, w, allow_undef=isinstance(op, (For, While)) and a is not getattr(op, "iter", None))
             if isinstance(op, If):
@@ -48,26 +60,31 @@ def verify(fn: Function) -> Function:
             elif isinstance(op, (For, While)):
                 if not (len(op.args) == len(op.inits) == len(op.results) == len(op.body.yields)):
                     raise VerificationError(f"{w}: carried values do not line up")
-                inner = set(scope)
+                inner = []
                 for d in op.defined_here():
                     define(d, w)
-                    inner.add(d)
+                    scope.add(d)
+                    inner.append(d)
                 if isinstance(op, While):
                     if len(op.cond.yields) != 1:
                         raise VerificationError(f"{w}: the condition must yield one value")
-                    cond_scope = block(op.cond, inner, 1, w + ".cond")
-                    inner = cond_scope
-                body_scope = block(op.body, inner, len(op.args), w + ".body")
+                    inner += block(op.cond, scope, 1, w + ".cond", keep=True)
+                inner += block(op.body, scope, len(op.args), w + ".body", keep=True)
                 if op.brk is not None:
-                    check(op.brk, body_scope, w + ".brk")
+                    check(op.brk, scope, w + ".brk")
+                scope.difference_update(inner)
             for r in op.results:
                 define(r, w)
                 scope.add(r)
+                added.append(r)
         if nyields is not None and len(b.yields) != nyields:
             raise VerificationError(f"{where}: yields {len(b.yields)} values, expected {nyields}")
         for y in b.yields:
             check(y, scope, where + ".yield", allow_undef=True)
-        return scope
+        if keep:
+            return added
+        scope.difference_update(added)
+        return added
 
     scope = set()
     for p in fn.params:

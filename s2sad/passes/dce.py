@@ -21,6 +21,9 @@ def _has_effect(op) -> bool:
 def dce(fn: Function) -> Function:
     live: Set[Value] = set()
     changed = True
+    effects = _Effects()
+    _has_effect, _block_has_effect, _loop_has_effect = \
+        effects.op, effects.block, effects.loop  # each asked once per op
 
     def mark(a):
         nonlocal changed
@@ -62,26 +65,39 @@ def dce(fn: Function) -> Function:
     while changed:
         changed = False
         visit(fn.body, [True] * len(fn.body.yields))
-    _sweep(fn.body, live)
+    _sweep(fn.body, live, effects)
     return fn
 
 
-def _loop_has_effect(op) -> bool:
-    return any(_block_has_effect(b) for b in op.blocks())
+class _Effects:
+    """Which ops, blocks and loops have side effects, each found once (the
+    fixed point visits every op again on each round)."""
+
+    def __init__(self):
+        self.ops, self.blocks = {}, {}
+
+    def op(self, op) -> bool:
+        found = self.ops.get(id(op))
+        if found is None:
+            found = self.ops[id(op)] = _has_effect(op)
+        return found
+
+    def block(self, block: Block) -> bool:
+        found = self.blocks.get(id(block))
+        if found is None:
+            found = self.blocks[id(block)] = any(
+                self.op(op) or any(self.block(b) for b in op.blocks()) for op in block.ops)
+        return found
+
+    def loop(self, op) -> bool:
+        return any(self.block(b) for b in op.blocks())
 
 
-def _block_has_effect(block: Block) -> bool:
-    for op in block.walk():
-        if _has_effect(op):
-            return True
-    return False
-
-
-def _sweep(block: Block, live):
+def _sweep(block: Block, live, effects):
     kept = []
     for op in block.ops:
         if isinstance(op, Prim):
-            if _has_effect(op) or any(r in live for r in op.results):
+            if effects.op(op) or any(r in live for r in op.results):
                 kept.append(op)
             continue
         if isinstance(op, If):
@@ -89,21 +105,21 @@ def _sweep(block: Block, live):
             op.results = [op.results[i] for i in idx]
             op.then.yields = [op.then.yields[i] for i in idx]
             op.orelse.yields = [op.orelse.yields[i] for i in idx]
-            _sweep(op.then, live)
-            _sweep(op.orelse, live)
+            _sweep(op.then, live, effects)
+            _sweep(op.orelse, live, effects)
             if not op.results and not op.then.ops and not op.orelse.ops:
                 continue
             kept.append(op)
             continue
         idx = [i for i, (r, a) in enumerate(zip(op.results, op.args)) if r in live or a in live]
-        if not idx and not _loop_has_effect(op):
+        if not idx and not effects.loop(op):
             continue
         op.results = [op.results[i] for i in idx]
         op.args = [op.args[i] for i in idx]
         op.inits = [op.inits[i] for i in idx]
         op.body.yields = [op.body.yields[i] for i in idx]
         if isinstance(op, While):
-            _sweep(op.cond, live)
-        _sweep(op.body, live)
+            _sweep(op.cond, live, effects)
+        _sweep(op.body, live, effects)
         kept.append(op)
     block.ops = kept

@@ -62,6 +62,7 @@ class Rule:
         self.complex: Optional["Rule"] = None
         self.real_only = False
         self.lock = threading.Lock()
+        self._signatures = {}  # which -> (rule function, its signature)
 
     def __repr__(self):
         return f"<Rule {self.library}.{self.name}>"
@@ -80,13 +81,19 @@ class Rule:
         """The primitive's own parameters, as the rule function names them (a
         keyword-only one with a default, such as ``sorted``'s ``reverse=False``,
         is the primitive's too; ``ans``, ``ans_bar`` and ``<param>_dot`` are the rule's)."""
-        sig = inspect.signature(getattr(self, which))
+        fn = getattr(self, which)
+        cached = self._signatures.get(which)
+        if cached is not None and cached[0] is fn:  # the same rule function as before
+            return cached[1]
+        sig = inspect.signature(fn)
         names = set(sig.parameters)
         params = [p for p in sig.parameters.values() if p.name not in ("ans", "ans_bar") and
                   (p.kind != p.KEYWORD_ONLY or (p.default is not p.empty and
                                                 not (p.name.endswith("_dot") and
                                                      p.name[:-4] in names)))]
-        return sig.replace(parameters=params)
+        sig = sig.replace(parameters=params)
+        self._signatures[which] = (fn, sig)
+        return sig
 
 
 _RULES: Dict[object, Rule] = {}

@@ -1,9 +1,10 @@
 """Benchmarks: s2sad against the primal, a hand-written adjoint, autograd and JAX.
 
 Run ``python tests/benchmarks/run.py`` (``pip install ".[bench]"`` for the
-peers).  Every number of a row is measured in the same run, on the same
-machine; the table shows medians and ratios.  Nothing here is a test: pytest
-does not collect this folder.
+peers); the scaling curves of ``scaling.py`` follow the table (``--quick``:
+fewer sizes, ``--no-scaling``: none).  Every number of a row is measured in
+the same run, on the same machine; the table shows medians and ratios.
+Nothing here is a test: pytest does not collect this folder.
 """
 from __future__ import annotations
 
@@ -87,6 +88,39 @@ def scalar_loop_np(x, y, n, np_=np):
     return x
 
 
+def scalar_loop_numpy(x, y, n):
+    for i in range(n):
+        x = x + 0.01 * (np.sin(x) * y - x * x * 0.1)
+    return x
+
+
+def scalar_loop_numpy_hand(x, y, n):
+    """The same adjoint as scalar_loop_hand, with NumPy's sin and cos."""
+    xs, sins = [], []
+    for i in range(n):
+        s = np.sin(x)
+        xs.append(x)
+        sins.append(s)
+        x = x + 0.01 * (s * y - x * x * 0.1)
+    x_bar, y_bar = 1.0, 0.0
+    for i in range(n - 1, -1, -1):
+        x, s = xs[i], sins[i]
+        d = 0.01 * x_bar
+        y_bar += d * s
+        x_bar = x_bar + d * (y * np.cos(x) - 0.2 * x)
+    return x_bar, y_bar
+
+
+def bench_scalar_loop_numpy(rows):
+    args = (0.5, 2.0, 1000)
+    grad = s2sad.grad(scalar_loop_numpy, (0, 1))
+    assert np.allclose(grad(*args), scalar_loop_numpy_hand(*args))
+    rows.append({"workload": "scalar loop with np.sin, 1,000 steps",
+                 "primal": median_time(lambda: scalar_loop_numpy(*args)),
+                 "hand": median_time(lambda: scalar_loop_numpy_hand(*args)),
+                 "s2sad": median_time(lambda: grad(*args))})
+
+
 def bench_scalar_loop(rows):
     args = (0.5, 2.0, 1000)
     grad = s2sad.grad(scalar_loop, (0, 1))
@@ -165,6 +199,11 @@ def bench_mlp(rows):
         jax.block_until_ready(jj(W1, b1, W2, b2))
         row["jax jit"] = median_time(lambda: jax.block_until_ready(jj(W1, b1, W2, b2)))
     rows.append(row)
+    # grad is as fast as value_and_grad: the same VJP, or for a float-valued
+    # function the VJP without the value
+    value_and_grad = s2sad.value_and_grad(mlp_loss_plain, (0, 1, 2, 3))
+    rows.append({"workload": "MLP 784-256-10, batch 256, value_and_grad",
+                 "hand": row["hand"], "s2sad": median_time(lambda: value_and_grad(*args))})
 
 
 # ---------------------------------------------------------------------------
@@ -204,16 +243,12 @@ def bench_seeds(rows):
         jj(2.0, 5.0)
         row["jax jit"] = median_time(lambda: jj(2.0, 5.0))
     rows.append(row)
-    # What grad adds per call to the function it runs (the VJP that also
-    # returns the value): the cache lookup by argument types, the check that
-    # the free names (here ``math``) are bound as when it was compiled, the
-    # result's unpacking.  And that check alone.
-    compiled = compile_derivative(seeds_math, "reverse_value", (0, 1), ("float", "float"))
-    value_vjp = compiled.fn
+    # What grad adds per call to the function it runs (the VJP without the
+    # value: seeds_math returns a float): its generated caller's test of the
+    # argument types, of the rule generation and of the free names (here
+    # ``math``) being bound as when it was compiled, inline.
     rows.append({"workload": "seeds' example, grad's per-call overhead over its f_vjp",
-                 "s2sad": row["s2sad"] - median_time(lambda: value_vjp(2.0, 5.0, 1.0))})
-    rows.append({"workload": "seeds' example, its bindings check alone (part of it)",
-                 "s2sad": median_time(compiled.bindings.fresh)})
+                 "s2sad": row["s2sad"] - median_time(lambda: raw(2.0, 5.0))})
 
 
 # ---------------------------------------------------------------------------
@@ -314,6 +349,59 @@ def bench_tape(rows):
     rows.append(row)
 
 
+# ---------------------------------------------------------------------------
+# 6. a training loop that makes grad(lambda w: loss(w, batch)) at every step
+# ---------------------------------------------------------------------------
+def train_loss(w, batch):
+    return np.sum(np.tanh(batch @ w) ** 2) / batch.shape[0] + 0.01 * np.sum(w * w)
+
+
+def bench_training_loop(rows, steps=1000):
+    """A fresh batch (128 KiB) and a fresh lambda at every step: how many
+    derivatives it compiles, a step's time against the same loop with the batch
+    passed as an argument of one grad object, and the memory the loop leaves
+    behind (what the caches keep of 1,000 batches)."""
+    rng = np.random.default_rng(0)
+    batches = [rng.normal(size=(64, 256)) for _ in range(8)]
+    named = s2sad.grad(train_loss)
+
+    def fresh_lambda_loop(n):
+        w = np.zeros(256)
+        for step in range(n):
+            batch = batches[step % 8].copy()  # a new array each step
+            g = s2sad.grad(lambda w: train_loss(w, batch))
+            w = w - 0.1 * g(w)
+        return w
+
+    def named_loop(n):
+        w = np.zeros(256)
+        for step in range(n):
+            batch = batches[step % 8].copy()
+            w = w - 0.1 * named(w, batch)
+        return w
+
+    assert np.allclose(fresh_lambda_loop(3), named_loop(3))
+    stats = s2sad.compiler.stats
+    before = stats["reverse"] + stats["reverse_value"] + stats["lowered"]
+    t0 = time.perf_counter()
+    fresh_lambda_loop(steps)
+    elapsed = time.perf_counter() - t0
+    compiled = stats["reverse"] + stats["reverse_value"] + stats["lowered"] - before
+    gc.collect()
+    tracemalloc.start()  # (it slows the loop down: timed apart)
+    start = tracemalloc.get_traced_memory()[0]
+    fresh_lambda_loop(steps)
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0] - start
+    tracemalloc.stop()
+    rows.append({"workload": f"training loop, fresh lambda each step: step time "
+                             f"({compiled} compiles in {steps:,} steps)",
+                 "hand": median_time(lambda: named_loop(20), repeat=3) / 20,
+                 "s2sad": elapsed / steps})
+    rows.append({"workload": f"training loop, fresh lambda each step: memory kept after "
+                             f"{steps:,} steps (bytes)", "s2sad": max(kept, 0)})
+
+
 def fmt_time(t):
     if t < 1e-5:  # the per-call rows: tens of nanoseconds count
         return f"{t * 1e6:.2f} µs"
@@ -326,7 +414,8 @@ def fmt_time(t):
 
 def main():
     rows = []
-    for bench in (bench_scalar_loop, bench_mlp, bench_seeds, bench_compile, bench_tape):
+    for bench in (bench_scalar_loop, bench_scalar_loop_numpy, bench_mlp, bench_seeds,
+                  bench_compile, bench_tape, bench_training_loop):
         try:
             bench(rows)
         except Exception as exc:  # report and go on: the table says what failed
@@ -355,6 +444,10 @@ def main():
         vs_hand = f"{r['s2sad'] / r['hand']:.2f}×" if "hand" in r else "–"
         vs_primal = f"{r['s2sad'] / r['primal']:.2f}×" if "primal" in r else "–"
         print(f"| {r['workload']} | " + " | ".join(cells) + f" | {vs_hand} | {vs_primal} |")
+    if "--no-scaling" not in sys.argv[1:]:  # the curves of scaling.py (--quick: fewer sizes)
+        import scaling  # next to this file
+        print()
+        scaling.main(quick="--quick" in sys.argv[1:])
 
 
 if __name__ == "__main__":

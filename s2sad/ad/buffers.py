@@ -1,0 +1,83 @@
+"""Adjoints written in place: ``v_bar[i] += g`` for the adjoint of a read ``v[i]``.
+
+The reverse sweep adds the adjoint of an entry read into the adjoint of the
+whole array.  Into a *buffer*, an array this derivative made (zeros, a sum of
+adjoints, what an earlier in-place addition left), it adds in place, in O(1)
+per entry; any other adjoint (the caller's ``y_bar``, one shared with another
+value) first becomes a buffer by the out-of-place sum.  A loop's reverse
+carries a buffer when it starts with one.  ``copy_before_writes`` copies a
+buffer that is read again after the write, so sharing stays safe.
+"""
+from __future__ import annotations
+
+from ..ir.nodes import Const, Value, shift_index
+from .builder import Zero, is_zero, np_global, runtime_global
+from .complexity import real_cotangent
+from .structure import index_object
+
+
+class Buffers:
+    """The in-place half of :class:`~s2sad.ad.reverse.Reverse`'s bookkeeping
+    (``self.buffers``: the adjoint values known to be buffers)."""
+
+    def new_slot(self, v, slot, scope):
+        """A loop's reverse carries ``slot``, the adjoint of the outer ``v``: an
+        array to write into when it starts as one (zeros, or one before the loop)."""
+        self.produced.add(slot)
+        outer = scope.parent.get(v)
+        if self.is_buffer(outer) or outer is None and self.kinds.get(v) in ("array", "carray"):
+            self.buffers.add(slot)
+
+    def is_buffer(self, g) -> bool:
+        if not isinstance(g, Value):
+            return False
+        if g in self.buffers:
+            return True
+        made = self.b.defs.get(g)
+        return made is not None and made.kind == "call" and made.args[0] == np_global("zeros_like")
+
+    def add_at(self, v, g, index_args, template):
+        """Add ``g``, the adjoint of ``v[index]``, to the adjoint of ``v``:
+        in place, into an array the derivative made, when ``v`` is an array and
+        the index is a basic one (ints and slices name each entry once)."""
+        cur = self.bar(v)
+        if not (isinstance(v, Value) and v in self.active) or g is None or is_zero(g):
+            return
+        g = real_cotangent(self, v, g)
+        if isinstance(cur, list) or not self.basic_index(v, template, index_args):
+            cur = None
+        elif cur is None:
+            cur = self.b.materialize(Zero(v), hint=v.hint + "_bar")
+        if not self.is_buffer(cur):
+            self.accumulate(v, self.b.call(runtime_global("index_adjoint"), [g, v, self.index_of(
+                template, index_args)], hint=v.hint + "_bar"))
+            new = self.bar(v)
+            if new is not None and self.kinds.get(v) in ("array", "carray"):
+                self.buffers.add(new)  # zeros with g added, or a sum: a fresh array
+            return
+        new = self.b.value("augsetitem", [cur, g] + list(index_args), v.hint + "_bar",
+                           index=shift_index(template, 1), op="+")
+        new.user = v.user
+        self.buffers.add(new)
+        self.produced.add(new)
+        self.set_bar(v, new)
+
+    def basic_index(self, v, template, args) -> bool:
+        if self.kinds.get(v) not in ("array", "carray"):
+            return False
+        parts = template[1] if template[0] == "tuple" else [template]
+        for part in parts:
+            if part[0] == "tuple":
+                return False
+            positions = part[1:] if part[0] == "slice" else part[1:2]
+            for pos in positions:
+                a = None if pos is None else args[pos - 1]
+                if pos is None or isinstance(a, Const) and (
+                        type(a.value) is int or a.value is None and part[0] == "slice"):
+                    continue
+                if not (isinstance(a, Value) and self.kinds.get(a) == "int"):
+                    return False
+        return True
+
+    def index_of(self, template, args):
+        return index_object(self, shift_index(template, -1), list(args))
