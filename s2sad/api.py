@@ -13,9 +13,9 @@ import weakref
 import numpy as np
 
 from .backend import compile_function
-from .compiler import (compile_derivative, forget_with_functions, free_values, identity, lowered,
-                       normalize_argnums, open_key, open_plain, output_kind, positional,
-                       ssa_function, ssa_ir, ssa_source)  # noqa: F401  (public here too)
+from .compiler import (compile_derivative, empty_cell, forget_with_functions, free_values,
+                       identity, lowered, normalize_argnums, open_key, open_plain, output_kind,
+                       positional, ssa_function, ssa_ir, ssa_source)  # noqa: F401  (public here too)
 from .derived import (binding_tests, build_caller, cache_key, caller, guard_tests,
                       jacobian_function, readable, weak_reference)
 from .errors import S2sadError
@@ -321,7 +321,7 @@ class Derived:
 
     def _caller_for(self, args, full, func, compiled, single, valued):
         ns = {"_k_slow": self._slow, "_k_type": type, "_k_gen": generation, "_k_absent": ABSENT,
-              "_k_empty": _empty_cell, "_k_fn": compiled.fn, "_k_like": _like,
+              "_k_empty": empty_cell, "_k_fn": compiled.fn, "_k_like": _like,
               "_k_check": functools.partial(_check_scalar, "grad", holomorphic=self.holomorphic),
               "__builtins__": builtins}
         given = len(args)
@@ -492,14 +492,6 @@ def _result_lines(call, compiled, single, valued, derived, full, ns, params, pre
 def _failed(primal, holomorphic, exc, full):
     """A derivative failed: if the function does not return a scalar, say that."""
     _check_scalar("grad", primal(*full), exc, holomorphic)
-
-
-def _empty_cell(cell):
-    try:
-        cell.cell_contents
-    except ValueError:
-        return True
-    return False
 
 
 def grad(func, argnums=0, holomorphic=False):

@@ -116,7 +116,8 @@ class Bindings:
         return cls([e for p in parts if p is not None for e in p.entries])
 
 
-def _empty_cell(cell):
+def empty_cell(cell) -> bool:
+    """Whether a closure cell holds nothing yet."""
     try:
         cell.cell_contents
     except ValueError:
@@ -133,7 +134,7 @@ def _checker(entries):
     that also says whether a rule changed since (one call for both checks).
     An open lowering's data (DATA) must still be data: it is read when the
     code runs, and its kind is part of the derivative's key."""
-    ns = {"_empty": _empty_cell, "_generation": generation, "_data": _holds_data}
+    ns = {"_empty": empty_cell, "_generation": generation, "_data": _holds_data}
     tests = [f"_generation.value == {generation.value}"]
     for k, (holder, name, obj) in enumerate(entries):
         ns[f"h{k}"], ns[f"o{k}"] = holder, obj

@@ -36,15 +36,19 @@ class Buffers:
         made = self.b.defs.get(g)
         return made is not None and made.kind == "call" and made.args[0] == np_global("zeros_like")
 
-    def add_at(self, v, g, index_args, template):
-        """Add ``g``, the adjoint of ``v[index]``, to the adjoint of ``v``:
-        in place, into an array the derivative made, when ``v`` is an array and
-        the index is a basic one (ints and slices name each entry once)."""
+    def add_at(self, v, g, index_args, template, entry_kind=None):
+        """Add ``g``, the adjoint of ``v[index]`` (of kind ``entry_kind``), to the
+        adjoint of ``v``: in place, into an array the derivative made, when
+        ``v`` is an array, the index a basic one (ints and slices name each
+        entry once) and ``v[index]`` one entry.  (An adjoint of a slice may be of
+        another dtype than the buffer, NumPy 2.5's ``eig`` types real results
+        complex: out of place, NumPy promotes it.)"""
         cur = self.bar(v)
         if not (isinstance(v, Value) and v in self.active) or g is None or is_zero(g):
             return
         g = real_cotangent(self, v, g)
-        if isinstance(cur, list) or not self.basic_index(v, template, index_args):
+        if isinstance(cur, list) or entry_kind not in ("float", "complex") or \
+                not self.basic_index(v, template, index_args):
             cur = None
         elif cur is None:
             cur = self.b.materialize(Zero(v), hint=v.hint + "_bar")

@@ -28,7 +28,7 @@ import numpy as np
 from typing import Dict, List, Optional, Sequence, Set
 
 from ..ir.analysis import is_mutation
-from ..ir.kinds import CONTAINER_KINDS, kind_of_object, rank_of
+from ..ir.kinds import CONTAINER_KINDS, kind_of_object, rank_of, ranked
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
                         Value, While)
 from ..passes.dce import dce
@@ -624,7 +624,9 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
         if isinstance(g, list):
             g = self.pack(g)
         self.kinds[index] = "int"
-        self.add_at(it, g, [index], ("val", 1))
+        kind = self.kinds.get(it)
+        self.add_at(it, g, [index], ("val", 1), ranked(kind, rank_of(kind) - 1)
+                    if rank_of(kind) else None)
 
 
 def _hint_of(v):

@@ -180,7 +180,7 @@ def getitem_vjp(rev, op, bars):
         return
     # ybar added at the index: in place into an array the derivative made, or
     # (np.add.at, so that repeated positions add up) into zeros shaped like the base
-    rev.add_at(base, ybar, op.args[1:], op.attrs["index"])
+    rev.add_at(base, ybar, op.args[1:], op.attrs["index"], rev.kinds.get(op.result))
 
 
 def index_object(rev, template, args):
@@ -288,6 +288,8 @@ def setitem_vjp(rev, op, bars):
             copied = rev.b.value("callmethod", [ybar], base.hint + "_bar", method="copy")
             cleared = rev.b.value("setitem", [copied, Const(0.0)] + idx_args,
                                    base.hint + "_bar", index=shifted)
+            if rev.kinds.get(base) in ("array", "carray"):
+                rev.buffers.add(cleared)  # a copy of its own, to write into
             rev.accumulate(base, cleared)
 
 

@@ -84,6 +84,12 @@ def resolve(name, info):
         obj = info.globals[name]
         info.bindings.append((info.globals, name, obj))
         return Global(name, obj)
+    return _builtin(name, info)
+
+
+def _builtin(name, info):
+    """A name bound neither in the closure nor in the globals: a builtin or
+    unbound, as long as no global of that name appears (a binding says so)."""
     info.bindings.append((info.globals, name, ABSENT))
     if hasattr(builtins, name):
         return Global(name, getattr(builtins, name))
@@ -123,7 +129,4 @@ def _resolve_open(name, info):
             return free[name]
         info.bindings.append((info.globals, name, obj))
         return Global(name, obj)
-    info.bindings.append((info.globals, name, ABSENT))
-    if hasattr(builtins, name):
-        return Global(name, getattr(builtins, name))
-    return Global(name, MISSING)
+    return _builtin(name, info)

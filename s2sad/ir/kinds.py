@@ -192,12 +192,11 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
         it_kind = k(it)
         if it_kind == "range":
             return "int", None
-        if it_kind == "array":
-            return "float", None
+        if it_kind in ELEMENT_KINDS:  # the rows of a 2-D array are arrays
+            return (ranked(it_kind, it_kind.rank - 1) if isinstance(it_kind, Ranked)
+                    else None), None
         if it_kind == "dict":
             return "key", None
-        if it_kind == "carray":
-            return "complex", None
         got = elems.get(it) if isinstance(it, Value) else None
         if it_kind in ("tuple", "list") and got and all(g == got[0] for g in got):
             return got[0], None

@@ -189,7 +189,8 @@ def eig(a, *, ans, a_dot):
 @defvjp(la.eig, library=L)
 def eig_vjp(a, *, ans, ans_bar):
     w, v = real_eig(ans)
-    w_bar, v_bar = ans_bar
+    # real eigenpairs have real cotangents (NumPy 2.5 types the zeros complex)
+    w_bar, v_bar = np.real(ans_bar[0]), np.real(ans_bar[1])
     v_t = np.swapaxes(v, -1, -2)
     eye = np.eye(np.shape(w)[-1])
     f = (1 - eye) / (w[..., None, :] - w[..., :, None] + eye)

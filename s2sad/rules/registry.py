@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import sys
 import types
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -111,15 +112,44 @@ def _key(primitive):
 _METHODS: Dict[Tuple[int, str], object] = {}  # (id(obj), name) -> the bound method with a rule
 
 
+#: Loaders of optional rules (SciPy's), each called once the library they
+#: serve has been imported by someone (it is in ``sys.modules``): importing
+#: s2sad does not import SciPy, which would take longer than s2sad itself.
+_optional_loaders: List[Tuple[str, Callable]] = []
+
+
+def optional_rules(module: str, load: Callable):
+    """Register ``load`` to run the first time a rule is looked up after
+    ``module`` has been imported."""
+    _optional_loaders.append((module, load))
+
+
+def _load_optional() -> bool:
+    """Load the optional rules whose library is imported now; whether any was."""
+    loaded = False
+    for entry in list(_optional_loaders):
+        if entry[0] in sys.modules:
+            _optional_loaders.remove(entry)
+            entry[1]()
+            loaded = True
+    return loaded
+
+
 def method_with_rule(obj, name: str):
     """``obj.name`` if it is a bound method with a rule (the one registered,
     so that every read of it gives the same object), else None."""
-    return _METHODS.get((id(obj), name))
+    found = _METHODS.get((id(obj), name))
+    if found is None and _optional_loaders and _load_optional():
+        found = _METHODS.get((id(obj), name))
+    return found
 
 
 def lookup(primitive) -> Optional[Rule]:
     try:
-        return _RULES.get(_key(primitive))
+        found = _RULES.get(_key(primitive))
+        if found is None and _optional_loaders and _load_optional():
+            found = _RULES.get(_key(primitive))
+        return found
     except TypeError:
         return None
 
@@ -245,6 +275,8 @@ def linear_args(primitive):
 def all_rules() -> List[Rule]:
     """The rules of functions and operators (the structural primitives' entries,
     keyed by op kind, are :func:`structural_rules`)."""
+    if _optional_loaders:
+        _load_optional()
     return [r for r in _RULES.values() if r.library != "structure"]
 
 

@@ -101,6 +101,20 @@ def repeated_index(v, idx):
     return s
 
 
+def loop_over_rows(A, c):
+    s = 0.0
+    for r in A:  # rows of a 2-D array are arrays: the adjoint of c sums over them
+        s = s + np.sum(r * c) * c
+    return s
+
+
+def rows_into_an_array(A, c):
+    s = np.zeros(A.shape[-1])
+    for r in A:
+        s = s + r * c
+    return np.sum(s * s)
+
+
 CASES = [
     (element_sum, (np.linspace(-1.0, 2.0, 7),)),
     (pairs, (np.linspace(-1.0, 2.0, 6),)),
@@ -112,6 +126,10 @@ CASES = [
     (written_array, (np.linspace(0.1, 0.9, 4),)),
     (slices, (np.linspace(-1.0, 1.0, 6),)),
     (loop_over_entries, (np.linspace(-1.0, 1.0, 5),)),
+    (loop_over_rows, (np.arange(6.0).reshape(2, 3) / 4, 0.7)),
+    (loop_over_rows, (np.arange(3.0) / 4, 0.7)),
+    (rows_into_an_array, (np.arange(6.0).reshape(2, 3) / 4, 0.7)),
+    (rows_into_an_array, (np.arange(24.0).reshape(2, 3, 4) / 9, -0.4)),
 ]
 
 

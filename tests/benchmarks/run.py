@@ -65,11 +65,12 @@ def scalar_loop(x, y, n):
     return x
 
 
-def scalar_loop_hand(x, y, n):
-    """A straightforward adjoint: save what the reverse sweep needs in lists."""
+def scalar_loop_hand(x, y, n, m=math):
+    """A straightforward adjoint: save what the reverse sweep needs in lists
+    (``m``: the module whose sin and cos the loop calls)."""
     xs, sins = [], []
     for i in range(n):
-        s = math.sin(x)
+        s = m.sin(x)
         xs.append(x)
         sins.append(s)
         x = x + 0.01 * (s * y - x * x * 0.1)
@@ -78,7 +79,7 @@ def scalar_loop_hand(x, y, n):
         x, s = xs[i], sins[i]
         d = 0.01 * x_bar
         y_bar += d * s
-        x_bar = x_bar + d * (y * math.cos(x) - 0.2 * x)
+        x_bar = x_bar + d * (y * m.cos(x) - 0.2 * x)
     return x_bar, y_bar
 
 
@@ -95,20 +96,7 @@ def scalar_loop_numpy(x, y, n):
 
 
 def scalar_loop_numpy_hand(x, y, n):
-    """The same adjoint as scalar_loop_hand, with NumPy's sin and cos."""
-    xs, sins = [], []
-    for i in range(n):
-        s = np.sin(x)
-        xs.append(x)
-        sins.append(s)
-        x = x + 0.01 * (s * y - x * x * 0.1)
-    x_bar, y_bar = 1.0, 0.0
-    for i in range(n - 1, -1, -1):
-        x, s = xs[i], sins[i]
-        d = 0.01 * x_bar
-        y_bar += d * s
-        x_bar = x_bar + d * (y * np.cos(x) - 0.2 * x)
-    return x_bar, y_bar
+    return scalar_loop_hand(x, y, n, np)
 
 
 def bench_scalar_loop_numpy(rows):

@@ -7,7 +7,7 @@ passes, compiled) must agree with finite differences and with each other
 return the program's value.  Points where a branch or a trip count changes
 within the finite-difference steps are skipped (the function jumps there).
 
-Runs ``S2SAD_FUZZ_EXAMPLES`` examples (default 200) with a fixed seed, so CI
+Runs ``S2SAD_FUZZ_EXAMPLES`` examples (default 120) with a fixed seed, so CI
 sees the same programs every time; ``S2SAD_FUZZ_EXAMPLES=5000 pytest
 tests/fuzz`` searches further (``S2SAD_FUZZ_SEED`` picks another sequence,
 ``S2SAD_FUZZ_SHRINK=0`` reports a failure without minutes of shrinking).
@@ -25,7 +25,7 @@ from s2sad.check import fd_steps
 
 from .programs import branch_trace, compile_program, program_strategy
 
-EXAMPLES = int(os.environ.get("S2SAD_FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("S2SAD_FUZZ_EXAMPLES", "120"))
 SEED = int(os.environ.get("S2SAD_FUZZ_SEED", "20240607"))
 EPS = 1e-3  # check_grads's default step
 LIMIT = 1e4  # values and derivatives beyond this are poorly conditioned for the check

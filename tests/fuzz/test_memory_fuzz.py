@@ -18,7 +18,7 @@ programs may alias one of two arrays depending on a branch: there the error
 must name a line at or after that branch (and a wrong number is never fine).
 Points where a branch changes within the finite-difference steps are skipped.
 
-Runs ``S2SAD_MEMORY_FUZZ_EXAMPLES`` examples (default 300) with a fixed seed
+Runs ``S2SAD_MEMORY_FUZZ_EXAMPLES`` examples (default 150) with a fixed seed
 (``S2SAD_MEMORY_FUZZ_SEED``), so CI sees the same programs every time;
 ``S2SAD_MEMORY_FUZZ_EXAMPLES=5000`` searches further.  ``S2SAD_FUZZ_SHRINK=0``
 (shared with test_fuzz.py) reports the first failing program as drawn, without
@@ -37,7 +37,7 @@ from s2sad.errors import S2sadError
 from .memory_programs import (Generator, branch_trace, compile_program, copies,
                               program_strategy)
 
-EXAMPLES = int(os.environ.get("S2SAD_MEMORY_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("S2SAD_MEMORY_FUZZ_EXAMPLES", "150"))
 SEED = int(os.environ.get("S2SAD_MEMORY_FUZZ_SEED", "20240612"))
 EPS = 1e-3  # check_grads's default step
 LIMIT = 1e4  # values beyond this are poorly conditioned for the check

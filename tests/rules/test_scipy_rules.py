@@ -167,3 +167,16 @@ def test_s2sad_works_without_scipy():
             "print(s2sad.grad(f)(2.0))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert abs(float(out.stdout) - (1 - 0.5772156649015329)) < 1e-12
+
+
+def test_importing_s2sad_leaves_scipy_unimported_until_the_program_imports_it():
+    import subprocess
+    import sys
+    code = ("import sys, s2sad\n"
+            "assert 'scipy' not in sys.modules\n"
+            "import scipy.special as sc\n"
+            "f = s2sad.from_source('def f(x):\\n    return sc.erf(x) * 2.0\\n',\n"
+            "                      globals={'sc': sc})\n"
+            "print(s2sad.grad(f)(0.3))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert abs(float(out.stdout) - 4 / np.sqrt(np.pi) * np.exp(-0.09)) < 1e-12
