@@ -48,14 +48,21 @@ class SourceError(S2sadError):
 def at_location(cls, message, loc, hint=None):
     """``cls(message)`` at an IR location (file, line, column and the stripped
     line): the whole line is read back so that the caret stands under the
-    column; where it cannot be, the line is shown without one."""
+    column; where it cannot be, the line is shown without one.  A location
+    that knows the cause of any error at it (an unbound name: a
+    ``frontend.locations.CauseLoc``) says that cause instead."""
     if loc is None:
         return cls(message, hint=hint)
-    line = linecache.getline(loc.filename, loc.lineno).rstrip("\n")
-    col = loc.col
-    if line.strip() != (loc.text or "").strip():
-        line, col = loc.text, None
-    return cls(message, loc.filename, loc.lineno, col, line, hint)
+    cause = getattr(loc, "cause", None)
+    if cause is not None:  # found when the code was read: the real cause, said first
+        message, hint = cause, loc.cause_hint
+    elif getattr(loc, "about", None):  # what the callee there is
+        message = f"{message}: {loc.about}"
+    lineno, col, text = getattr(loc, "call", None) or (loc.lineno, loc.col, loc.text)
+    line = linecache.getline(loc.filename, lineno).rstrip("\n")
+    if line.strip() != (text or "").strip():
+        line, col = text, None
+    return cls(message, loc.filename, lineno, col, line, hint)
 
 
 class UnsupportedSyntaxError(SourceError):
@@ -64,6 +71,30 @@ class UnsupportedSyntaxError(SourceError):
 
 class NonDifferentiableError(SourceError):
     """A derivative was asked of something that has none (or no rule yet)."""
+
+
+class LibraryFunctionError(NonDifferentiableError):
+    """A library function (of the standard library or an installed package) has
+    no derivative rule and s2sad cannot differentiate its source.  ``function``
+    is the function; :meth:`at_call` places the error at the user's call of it."""
+
+    function = None
+    placed = False  # at the user's call already
+
+    def at_call(self, loc, callee=None):
+        """The same error at the call ``loc`` of ``callee`` (the user's line),
+        not in the library; itself when it is placed already or ``callee`` is
+        not the library function (a user function that calls it)."""
+        if loc is None or self.placed or callee is not None and callee is not self.function:
+            return self
+        err = at_location(LibraryFunctionError, self.message, loc, self.hint)
+        err.function, err.placed = self.function, True
+        return err
+
+
+class ArgumentError(S2sadError, TypeError):
+    """One of s2sad's functions was called with arguments it does not take (a
+    TypeError, as Python's own): the message shows the call it expects."""
 
 
 class SourceUnavailableError(S2sadError):
@@ -90,3 +121,8 @@ class DecoratorError(SourceUnavailableError):
     """The function is wrapped by a decorator s2sad does not see through (one
     that may change what it computes): differentiate ``f.__wrapped__`` or give
     the decorated function a rule."""
+
+
+class BackendError(SourceError):
+    """The chosen backend cannot compile a derivative (``backend="numba"`` and a
+    construct Numba does not support)."""

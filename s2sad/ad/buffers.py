@@ -25,8 +25,28 @@ class Buffers:
         array to write into when it starts as one (zeros, or one before the loop)."""
         self.produced.add(slot)
         outer = scope.parent.get(v)
+        if outer is not None and self.kinds.get(v) in ("array", "carray"):
+            self.want_buffer(outer)
         if self.is_buffer(outer) or outer is None and self.kinds.get(v) in ("array", "carray"):
             self.buffers.add(slot)
+
+    def want_buffer(self, g):
+        """Make ``g``, a reverse loop's carried array adjoint, a buffer to write
+        into: the loop then starts from one (a copy, once, before the loop, if
+        what it starts from is not one: :meth:`buffer_init`) and yields one."""
+        if isinstance(g, Value) and g in self.carried_slots:
+            self.buffers.add(g)
+            self.wanted.add(g)
+
+    def buffer_init(self, slot, init):
+        """Where a reverse loop's carried adjoint ``slot`` starts: a buffer when
+        the loop writes into it."""
+        if slot not in self.buffers or self.is_buffer(init):
+            return init
+        self.want_buffer(init)  # an enclosing loop's carried adjoint: a buffer too
+        if self.is_buffer(init):
+            return init
+        return self.b.call(np_global("array"), [init], hint=slot.hint)  # a copy to write into
 
     def is_buffer(self, g) -> bool:
         if not isinstance(g, Value):
@@ -52,6 +72,8 @@ class Buffers:
             cur = None
         elif cur is None:
             cur = self.b.materialize(Zero(v), hint=v.hint + "_bar")
+        else:
+            self.want_buffer(cur)
         if not self.is_buffer(cur):
             self.accumulate(v, self.b.call(runtime_global("index_adjoint"), [g, v, self.index_of(
                 template, index_args)], hint=v.hint + "_bar"))

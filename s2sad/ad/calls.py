@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import types
 
-from ..errors import NonDifferentiableError, S2sadError, at_location
+from ..errors import LibraryFunctionError, NonDifferentiableError, S2sadError, at_location
 from ..frontend.source import FileFunction, see_through
 from ..ir.clone import clone_function
 from ..ir.nodes import Block, Const, For, Function, Global, Prim, Value, While
@@ -100,7 +100,10 @@ def derivative_of_call(transform, op, f, mode):
     if not active:
         return None
     kinds = [operand_kind(transform.kinds, a) for a in pos]
-    compiled = transform.derivative(target, mode, tuple(active), tuple(kinds))
+    try:
+        compiled = transform.derivative(target, mode, tuple(active), tuple(kinds))
+    except LibraryFunctionError as exc:  # at the user's call, not in the library
+        raise exc.at_call(op.loc, target) from exc
     transform.callees.append(compiled)
     return compiled, pos
 

@@ -17,7 +17,9 @@ from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UN
 from ..rules import registry
 from .builder import Zero, is_zero, runtime_global
 from .calls import derivative_of_call, user_function
+from .checkpoint import take_directives
 from .complexity import rule_for
+from .copies import place_copies
 from .structure import rule_of
 from .transform import Derivative, Transform, primitive_key
 
@@ -29,21 +31,26 @@ def _dot(v: Value) -> Value:
 class _Tangents(dict):
     """The tangent of each value; tangents are frozen in the builder."""
 
-    def __init__(self, frozen):
+    def __init__(self, frozen, kinds):
         super().__init__()
         self.frozen = frozen
+        self.kinds = kinds
 
     def __setitem__(self, key, value):
         if isinstance(value, Value):
             self.frozen.add(value)
+            if value not in self.kinds and self.kinds.get(key) is not None:
+                self.kinds[value] = self.kinds[key]  # a tangent has its primal's kind
         super().__setitem__(key, value)
 
 
 class Forward(Transform):
     def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees):
         super().__init__(fn, active_params, kinds, callees)
-        self.tan: Dict[Value, object] = _Tangents(self.b.frozen)
+        take_directives(self.fn)  # s2sad.checkpointed(range(n)): range(n), in forward mode
+        self.tan: Dict[Value, object] = _Tangents(self.b.frozen, self.kinds)
         self._uses = None
+        self.tangent_writes = []  # in place into tangents: place_copies copies where needed
 
     # -- helpers --------------------------------------------------------------
     def t(self, a):
@@ -91,6 +98,8 @@ class Forward(Transform):
         ret = self.b.value("build", [out, out_dot], "result", type="tuple")
         body = self.b.block
         body.yields = [ret]
+        place_copies(body, self.tangent_writes, self.kinds,
+                     [p.value for p in params] + [p.value for p in tangent_params])
         positional = [p for p in params if p.kind == "positional"]
         rest = [p for p in params if p.kind != "positional"]
         new_params = positional + tangent_params + rest

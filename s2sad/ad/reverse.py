@@ -39,7 +39,9 @@ from .calls import derivative_of_call, user_function
 from .complexity import real_cotangent, rule_for
 from .structure import rule_of
 from .buffers import Buffers
+from .copies import Storage
 from .split import SplitCalls
+from .checkpoint import Checkpointing
 from .tape import Tape, defined_deep, own_values, substitute, used_deep
 from .transform import Derivative, Transform, primitive_key
 
@@ -85,10 +87,12 @@ class Scope:
         self.env[v] = value
 
 
-class Reverse(Tape, Buffers, SplitCalls, Transform):
-    def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees):
+class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
+    def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees,
+                 checkpoint=None):
         super().__init__(fn, active_params, kinds, callees)
         fn = self.fn
+        self.service = callees  # companion functions of checkpointed loops (ad/checkpoint.py)
         self.b.maybe_unbound = _maybe_unbound(fn)
         self.produced: Set[Value] = set()
         self.scope = Scope(None, "function", on_slot=self.new_slot)
@@ -101,6 +105,11 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
         # write into: ``v_bar[i] += g`` for the adjoint of ``v[i]``
         # (copy_before_writes copies one that is read again)
         self.buffers: Set[Value] = set()
+        self.exported: Dict[Value, tuple] = {}  # an If's result -> (If, side, value)
+        self.reverse_if: Dict[int, If] = {}  # a forward If -> its reverse
+        self.carried_slots: Set[Value] = set()  # reverse loops' carried array adjoints
+        self.eager: Set[Value] = set()  # those that start from a buffer
+        self.wanted: Set[Value] = set()  # those written into in place
         self._blocks = None  # forward op -> its block (keep_tape)
         self.tape_holds: Dict[Value, list] = {}  # a callee's tape -> what it may hold
         self._indexed = None
@@ -108,6 +117,7 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
         # lists that pop in place: their literal's entries are not theirs for long
         self.popped = {op.args[0] for op in fn.body.walk() if isinstance(op, Prim) and
                        op.kind == "callmethod" and op.attrs["method"] == "pop" and op.args}
+        self.find_checkpointed(checkpoint)
 
     # -- adjoint bookkeeping --------------------------------------------------
     def bar(self, v):
@@ -230,6 +240,7 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
     def run(self, name: str, with_value: bool, split: bool = False):
         """The VJP as one function; with ``split``, as two (see :func:`reverse`)."""
         fn = self.fn
+        self.derivative_name = name
         for op in fn.body.walk():
             if isinstance(op, Prim) and op.kind == "binop":
                 op.attrs.pop("inplace", None)
@@ -274,7 +285,7 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
         bound to it, an If's result, a loop's carried value, a view), is read
         after the write, pushed on the tape (the reverse sweep reads it), read
         by a later iteration of a loop around the write, or is an argument."""
-        storage = _Storage(main, self.kinds, [s.results[0] for s in self.stacks],
+        storage = Storage(main, self.kinds, [s.results[0] for s in self.stacks],
                            [p.value for p in self.fn.params], self.tape_holds)
 
         def visit(block):
@@ -392,6 +403,8 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
         f = user_function(op, self.kinds)
         if f is None:
             return False
+        if getattr(f, "__s2sad_checkpoint__", False):
+            return self.call_recomputed(op, f, ybar)
         found = derivative_of_call(self, op, f, "reverse_split")
         if found is None:
             return True
@@ -481,12 +494,14 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
 
     def export(self, F: If, R: If):
         """Branch values the reverse branch reads leave the forward If as results."""
+        self.reverse_if[id(F)] = R
         for side, (fwd, rev) in enumerate(((F.then, R.then), (F.orelse, R.orelse))):
             own = set(own_values(fwd))
             mapping = {}
             for v in used_deep(rev):
                 if v in own:
                     r = Value(v.hint, v.user)
+                    self.exported[r] = (F, side, v)
                     F.results.append(r)
                     F.then.yields.append(v if side == 0 else UNDEF)
                     F.orelse.yields.append(v if side == 1 else UNDEF)
@@ -497,6 +512,8 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
     def loop(self, L):
         bars = [self.bar(r) if r in self.active else None for r in L.results]
         if all(b is None for b in bars):
+            return
+        if self.checkpoint_loop(L, bars):  # ad/checkpoint.py: no tape, a scheduler
             return
         parent = self.scope
         local = defined_deep(L.body) | set(L.defined_here())
@@ -513,6 +530,12 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
                 s = Value(a.hint + "_bar", a.user)
                 self.produced.add(s)
                 arg_slots.append((i, s))
+                if self.kinds.get(a) in ("array", "carray"):
+                    self.carried_slots.add(s)  # may become a buffer (want_buffer)
+                    start = bars[i]
+                    if self.is_buffer(start) or start in self.carried_slots:
+                        self.buffers.add(s)  # it starts from one: a buffer while not
+                        self.eager.add(s)  # shown otherwise (its yield, at the end)
                 self.holders[s] += 1  # held by the loop until the body is built
                 self.accumulate(y, s)
                 self.holders[s] -= 1
@@ -529,7 +552,12 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
             g = scope.env.get(L.args[i])
             if isinstance(g, list):
                 g = self.pack(g)
-            arg_yields.append(self.b.materialize(g if g is not None else Zero(L.args[i])))
+            g = self.b.materialize(g if g is not None else Zero(L.args[i]))
+            if s in self.eager and s not in self.wanted and not self.is_buffer(g):
+                self.buffers.discard(s)  # nothing wrote into it: no copies to make one
+            if s in self.buffers and not self.is_buffer(g):
+                g = self.b.call(np_global("array"), [g], hint=s.hint)  # a copy to write into
+            arg_yields.append(g)
         slot_yields = []
         for v, s in scope.slots:
             g = scope.env.get(v)
@@ -550,12 +578,13 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
             g = bars[i]
             if isinstance(g, list):
                 g = self.pack(g)
-            inits.append(self.b.materialize(g if g is not None else Zero(L.results[i])))
+            inits.append(self.buffer_init(s, self.b.materialize(
+                g if g is not None else Zero(L.results[i]))))
         for v, s in scope.slots:
             g = parent.get(v)
             if isinstance(g, list):
                 g = self.pack(g)
-            inits.append(self.b.materialize(g if g is not None else Zero(v)))
+            inits.append(self.buffer_init(s, self.b.materialize(g if g is not None else Zero(v))))
         # iteration order
         if use_range:
             item = Value(L.item.hint, L.item.user)
@@ -586,6 +615,8 @@ class Reverse(Tape, Buffers, SplitCalls, Transform):
             if s in self.buffers:
                 self.buffers.add(r)
         for (i, s), r in zip(arg_slots, results):
+            if s in self.buffers:
+                self.buffers.add(r)
             self.accumulate(L.inits[i], r)
 
     def item_adjoint(self, it, g, index):
@@ -633,133 +664,6 @@ def _hint_of(v):
     return v.hint if isinstance(v, Value) else "t"
 
 
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view"}
-_SCALARS = {"float", "int", "bool", "complex", "str", "none", "range"}
-
-
-class _Storage:
-    """Which values of a function may share storage, and where each is read
-    (positions in program order), for :meth:`Reverse.copy_before_writes`."""
-
-    def __init__(self, block: Block, kinds, stacks, params, holds=None):
-        self.parent: Dict[Value, Value] = {}
-        self.kinds = kinds
-        self.uses: Dict[Value, List[int]] = {}
-        self.defpos: Dict[Value, int] = {p: -1 for p in params}
-        self.pos: Dict[int, int] = {}
-        self.loops: Dict[int, tuple] = {}  # op id -> (start, end) of the loops around it
-        self.escaped: Set[Value] = set(params)  # the caller's, or on the tape
-        self.stacks = set(stacks)
-        self.n = 0
-        self._classes = None
-        self._walk(block, ())
-        for tape, held in (holds or {}).items():
-            for v in held:
-                self.union(tape, v)
-
-    def find(self, v):
-        while self.parent.get(v, v) is not v:
-            v = self.parent[v]
-        return v
-
-    def union(self, a, b):
-        if not (isinstance(a, Value) and isinstance(b, Value)):
-            return
-        if self.kinds.get(a) in _SCALARS or self.kinds.get(b) in _SCALARS:
-            return
-        ra, rb = self.find(a), self.find(b)
-        if ra is not rb:
-            self.parent[ra] = rb
-
-    def _use(self, a, at):
-        if isinstance(a, Value):
-            self.uses.setdefault(a, []).append(at)
-
-    def _walk(self, block, loops):
-        for op in block.ops:
-            at = self.n
-            self.n += 1
-            self.pos[id(op)] = at
-            self.loops[id(op)] = loops
-            for a in op.operands():
-                self._use(a, at)
-            for v in op.defined_here():
-                self.defpos[v] = at
-            if isinstance(op, Prim):
-                self._prim(op)
-            inner = loops + ((at, None),) if isinstance(op, (For, While)) else loops
-            for b in op.blocks():
-                self._walk(b, inner)
-            if isinstance(op, (For, While)):
-                end = self.n
-                for k in list(self.loops):
-                    self.loops[k] = tuple((s, end) if s == at and e is None else (s, e)
-                                          for s, e in self.loops[k])
-                for a, i, y, r in zip(op.args, op.inits, op.body.yields, op.results):
-                    self.union(a, i)
-                    self.union(a, y)
-                    self.union(r, a)
-                if op.brk is not None:
-                    self._use(op.brk, self.n)
-            if isinstance(op, If):
-                for r, y1, y2 in zip(op.results, op.then.yields, op.orelse.yields):
-                    self.union(r, y1)
-                    self.union(r, y2)
-            for r in op.results:
-                self.defpos[r] = self.n
-        for y in block.yields:
-            self._use(y, self.n)
-        self.n += 1
-
-    def _prim(self, op):
-        k = op.kind
-        if not op.results:
-            if k == "callmethod" and op.attrs.get("method") == "append" and \
-                    op.args[0] in self.stacks and len(op.args) > 1:
-                self.escaped.add(op.args[1])  # the reverse sweep reads it
-            return
-        r = op.results[0]
-        if k == "copy" or is_mutation(op) and op.kind != "binop":
-            self.union(r, op.args[0])
-        elif k == "binop" and op.attrs.get("inplace"):
-            self.union(r, op.args[0])
-        elif k == "getitem" or k == "getattr" and op.attrs["attr"] in ("T", "real", "mT"):
-            self.union(r, op.args[0])  # a basic index or a slice is a view
-        elif k == "callmethod" and op.attrs.get("method") in _VIEW_METHODS:
-            self.union(r, op.args[0])
-        elif k == "call" and isinstance(op.args[0], Global) and len(op.args) > 1 and \
-                getattr(op.args[0].obj, "__name__", None) in (
-                    "reshape", "ravel", "transpose", "squeeze", "asarray", "asanyarray",
-                    "swapaxes", "expand_dims", "atleast_1d", "atleast_2d") and \
-                getattr(op.args[0].obj, "__module__", "").startswith("numpy"):
-            self.union(r, op.args[1])
-
-    def read_again(self, op) -> bool:
-        """Whether writing into ``op``'s first operand in place would change a
-        value still to be read."""
-        base = op.args[0]
-        at = self.pos[id(op)]
-        own = set(op.results)
-        if self._classes is None:
-            self._classes = {}
-            for v in set(self.defpos) | set(self.uses):
-                self._classes.setdefault(self.find(v), []).append(v)
-        for v in self._classes.get(self.find(base), [base]):
-            if v in own:
-                continue
-            if v in self.escaped:
-                return True
-            d = self.defpos.get(v, -1)
-            if d > at:
-                continue  # a later version, made to see the write
-            for u in self.uses.get(v, ()):
-                if u > at:
-                    return True
-                if any(s < u <= e and d < s for s, e in self.loops[id(op)]):
-                    return True  # read again in the next iteration
-        return False
-
-
 def _maybe_unbound(fn: Function) -> Set[Value]:
     """Values that some path leaves unbound (a variable set in one branch only)."""
     out: Set[Value] = set()
@@ -791,7 +695,7 @@ def _local_dce(block: Block):
 
 
 def reverse(fn: Function, active_params, kinds, callees, name=None,
-            with_value=False, split=False) -> Derivative:
+            with_value=False, split=False, checkpoint=None) -> Derivative:
     """The VJP of ``fn`` (left unchanged): takes the primals then ``out_bar``;
     returns the tuple of adjoints of the active parameters (``(out, adjoints)``
     with ``with_value``).
@@ -800,8 +704,12 @@ def reverse(fn: Function, active_params, kinds, callees, name=None,
     code uses it: ``g_fwd`` takes the primals and returns ``(out, tape)``, the
     tape holding what the reverse sweep reads; ``g_bwd`` (:attr:`Derivative.back`)
     takes the tape and ``out_bar`` and returns the adjoints.  The caller keeps
-    the tape, so that nothing of ``fn`` is computed twice."""
-    rev = Reverse(fn, active_params, kinds, callees)
+    the tape, so that nothing of ``fn`` is computed twice.
+
+    ``checkpoint=K`` checkpoints the loops not inside another loop with ``K``
+    snapshots (ad/checkpoint.py); loops marked ``s2sad.checkpointed`` are
+    checkpointed whatever it is."""
+    rev = Reverse(fn, active_params, kinds, callees, checkpoint)
     result = rev.fn.body.yields[0]
     out_kind = rev.kinds.get(result) if isinstance(result, Value) else None
     if split:

@@ -12,7 +12,7 @@ them up there, as they look up ``np.sin``'s.
 """
 from __future__ import annotations
 
-from ..ir.kinds import CONTAINER_KINDS, differentiable_kind, kind_of_object
+from ..ir.kinds import CONTAINER_KINDS, differentiable_kind, indexed_kind, kind_of_object
 from ..ir.nodes import Const, Global, Value, shift_index
 from ..rules.registry import structural, structural_rule
 from .builder import Zero, is_zero, runtime_global
@@ -244,18 +244,23 @@ def setitem_jvp(fwd, op):
     if is_zero(tb) and is_zero(tv):
         fwd.tan[op.result] = Zero(op.result)
         return
+    shared = False
     if is_zero(tb):
         fresh = fwd.b.materialize(Zero(base))
     elif fwd.private_tangent(base, tb):
         fresh = tb  # made by a copy just for this array, read by nothing else
     else:
-        fresh = fwd.b.value("callmethod", [tb], base.hint + "_dot", method="copy")
+        fresh, shared = tb, True  # in place: place_copies copies it where it is read again
     tv = fwd.b.materialize(tv) if op.kind == "setitem" else tv
     if is_zero(tv):
+        if shared:
+            fresh = fwd.b.value("callmethod", [tb], base.hint + "_dot", method="copy")
         fwd.tan[op.result] = fresh
         return
     new = fwd.b.prim(op.kind, [fresh, tv] + op.args[2:], base.hint + "_dot", **op.attrs)
     new.result.user = op.result.user
+    if shared:
+        fwd.tangent_writes.append(new)
     fwd.tan[op.result] = new.result
 
 
@@ -267,6 +272,7 @@ def setitem_vjp(rev, op, bars):
     if op.kind == "augsetitem" and op.attrs["op"] not in ("+", "-"):
         raise rev.error(op, f"cannot differentiate '{op.attrs['op']}=' into an element yet",
                          "write x[i] = x[i] * v instead")
+    entry = indexed_kind(rev.kinds.get(base), shifted, op.args, rev.kinds)
     if isinstance(value, Value) and value in rev.active:
         fancy = any(not isinstance(a, Const) and rev.kinds.get(a) not in ("int", "bool")
                     for a in idx_args)
@@ -279,13 +285,26 @@ def setitem_vjp(rev, op, bars):
                                 index=shift_index(shifted, -1))
         if op.kind == "augsetitem" and op.attrs["op"] == "-":
             part = rev.b.neg(part)
-        rev.contribute(value, part, op.result)
+        if entry in ("float", "complex") and rev.kinds.get(value) == entry:
+            if isinstance(part, Value):
+                rev.kinds[part] = entry  # a number, no view of the adjoint read
+            rev.accumulate(value, part)  # one entry, one number: nothing broadcast
+        else:
+            rev.contribute(value, part, op.result)
     if isinstance(base, Value) and base in rev.active:
         if op.kind == "augsetitem":
             rev.accumulate(base, ybar)
         else:
-            # the overwritten entry's old value had no effect: its adjoint is 0
-            copied = rev.b.value("callmethod", [ybar], base.hint + "_bar", method="copy")
+            # the overwritten entry's old value had no effect: its adjoint is 0;
+            # written in place into an adjoint this derivative made (a buffer:
+            # copy_before_writes copies it if it is read again), else into a copy
+            # (one entry only: the adjoint of a slice written may be a view of ybar)
+            single = entry in ("float", "complex") and rev.kinds.get(base) in ("array", "carray")
+            if single and not rev.is_buffer(ybar):
+                rev.want_buffer(ybar)
+            own = single and rev.is_buffer(ybar)
+            copied = ybar if own else rev.b.value("callmethod", [ybar], base.hint + "_bar",
+                                                  method="copy")
             cleared = rev.b.value("setitem", [copied, Const(0.0)] + idx_args,
                                    base.hint + "_bar", index=shifted)
             if rev.kinds.get(base) in ("array", "carray"):

@@ -82,6 +82,8 @@ class Tape:
         if not needed:
             return
         needed, recompute = self.cheap_to_recompute(L, needed, own, item is not None)
+        read = {a for op in recompute for a in op.args}
+        needed = [v for v in needed if v in read or not self.push_in_branch(v, body)]
         define_everywhere([L] + list(L.body.walk()), needed)
         # push as soon as the last of them is computed: the values are then still
         # in their variables, and the loop needs no copies to keep them.  Each
@@ -115,6 +117,42 @@ class Tape:
         substitute(body, mapping)
         body.ops[:0] = ops
 
+    def push_in_branch(self, v, body: Block, read=None) -> bool:
+        """``v``, a value of one branch of a forward ``If`` (its other branch
+        leaves it undefined), that only the same branch of the reverse ``If``
+        reads (as ``read``, the name the reverse sweep has for it): push it in
+        that branch and pop it in the reverse one (the condition is on the
+        tape), so that the tape holds values of one type and nothing for the
+        iterations that do not define it.  Returns whether it did."""
+        read = v if read is None else read
+        found = self.exported.get(v)
+        if found is None:
+            return False
+        F, side, y = found
+        R = self.reverse_if.get(id(F))
+        if R is None or F.results.count(v) != 1:
+            return False
+        k = F.results.index(v)
+        if (F.then, F.orelse)[1 - side].yields[k] is not UNDEF:
+            return False
+        inside = (R.then, R.orelse)[side]
+        if not _reads_only_in(body, read, inside):
+            return False
+        if y in self.exported:  # a value of a nested If: pushed deeper still, or not at all
+            return self.push_in_branch(y, inside, read)
+        fwd = (F.then, F.orelse)[side]
+        where = next((i + 1 for i, op in enumerate(fwd.ops) if y in op.results), None)
+        if where is None:
+            return False
+        stack = Value(y.hint + "_stack")
+        self.stacks.append(Prim("build", [], [stack], {"type": "list"}, None))
+        fwd.ops.insert(where, Prim("callmethod", [stack, y], [], {"method": "append"}, None))
+        p = Value(y.hint, y.user)
+        self.kinds[p] = self.kinds.get(y)
+        inside.ops.insert(0, Prim("callmethod", [stack], [p], {"method": "pop"}, None))
+        substitute(inside, {read: p})
+        return True
+
     def cheap_to_recompute(self, L, needed, own, item_known=False):
         """Split what the reverse body needs from an iteration into values to
         push and what to redo from them: scalar arithmetic (``x * x`` from
@@ -130,7 +168,7 @@ class Tape:
                 return False  # the reverse loop has no such item
             if op.kind == "getitem":
                 return self.reread(op, own)
-            return (op.kind in ("binop", "unary") and not op.attrs.get("inplace")
+            return (op.kind in ("binop", "unary", "compare") and not op.attrs.get("inplace")
                     and all(self.kinds.get(r) in ("float", "int", "bool") for r in op.results)
                     and op.attrs.get("op") not in ("or", "and"))
 
@@ -192,3 +230,17 @@ def define_everywhere(ops, values):
                 seq[i] = Const(None)
             elif isinstance(seq[i], Value):
                 todo.append(seq[i])
+
+
+def _reads_only_in(block: Block, v, inner: Block) -> bool:
+    """Whether ``v`` is read in ``block`` only inside ``inner`` (a block in it)."""
+    def visit(b):
+        if b is inner:
+            return True
+        for op in b.ops:
+            if v in op.operands() or isinstance(op, (For, While)) and op.brk is v:
+                return False
+            if not all(visit(x) for x in op.blocks()):
+                return False
+        return v not in b.yields
+    return visit(block)

@@ -243,7 +243,10 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             f = a[0].obj
             args = [k(x) for x in a[1:]]
             try:
-                if f in _INT_FUNCS:
+                made = _made_array_kind(f, a, k, op, elems)
+                if made is not None:
+                    res = made
+                elif f in _INT_FUNCS:
                     res = "int"
                 elif f in _BOOL_FUNCS:
                     res = "bool" if all(x not in ("array", "intarray", "carray") for x in args) \
@@ -439,6 +442,19 @@ def _indexed_kind(base, template, args, k):
     return ranked(base, rank) if rank >= 0 else None
 
 
+def indexed_kind(base_kind, template, args, kinds):
+    """The kind of ``x[index]`` (``template`` over ``args``, as a getitem's
+    ``index`` attribute over its operands) for an ``x`` of kind ``base_kind``:
+    the entry's kind for as many int indices as ``x``'s rank, None when not
+    known."""
+    if not isinstance(base_kind, Ranked):
+        return None
+
+    def k(a):
+        return kinds.get(a) if isinstance(a, Value) else None
+    return _indexed_kind(base_kind, template, args, k)
+
+
 def _complex_result(op, arg_kinds, elems):
     """``"carray"`` for a function of _KEEPS_DTYPE given complex arrays (or a list
     of them): a complex kind, though the rank is not known (a complex sum is a
@@ -553,6 +569,9 @@ def _method_cast_kind(op, kinds):
     """x.astype(dtype) with a dtype known when compiling; x.item(); d.copy()."""
     base = kinds[0]
     if op.attrs["method"] == "copy":
+        if isinstance(base, Ranked) and len(op.args) - 1 == len(op.attrs.get("kw", ())) and \
+                set(op.attrs.get("kw", ())) <= {"order"}:
+            return base  # x.copy(), x.copy(order="K")
         return base if base in ("dict", "list") and len(op.args) == 1 else None
     if op.attrs["method"] == "item":
         return {"array": "float", "intarray": "int", "carray": "complex", "float": "float",
@@ -566,3 +585,93 @@ def _method_cast_kind(op, kinds):
                              else "float")
     return kind
 
+
+
+# Array constructors: the rank of what they make, and where their dtype is given
+# (position among the call's arguments, or the keyword).  np.zeros(n) is a float
+# array of rank 1, np.zeros((n, m), dtype=int) an int array of rank 2.
+_SHAPED = {np.zeros: 1, np.ones: 1, np.empty: 1, np.full: 2}
+_LIKE = {np.zeros_like: 1, np.ones_like: 1, np.empty_like: 1, np.full_like: 2,
+         np.copy: None, np.array: 1, np.asarray: 1}
+_RANGES = {np.arange: None, np.linspace: 5}
+
+
+def _dtype_kind(op, args, position, default):
+    """The kind of an array of the dtype given at ``position`` (or as ``dtype=``)
+    of the call ``op`` (``default`` when none is given; None when it is not
+    known when compiling)."""
+    kw = op.attrs.get("kw", ())
+    npos = len(args) - len(kw)
+    given = None
+    if "dtype" in kw:
+        given = args[npos + kw.index("dtype")]
+    elif position is not None and position < npos:
+        given = args[position]
+    if given is None:
+        return default
+    value = given.obj if isinstance(given, Global) else \
+        given.value if isinstance(given, Const) else _UNSET
+    if value is _UNSET or value is None:
+        return None if value is _UNSET else default
+    kind = _scalar_type_kind(value, "array")
+    return kind if kind in ELEMENT_KINDS else None
+
+
+def _made_array_kind(f, a, k, op, elems):
+    """The ranked kind of a NumPy array constructor's result (None: not one, or
+    not known)."""
+    try:
+        if f not in _SHAPED and f not in _LIKE and f not in _RANGES:
+            return None
+    except TypeError:
+        return None
+    if op.attrs.get("star") or op.attrs.get("dstar"):
+        return None
+    args = list(a[1:])
+    kw = op.attrs.get("kw", ())
+    npos = len(args) - len(kw)
+    allowed = {"dtype", "order", "copy"} if f in _LIKE else {"dtype", "order", "endpoint"}
+    if any(name not in allowed for name in kw) or npos < 1:
+        return None
+    if f in _SHAPED:
+        shape = args[0]
+        if isinstance(shape, Const) and type(shape.value) is int or \
+                isinstance(shape, Value) and k(shape) == "int":
+            rank = 1
+        elif isinstance(shape, Const) and isinstance(shape.value, tuple) and \
+                all(type(x) is int for x in shape.value):
+            rank = len(shape.value)
+        elif isinstance(shape, Value) and elems.get(shape) is not None and \
+                k(shape) == "tuple" and all(e == "int" for e in elems[shape]):
+            rank = len(elems[shape])
+        else:
+            return None
+        default = "array"
+        if f is np.full:
+            if npos < 2:
+                return None
+            fill = k(args[1])
+            default = {"float": "array", "int": "intarray", "bool": "intarray",
+                       "complex": "carray"}.get(fill)
+        kind = _dtype_kind(op, args, _SHAPED[f], default)
+        return ranked(kind, rank) if kind is not None and rank > 0 else None
+    if f in _LIKE:
+        proto = k(args[0])
+        if not isinstance(proto, Ranked):
+            return None
+        if f in (np.array, np.asarray) and (npos > 2 or "copy" in kw and f is np.asarray):
+            return None
+        kind = _dtype_kind(op, args, _LIKE[f], str(proto))
+        return ranked(kind, proto.rank) if kind is not None else None
+    # np.arange(n), np.arange(a, b, step), np.linspace(a, b, num)
+    if f is np.arange:
+        if npos > 3 or any(k(x) not in ("int", "float") for x in args[:npos]):
+            return None
+        default = "intarray" if all(k(x) == "int" for x in args[:npos]) else "array"
+        kind = _dtype_kind(op, args, 3, default)
+    else:
+        if npos > 3 or any(name not in ("endpoint", "dtype") for name in kw) or \
+                any(k(x) not in ("int", "float") for x in args[:2]):
+            return None
+        kind = _dtype_kind(op, args, 5, "array")
+    return ranked(kind, 1) if kind is not None else None

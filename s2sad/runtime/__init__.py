@@ -136,3 +136,21 @@ from .builtins import (  # noqa: F401
     unzipped_adjoint,
     unzipped_entry,
 )
+from .checkpoint import (  # noqa: F401
+    checkpointed,
+    checkpoint,
+    _binomial,
+    repetitions,
+    forward_steps,
+    _split,
+    _descent,
+    checkpointed_forward,
+    checkpointed_adjoint,
+    checkpointed_while,
+    checkpointed_until,
+    _online,
+    checkpointed_online_adjoint,
+    snapshots_within,
+    _size_of,
+    _zero_like,
+)

@@ -178,6 +178,15 @@ class Flow:
         frame.current = start
         for root in hoisted:
             self.private_copy(root, self.state.roots[root], L.loc)
+        if hoisted:
+            # the loop starts from the copies, and its names stand for themselves
+            # (the carried values), not for the copy made before it
+            copies = {id(root): self.state.roots[root] for root in hoisted}
+            for k, i in enumerate(L.inits):
+                ref = self.ref_of(i)
+                if ref is not None and not ref.path and id(ref.root) in copies:
+                    inits[k] = copies[id(ref.root)]
+                    self.state.cur.pop(L.args[k], None)
         keys = changed_entries(self.state, dry_state, inner) if hoisted else keys
         frame.loops.append((start, end))
         unshared = set()

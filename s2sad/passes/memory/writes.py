@@ -274,7 +274,7 @@ class Writes:
                 self.state.cur[m] = new_child
                 self.changed = True
         if ref.path:
-            if not self.observed(root, op, base):
+            if not self.observed(root, op, base) and not self.viewed_later(root, ref, op):
                 return  # nothing else sees the object: nothing to write back
             if not all(s.kind not in ("unknown",) for s in ref.path):
                 raise self.error(op, f"'{hint_of(base)}' is a part of '{root.hint}' that s2sad "
@@ -363,6 +363,33 @@ class Writes:
                 parent = self.copy_of(parent, loc)
             new = self.put_back(ref.path[depth], parent, new, loc)
         return new
+
+    def viewed_later(self, root, ref, op) -> bool:
+        """Whether a live name of the view ``ref`` (just written into) may be
+        read into a view of it (``w = v[1:]``) or passed on: a write through
+        that one is written back through the root, which must then have this
+        write too.  Arithmetic and entries read (numbers) make no views."""
+        n = len(ref.path)
+        for m, mref in list(root.members):
+            if self.refs.get(m) is not mref or mref.path[:n] != ref.path or \
+                    not (self.live(m) or m in op.results):  # (the write's own: defined now)
+                continue
+            for reader in self.readers.get(m, ()):
+                if reader is op:
+                    continue
+                if not isinstance(reader, Prim):
+                    return True
+                k = reader.kind
+                if k in ("binop", "unary", "compare") and not reader.attrs.get("inplace"):
+                    continue
+                if k == "getitem" and reader.results and \
+                        all(self.arrayness(r) == "scalar" for r in reader.results):
+                    continue
+                if k == "callmethod" and reader.attrs.get("method") in _NOT_VIEWS and \
+                        reader.args and reader.args[0] is m:
+                    continue
+                return True
+        return False
 
     def put_back(self, step, parent, new, loc):
         s = step.op
@@ -471,3 +498,8 @@ class Writes:
             new = self.emit("setitem", [copy, elem, Const(pos)], hint, None,
                             index=("val", 2)).result
         self.update(container, new, {})
+
+
+# methods whose result shares no memory with the array
+_NOT_VIEWS = {"sum", "mean", "prod", "max", "min", "any", "all", "std", "var", "item", "tolist",
+              "copy", "argmax", "argmin", "cumsum", "cumprod", "dot", "astype"}
