@@ -234,6 +234,19 @@ def _partial_wrapper(p):
     if any(q.kind in (q.VAR_POSITIONAL, q.VAR_KEYWORD) for q in sig.parameters.values()):
         raise S2sadError(f"{p!r} takes *args or **kwargs; differentiate a function "
                          "with named parameters that calls it")
+    stranded = [q.name for q in sig.parameters.values()
+                if q.kind is q.KEYWORD_ONLY and q.default is q.empty]
+    if stranded:  # partial(f, x=1.0) of f(x, y): y can only be passed by keyword
+        fixed = [k for k in p.keywords if k in sig.parameters]
+        raise S2sadError(
+            f"functools.partial({fname}, {', '.join(f'{k}=...' for k in fixed)}) leaves "
+            f"{fname}'s parameter{'s' * (len(stranded) > 1)} {', '.join(stranded)} "
+            "keyword-only (a parameter fixed by keyword makes those after it "
+            "keyword-only), and s2sad differentiates with respect to positional "
+            f"parameters: fix {', '.join(fixed)} by position (functools.partial({fname}, "
+            f"...)), or differentiate lambda {', '.join(stranded)}: "
+            f"{fname}({', '.join(f'{k}=...' for k in fixed)}, "
+            f"{', '.join(f'{q}={q}' for q in stranded)})")
     name = f"{fname}_partial"
     taken = {name}
     namespace = {}

@@ -37,10 +37,11 @@ from .tables.table import Row, Trace
 __all__ = ["trace", "Trace", "Row"]
 
 
-def trace(f, *args, mode: str = "forward", argnums=None, tangents=None, cotangents=None,
-          max_rows: Optional[int] = None) -> Trace:
-    """The evaluation trace of ``f(*args)`` with its tangent (forward) or adjoint
-    (reverse) trace, as in the seeds' tables.
+def trace(f, *args, mode: Optional[str] = None, argnums=None, tangents=None,
+          cotangents=None, max_rows: Optional[int] = None) -> Trace:
+    """The evaluation trace of ``f(*args)`` with its adjoint (reverse) or
+    tangent (forward) trace, as in the seeds' tables.  ``mode`` is "reverse" by
+    default, as everywhere in s2sad, and "forward" when ``tangents`` are given.
 
     ``f`` runs by interpretation of its SSA IR: values are computed primitive by
     primitive, loops are unrolled and only taken branches appear.  ``argnums``
@@ -55,6 +56,8 @@ def trace(f, *args, mode: str = "forward", argnums=None, tangents=None, cotangen
     outputs and the gradients always show); :attr:`Trace.cut` says how many
     rows were left out.
     """
+    if mode is None:
+        mode = "forward" if tangents is not None else "reverse"
     if mode not in ("forward", "reverse"):
         raise S2sadError(f"s2sad.trace: mode must be 'forward' or 'reverse', not {mode!r}")
     if max_rows is not None and (not isinstance(max_rows, int) or max_rows < 0):

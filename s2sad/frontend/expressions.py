@@ -14,6 +14,7 @@ from ..errors import SourceError
 from ..ir.nodes import MISSING, Const, Global, shift_index
 from .desugar import comprehension_loop, comprehension_targets
 from .functions import NOT_HANDLED, literal
+from .locations import call_loc
 from .naming import (ACCUMULATOR_HINTS, binop_hint, call_hint, member_hint,
                      subscript_hint, unary_hint)
 from .numpy_forms import (checked_subscripts, einsum_as_string, is_einsum, is_index_trick,
@@ -195,8 +196,8 @@ class ExpressionLowering:
                     return entries
                 args, attrs = self.call_args(node)
                 h = hint or member_hint(base, f.attr)
-                return self.emit("callmethod", [base] + args, h, user=hint is not None,
-                                 method=f.attr, **shift_attrs(attrs, 1)).result
+                return self.emit_call(node, "callmethod", [base] + args, h, hint is not None,
+                                      method=f.attr, **shift_attrs(attrs, 1))
             func = folded
         else:
             func = self.expr(f)
@@ -221,8 +222,19 @@ class ExpressionLowering:
                 return self.emit("build", items, hint or "d", user=hint is not None,
                                  type="dict").result
         h = call_hint(func, args, attrs) if hint is None else hint
-        return self.emit("call", [func] + args, h, user=hint is not None,
-                         **shift_attrs(attrs, 1)).result
+        return self.emit_call(node, "call", [func] + args, h, hint is not None,
+                              **shift_attrs(attrs, 1))
+
+    def emit_call(self, node, kind, args, hint, user, **attrs):
+        """A call op at the call's own location (frontend/locations.py)."""
+        outer = self.loc
+        callee = args[0] if kind == "call" else None
+        self.loc = call_loc(self, node, callee, len(args) - 1, attrs,
+                            getattr(self.nested, "through", None))
+        try:
+            return self.emit(kind, args, hint, user=user, **attrs).result
+        finally:
+            self.loc = outer
 
     def index(self, node):
         """Lower a subscript's index; returns (operands, template)."""

@@ -41,6 +41,7 @@ class NestedFunctions(HigherOrder):
         self.inlining = []  # the functions being inlined, innermost last
         self.makes_functions = {}  # helper -> whether it makes function values
         self.consumed = {}
+        self.through = None  # "functools.partial(base, y=...)": the call being bound
 
     # -- making function values ---------------------------------------------------------
     def define(self, s):
@@ -258,12 +259,19 @@ class NestedFunctions(HigherOrder):
         keywords.update(zip(kw, args[npos:]))
         full = p.args + list(args[:npos]) + list(keywords.values())
         full_attrs = {"kw": tuple(keywords)} if keywords else {}
-        done = self.call(node, p.fn, full, full_attrs, hint)
+        outer, self.through = self.through, partial_label(p)
+        try:
+            done = self.call(node, p.fn, full, full_attrs, hint)
+        finally:
+            self.through = outer
         if done is not NOT_HANDLED:
             return done
-        low = self.lowerer
-        return low.emit("call", [p.fn] + full, hint or "t", user=hint is not None,
-                        **{k: v for k, v in full_attrs.items()}).result
+        outer, self.through = self.through, partial_label(p)
+        try:  # at the call's own column, said as the partial it is called through
+            return self.lowerer.emit_call(node, "call", [p.fn] + full, hint or "t",
+                                          hint is not None, **full_attrs)
+        finally:
+            self.through = outer
 
     def helper(self, obj):
         """The user's own function a call calls, if s2sad can inline it."""
@@ -309,11 +317,21 @@ class NestedFunctions(HigherOrder):
         if npos > len(params):
             raise low.error(node, f"{label}() takes {len(params)} positional arguments "
                                   f"but {npos} were given", "pass as many as it takes")
+        through = f" (called as {self.through})" if self.through else ""
         bound = dict(zip(params, args[:npos]))
         for k, v in zip(kw, args[npos:]):
             if k not in params and k not in kwonly:
-                raise low.error(node, f"{label}() got an unexpected keyword argument {k!r}",
-                                "pass the arguments it takes")
+                raise low.error(node, f"{label}() got an unexpected keyword argument "
+                                      f"{k!r}{through}", "pass the arguments it takes")
+            if k in bound:  # Python's TypeError
+                hint = "pass each argument once"
+                if self.through:
+                    hint = (f"functools.partial fixed {k} by keyword, and the call's "
+                            f"positional arguments fill {label}'s parameters from the "
+                            f"first ({', '.join(params[:npos])}): pass the others by "
+                            f"keyword, or fix {k} by position")
+                raise low.error(node, f"{label}() got multiple values for argument "
+                                      f"{k!r}{through}", hint)
             bound[k] = v
         for p, d in zip(params[len(params) - len(defaults):], defaults):
             bound.setdefault(p, d)
@@ -321,8 +339,8 @@ class NestedFunctions(HigherOrder):
             bound.setdefault(p, d)
         missing = [p for p in list(params) + list(kwonly) if p not in bound]
         if missing:
-            raise low.error(node, f"{label}() is missing arguments: {', '.join(missing)}",
-                            "pass every argument")
+            raise low.error(node, f"{label}() is missing arguments: "
+                                  f"{', '.join(missing)}{through}", "pass every argument")
         for p, v in bound.items():
             if isinstance(v, Closure) and v.name is None:
                 v.name = p  # a lambda passed as fn is named fn in what it computes
@@ -525,3 +543,12 @@ def argument_nodes(node):
     pos = [a.value if isinstance(a, gast.Starred) else a for a in node.args]
     return pos + [k.value for k in node.keywords if k.arg is None] + \
         [k.value for k in node.keywords if k.arg is not None]
+
+
+def partial_label(p):
+    """``functools.partial(base, 2.0, y=...)``: a partial in messages."""
+    fn = p.fn
+    name = getattr(fn, "label", None) or getattr(fn, "name", None) or \
+        getattr(getattr(fn, "obj", None), "__name__", None) or "f"
+    parts = [name] + ["..."] * len(p.args) + [f"{k}=..." for k in p.keywords]
+    return f"functools.partial({', '.join(parts)})"

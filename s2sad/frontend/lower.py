@@ -31,6 +31,7 @@ from .contexts import WithLowering
 from .desugar import while_else_needs_flag, while_with_walrus
 from .expressions import BINOPS, ExpressionLowering
 from .inline import NestedFunctions
+from .locations import library_function_error, library_module
 from .naming import Names, return_hint, target_hint
 from .source import SourceInfo, default_value
 from .syntax import (UNSUPPORTED, always_exits, assigned_names,
@@ -604,4 +605,12 @@ def _is_pure(op):
 
 
 def lower(info: SourceInfo) -> Function:
-    return Lowerer(info).lower_function()
+    try:
+        return Lowerer(info).lower_function()
+    except UnsupportedSyntaxError as exc:
+        # a library's function (statistics.mean): what it is and what to do
+        # first, not how to rewrite the library's code
+        module = library_module(info.func) if info.func is not None else None
+        if module is None:
+            raise
+        raise library_function_error(info.func, module, exc) from exc

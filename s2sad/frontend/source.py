@@ -30,6 +30,7 @@ import gast
 from ..errors import (DecoratorError, FunctionNotFoundError, ModuleLoadError,
                       SourceFileError, SourceSyntaxError, SourceUnavailableError,
                       UnsupportedSyntaxError)
+from .locations import SOURCE_TEXTS
 
 
 @dataclass
@@ -386,6 +387,7 @@ def from_source(source: str, name: Optional[str] = None, globals: Optional[dict]
         source += "\n"
     filename = f"<s2sad-source-{next(_counter)}>"
     register_source(filename, source)
+    SOURCE_TEXTS[filename] = globals is not None  # what a name it lacks is (locations.py)
     namespace = {} if globals is None else globals
     namespace.setdefault("__name__", "__s2sad_source__")
     code = compile(source, filename, "exec")

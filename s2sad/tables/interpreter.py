@@ -16,7 +16,7 @@ from ..compiler import lowered
 from ..errors import S2sadError
 from ..frontend.source import FileFunction
 from ..ir.interpret import evaluate_prim, index_value
-from ..ir.nodes import UNDEF, Block, Const, For, Function, Global, If, Prim, Value, While
+from ..ir.nodes import MISSING, UNDEF, Block, Const, For, Function, Global, If, Prim, Value, While
 from ..rules import registry
 from .expr import E, Call, Index, Lit, Name, Slice, render
 from .nodes import Known, Node, operand_expr, trace_error, unsupported
@@ -53,6 +53,8 @@ class Interpreter:
         if isinstance(a, Const):
             return Known(a.value, Lit(a.value))
         if isinstance(a, Global):
+            if a.obj is MISSING:  # as running the function would say
+                raise NameError(f"name {a.name.split('.')[0]!r} is not defined")
             return Known(a.obj, Name(a.name))
         if a is UNDEF:
             return Known(None, Name("undefined"))

@@ -79,6 +79,8 @@ def unpack_index_expr(node):
 def trace_error(node, message, hint=None) -> S2sadError:
     """An error about one row, with the file, line and source text it came from."""
     loc = node.op.loc if node.op is not None else None
+    if getattr(loc, "cause", None):  # an unbound name there: the real cause, first
+        message, hint = loc.cause, loc.cause_hint
     where = f"{loc.filename}:{loc.lineno}: " if loc is not None else ""
     text = f"s2sad.trace: {where}{message}"
     if loc is not None and loc.text:

@@ -103,7 +103,7 @@ def test_reverse_trace_of_the_seeds_example():
 
 
 def test_text_layout_of_the_seeds_tables():
-    text = str(s2sad.trace(f, 2, 5))
+    text = str(s2sad.trace(f, 2, 5, mode="forward"))
     lines = text.splitlines()
     assert lines[0] == "f(x1 = 2, x2 = 5), forward mode, tangent (x1, x2) = (1, 0)"
     assert "Forward primal trace" in lines[2] and "Forward tangent trace" in lines[2]
@@ -120,14 +120,14 @@ def test_text_layout_of_the_seeds_tables():
 
 
 def test_markdown_and_latex():
-    md = s2sad.trace(f, 2, 5).to_markdown()
+    md = s2sad.trace(f, 2, 5, mode="forward").to_markdown()
     assert "| v₁ | ln v₋₁ | 0.693 | v̇₁ | v̇₋₁ / v₋₁ | 0.5 |" in md
     assert "| y | v₅ | 11.652 | ẏ | v̇₅ | 5.5 |" in md
     rows = [line for line in md.splitlines() if line.startswith("|")]
     assert len({line.count(" | ") for line in rows[2:]}) == 1  # same number of cells
     md_rev = s2sad.trace(f, 2, 5, mode="reverse").to_markdown()
     assert "| v̄₀ | v̄₀ + v̄₂ ∂v₂/∂v₀ | v̄₀ + v̄₂ × v₋₁ | 1.716 |" in md_rev
-    tex = s2sad.trace(f, 2, 5).to_latex()
+    tex = s2sad.trace(f, 2, 5, mode="forward").to_latex()
     assert "v_{1} & = \\ln v_{-1} & = 0.693 & \\dot{v}_{1} & = \\dot{v}_{-1} / v_{-1} & = 0.5" \
         in tex
     assert "\\dot{v}_{2} & = \\dot{v}_{-1} \\times v_{0} + \\dot{v}_{0} \\times v_{-1}" in tex
@@ -139,7 +139,7 @@ def test_markdown_and_latex():
 
 
 def test_rows_are_data():
-    t = s2sad.trace(f, 2.0, 5.0)
+    t = s2sad.trace(f, 2.0, 5.0, mode="forward")
     r = t.rows[2]
     assert (r.index, r.definition, r.derivative) == (1, "ln v₋₁", "v̇₋₁ / v₋₁")
     assert r.value == pytest.approx(math.log(2)) and r.derivative_value == pytest.approx(0.5)
@@ -154,7 +154,7 @@ def test_rows_are_data():
 # Seed 001: g(x) = cos(5 x^2) at 2 and F: R^2 -> R^2 at (2, 3)
 # ---------------------------------------------------------------------------
 def test_cos_5x2_forward_and_reverse():
-    t = s2sad.trace(g, 2)
+    t = s2sad.trace(g, 2, mode="forward")
     assert cols(t.rows, "name", "definition", "value_text", "derivative",
                 "derivative_value_text") == [
         ("v₀", "x", "2", "ẋ", "1"),
@@ -211,7 +211,7 @@ def test_r2_to_r2_example_in_the_seeds_order():
 
 
 def test_r2_to_r2_example_as_written_matches_jvp_and_vjp():
-    t = s2sad.trace(F, 2.0, 3.0)
+    t = s2sad.trace(F, 2.0, 3.0, mode="forward")
     out, tangent = s2sad.jvp(F, (2.0, 3.0), (1.0, 0.0))
     assert t.value == pytest.approx(out) and t.derivative == pytest.approx(tangent)
     _, vjp_fn = s2sad.vjp(F, 2.0, 3.0)
@@ -233,7 +233,7 @@ def test_the_rules_come_from_the_registry():
     def h(x):
         return cube(x) + 1.0
 
-    t = s2sad.trace(h, 2.0)
+    t = s2sad.trace(h, 2.0, mode="forward")
     row = t.rows[1]
     assert (row.definition, row.derivative, row.derivative_value) == ("cube(v₀)", "v̇₀ × 3v₀²",
                                                                       12.0)
@@ -293,7 +293,7 @@ def arrays(x, y):
 
 
 def test_loop_is_unrolled_with_the_iteration_number():
-    t = s2sad.trace(power_loop, 2.0, 3)
+    t = s2sad.trace(power_loop, 2.0, 3, mode="forward")
     contexts = [r.context for r in t.primal_rows if r.context]
     assert contexts[0] == "for i in range(n) · iteration 1"
     assert contexts[-1] == "for i in range(n) · iteration 3"
@@ -310,7 +310,7 @@ def test_loop_is_unrolled_with_the_iteration_number():
 
 @pytest.mark.parametrize("x", [2.0, -3.0])
 def test_branch_shows_only_the_branch_taken(x):
-    t = s2sad.trace(branch, x)
+    t = s2sad.trace(branch, x, mode="forward")
     names = [r.definition for r in t.primal_rows]
     assert ("v₀ × v₀" in names) == (x > 0) and ("−v₀" in names) == (x < 0)
     taken = [r.context for r in t.primal_rows if r.context]
@@ -355,7 +355,7 @@ def mlp_loss(params, X):
     (arrays, (np.array([1.0, 2.0]), np.array([0.5, -1.0])), (0, 1)),
 ])
 def test_derivatives_match_jvp_and_grad(fn, args, argnums):
-    t = s2sad.trace(fn, *args, argnums=argnums)
+    t = s2sad.trace(fn, *args, argnums=argnums, mode="forward")
     tangents = [None] * len(args)
     for k, i in enumerate(argnums):
         tangents[i] = (np.ones_like(args[i]) if k == 0 else np.zeros_like(args[i])) \
@@ -385,17 +385,17 @@ def test_constant_output_and_break():
     def const(x):
         return 3.0
 
-    t = s2sad.trace(const, 1.0)
+    t = s2sad.trace(const, 1.0, mode="forward")
     assert cols(t.rows[-1:], "name", "definition", "derivative", "derivative_value") == \
         [("y", "3", "0", 0.0)]
     assert s2sad.trace(const, 1.0, mode="reverse").derivative == (0.0,)
-    t = s2sad.trace(with_break, 2.0)
+    t = s2sad.trace(with_break, 2.0, mode="forward")
     ks = [r.context for r in t.primal_rows if "iteration" in r.context]
     assert ks[-1].startswith("for k in range(5) · iteration 3")  # stopped by the break
 
 
 def test_user_functions_are_traced_through():
-    t = s2sad.trace(calls, 3.0)
+    t = s2sad.trace(calls, 3.0, mode="forward")
     assert [r.context for r in t.primal_rows if r.context] == \
         [f"in square() (line {calls.__code__.co_firstlineno + 1})"] * 2
     assert [r.definition for r in t.primal_rows[1:-1]] == ["v₀ × v₀", "2v₀", "v₂ × v₂",
@@ -403,7 +403,7 @@ def test_user_functions_are_traced_through():
 
 
 def test_containers_and_loop_items():
-    t = s2sad.trace(weighted, [1.0, 2.0, 3.0], 0.5)
+    t = s2sad.trace(weighted, [1.0, 2.0, 3.0], 0.5, mode="forward")
     items = [r for r in t.primal_rows if r.definition and r.definition.startswith("v₋₁[")]
     assert [r.derivative for r in items[:3]] == ["v̇₋₁[0]", "v̇₋₁[1]", "v̇₋₁[2]"]
     r = s2sad.trace(weighted, [1.0, 2.0, 3.0], 0.5, mode="reverse")
@@ -412,7 +412,7 @@ def test_containers_and_loop_items():
 
 
 def test_max_rows_cuts_and_says_so():
-    t = s2sad.trace(power_loop, 2.0, 30, max_rows=5)
+    t = s2sad.trace(power_loop, 2.0, 30, max_rows=5, mode="forward")
     assert len([r for r in t.rows if r.section == "primal"]) == 5
     assert t.cut == 1 + 30 * 3 - 5
     assert f"⋮ {t.cut} more rows cut (max_rows=5)" in str(t)
@@ -426,7 +426,7 @@ def test_max_rows_cuts_and_says_so():
 
 
 def test_argnums_and_integers():
-    t = s2sad.trace(f, 2.0, 5, argnums=0)
+    t = s2sad.trace(f, 2.0, 5, argnums=0, mode="forward")
     assert t.rows[1].derivative is None
     assert t.derivative == pytest.approx(5.5)
     r = s2sad.trace(f, 2.0, 5.0, mode="reverse", argnums=1)
@@ -445,7 +445,7 @@ def test_errors():
     def nondiff(x):
         return np.floor(x) + x
 
-    t = s2sad.trace(nondiff, 2.5)
+    t = s2sad.trace(nondiff, 2.5, mode="forward")
     assert t.rows[1].derivative is None and t.derivative == 1.0
 
 
@@ -572,7 +572,7 @@ def test_graph_of_a_call_is_labelled_with_values_and_derivatives():
     assert parse_dot(gf.dot)[1]["v5"]["label"].endswith("v̇₅ = 5.5")
     plain = parse_dot(s2sad.graph(f, 2.0, 5.0).dot)[1]
     assert plain["v3"]["label"] == "v₃ = sin v₀\n= -0.959"
-    t = s2sad.trace(power_loop, 2.0, 3)
+    t = s2sad.trace(power_loop, 2.0, 3, mode="forward")
     _, nodes, _, clusters = parse_dot(s2sad.graph(power_loop, 2.0, 3, mode="forward").dot)
     assert len(nodes) == len(t.primal_rows) - 1  # one per row vᵢ (not the output row)
     assert clusters == 3  # one per iteration
@@ -630,12 +630,14 @@ def run_main(capsys, *argv):
 
 
 def test_cli_trace_forward_and_reverse(capsys):
-    code, out, err = run_main(capsys, "trace", f"{SAMPLE}:f", "--at", "2,5")
+    code, out, err = run_main(capsys, "trace", f"{SAMPLE}:f", "--at", "2,5", "--mode", "forward")
     assert (code, err) == (0, "")
-    assert out == str(s2sad.trace(f, 2, 5))
+    assert out == str(s2sad.trace(f, 2, 5, mode="forward"))
     code, out, _ = run_main(capsys, "trace", f"{SAMPLE}:f", "--at", "2,5", "--mode", "reverse")
     assert code == 0 and out == str(s2sad.trace(f, 2, 5, mode="reverse"))
     assert "x̄2" in out and "1.716" in out
+    code, default, _ = run_main(capsys, "trace", f"{SAMPLE}:f", "--at", "2,5")
+    assert code == 0 and default == out  # reverse mode, as everywhere
 
 
 def test_cli_trace_formats_and_tangent(capsys):
@@ -714,6 +716,6 @@ def test_readme_shows_the_trace_of_the_seeds_example():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "## Evaluation traces" in readme
     section = readme.split("## Evaluation traces", 1)[1]
-    expected = str(s2sad.trace(f, 2, 5))
+    expected = str(s2sad.trace(f, 2, 5, mode="forward"))
     assert expected.strip() in section
     assert str(s2sad.trace(f, 2, 5, mode="reverse")).strip() in section
