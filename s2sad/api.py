@@ -12,13 +12,16 @@ import weakref
 
 import numpy as np
 
+from .ad.checkpoint import checkpoint_option, python_only
 from .backend import compile_function
+from .backend.numba import (check_backend, compile_for, is_jitted, jit, jit_options,
+                            with_jitted_calls)
 from .compiler import (compile_derivative, empty_cell, forget_with_functions, free_values,
                        identity, lowered, normalize_argnums, open_key, open_plain, output_kind,
                        positional, ssa_function, ssa_ir, ssa_source)  # noqa: F401  (public here too)
 from .derived import (binding_tests, build_caller, cache_key, caller, guard_tests,
                       jacobian_function, readable, weak_reference)
-from .errors import S2sadError
+from .errors import ArgumentError, S2sadError
 from .frontend.resolve import ABSENT, DATA, is_data
 from .frontend.source import unwrap
 from .ir.kinds import differentiable_kind, kind_of_object, kinds_key
@@ -39,16 +42,40 @@ _serials = itertools.count(1)
 
 _ndarray = np.ndarray
 _FLOAT64 = np.dtype("float64")
+_npfloat64 = np.float64
 
 
-def derivative_source(func, mode: str = "forward", argnums=None, args=None) -> str:
+def _backend(func, backend):
+    """``(backend, Numba options)``: an ``@njit`` function's derivatives are
+    compiled by Numba with its options unless told otherwise."""
+    if backend is None:
+        backend = "numba" if is_jitted(func) else "python"
+    check_backend(backend)
+    return backend, (jit_options(func) if backend == "numba" and is_jitted(func) else {})
+
+
+def _runner(compiled, backend, options, args, kwargs=None, what="the derivative"):
+    """What runs ``compiled`` on the given backend: its Python function, or its
+    Numba form compiled for these arguments (refused with the line Numba
+    cannot compile)."""
+    if backend == "python":
+        return compiled.fn
+    return compile_for(jit(compiled.fn, options), args, kwargs, what)
+
+
+def derivative_source(func, mode: str = "reverse", argnums=None, args=None,
+                      checkpoint=None, memory_limit=None) -> str:
     """The generated derivative code of ``func``, as text.
 
-    ``mode`` is "forward" (a JVP: tangents ``x_dot`` in, ``(y, y_dot)`` out) or
-    "reverse" (a VJP: ``y_bar`` in, the adjoints ``x_bar`` out).  With example
+    ``mode`` is "reverse" (the default everywhere: a VJP, ``y_bar`` in, the
+    adjoints ``x_bar`` out) or "forward" (a JVP: tangents ``x_dot`` in,
+    ``(y, y_dot)`` out).  With example
     ``args`` the code is the one compiled for arguments of those kinds (floats
     need no broadcasting helpers); without, it is the generic code.
+    ``checkpoint``: as for :func:`grad`; the step functions of checkpointed
+    loops come first.
     """
+    checkpoint = checkpoint_option(checkpoint, memory_limit)
     func = readable(func)
     if args is not None:
         kinds = tuple(kind_of_object(a) for a in args)
@@ -59,20 +86,27 @@ def derivative_source(func, mode: str = "forward", argnums=None, args=None) -> s
     argnums = tuple(range(n)) if argnums is None else normalize_argnums(argnums, n)[1]
     if mode == "forward_value":
         mode = "forward"
-    return compile_derivative(func, mode, argnums, kinds).source
+    compiled = compile_derivative(func, mode, argnums, kinds, checkpoint=checkpoint)
+    steps = [c.source.rstrip() + "\n\n\n" for c in compiled.callees
+             if getattr(c, "companion", False)]
+    return "".join(steps) + compiled.source
 
 
-def jvp(func, primals, tangents):
+def jvp(func, primals, tangents, *, backend=None):
     """Forward mode: ``(func(*primals), J @ tangents)``, JAX's conventions.
 
     Integer and boolean arguments carry no tangent: pass None for them.
+    ``backend="numba"`` compiles the derivative with Numba (the default for an
+    ``@njit`` function).
     """
-    primals, tangents = tuple(primals), tuple(tangents)
+    primals, tangents = _per_argument("jvp", func, primals, tangents)
     if len(primals) != len(tangents):
         raise S2sadError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    backend, options = _backend(func, backend)
     func = readable(func)
     if isinstance(func, types.MethodType):
-        return jvp(func.__func__, (func.__self__,) + primals, (None,) + tangents)
+        return jvp(func.__func__, (func.__self__,) + primals, (None,) + tangents,
+                   backend=backend)
     full = _complete(func, primals)
     primals, tangents = full, tangents + (None,) * (len(full) - len(primals))
     kinds = [kind_of_object(x) for x in primals]
@@ -86,11 +120,25 @@ def jvp(func, primals, tangents):
                              "x + 0j, to move it off the real line)")
     argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
     compiled = compile_derivative(func, "forward", argnums, kinds, free=True)
-    fn = compiled.fn
-    if compiled.free:  # the function's free data, as they are now
-        return fn(*primals, *[tangents[i] for i in compiled.active],
-                  **free_values(open_plain(func), compiled.free))
-    return fn(*primals, *[tangents[i] for i in compiled.active])
+    args = primals + tuple(tangents[i] for i in compiled.active)
+    # the function's free data, as they are now
+    free = free_values(open_plain(func), compiled.free) if compiled.free else {}
+    return _runner(compiled, backend, options, args, free, "the JVP")(*args, **free)
+
+
+def _per_argument(what, func, primals, tangents):
+    """``primals`` and ``tangents`` as tuples, one entry per argument (JAX's
+    convention); anything but a tuple or a list is refused with the call
+    expected, not read entry by entry (an array's rows are not arguments)."""
+    for label, given in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(given, (tuple, list)):
+            name = getattr(func, "__name__", "f")
+            raise ArgumentError(
+                f"{what}({name}, primals, tangents) takes a tuple of primals and a tuple "
+                f"of tangents, one entry per argument of {name}; {label} is "
+                f"{type(given).__name__} {given!r:.40}: write {what}({name}, (x,), (v,)) "
+                f"for one argument, as in {what}({name}, (2.0,), (1.0,))")
+    return tuple(primals), tuple(tangents)
 
 
 _NOT_SCALAR = {"array", "intarray", "carray", "tuple", "list", "dict", "str", "none"}
@@ -151,7 +199,10 @@ def _check_complex_inputs(name, args, nums, holomorphic, real_only=False):
 
 
 def _like(g, x):
-    """An adjoint in the precision of its argument (float32 stays float32)."""
+    """An adjoint of the type of its argument: float32 stays float32, and a
+    Python float's is a Python float (not the NumPy scalar its code computed)."""
+    if type(x) is float and type(g) is _npfloat64:
+        return float(g)
     dtype = getattr(x, "dtype", None)
     if dtype is not None and isinstance(g, (np.ndarray, np.generic)) and \
             np.issubdtype(dtype, np.floating) and g.dtype != dtype:
@@ -190,7 +241,11 @@ class Derived:
     is how ``grad(grad(f))`` and ``hessian`` work.
     """
 
-    def __init__(self, func, argnums, with_value, what, holomorphic=False):
+    def __init__(self, func, argnums, with_value, what, holomorphic=False, backend=None,
+                 checkpoint=None):
+        self.checkpoint = checkpoint_option(checkpoint)
+        self.backend, self.options = _backend(func, backend)
+        python_only(self.checkpoint, self.backend)
         self.func = func = readable(func)  # a partial, np.tanh: a function s2sad reads
         self.argnums = argnums
         self.with_value = with_value
@@ -216,9 +271,13 @@ class Derived:
         call takes the slow path (the caller holds this object, not the reverse:
         a closure's data dies with the caller)."""
         params = self.params
-        sig = "*args" if params is None else ", ".join(params)
-        call = "args" if params is None else f"({sig}{',' if len(params) == 1 else ''})"
-        ns = {"_k_slow": self._slow, "__builtins__": builtins}
+        # keyword arguments, where the parameters are not plain (defaults, ...):
+        # bound as a call of the function binds them
+        sig = "*args, **kwargs" if params is None else ", ".join(params)
+        call = "_k_bind(args, kwargs) if kwargs else args" if params is None else \
+            f"({sig}{',' if len(params) == 1 else ''})"
+        ns = {"_k_slow": self._slow, "__builtins__": builtins,
+              "_k_bind": functools.partial(_positional_call, self.func, self.__name__)}
         fn = build_caller(self.__name__, f"def {self.__name__}({sig}):\n"
                                          f"    return _k_slow({call})\n", ns, only=True)
         fn.__qualname__ = self.__name__
@@ -271,7 +330,8 @@ class Derived:
         okey = open_key(self.func) if self.params is not None else None
         return None if okey is None else \
             (okey, self.argnums if isinstance(self.argnums, int) else tuple(self.argnums),
-             self.with_value, self.holomorphic, len(self.params), key)
+             self.with_value, self.holomorphic, len(self.params), key, self.backend,
+             tuple(sorted(self.options.items())), self.checkpoint)
 
     def _bind(self, ns):
         """What a caller's namespace holds of this object."""
@@ -297,12 +357,14 @@ class Derived:
         if not self.with_value and not self.holomorphic and \
                 output_kind(func, kinds, free=True) == "float":
             # grad of a function known to return a float: the VJP without the value
-            compiled = compile_derivative(func, "reverse", nums, kinds, free=True)
+            compiled = compile_derivative(func, "reverse", nums, kinds, free=True,
+                                          checkpoint=self.checkpoint)
             if compiled.out_kind != "float":
                 compiled = None
         valued = compiled is None
         if valued:
-            compiled = compile_derivative(func, "reverse_value", nums, kinds, free=True)
+            compiled = compile_derivative(func, "reverse_value", nums, kinds, free=True,
+                                          checkpoint=self.checkpoint)
         out_kind = compiled.out_kind
         primal = getattr(func, "__func__", func)
         if out_kind in _NOT_SCALAR:  # known before running: say what it returns
@@ -320,8 +382,12 @@ class Derived:
         return entry[:4]
 
     def _caller_for(self, args, full, func, compiled, single, valued):
+        plain = open_plain(func) if compiled.open else None
+        free = free_values(plain, compiled.free) if plain is not None else {}
+        run = _runner(compiled, self.backend, self.options, tuple(full) + (1.0,), free,
+                      f"the gradient of {getattr(self.func, '__name__', 'the function')}")
         ns = {"_k_slow": self._slow, "_k_type": type, "_k_gen": generation, "_k_absent": ABSENT,
-              "_k_empty": empty_cell, "_k_fn": compiled.fn, "_k_like": _like,
+              "_k_empty": empty_cell, "_k_fn": run, "_k_like": _like,
               "_k_check": functools.partial(_check_scalar, "grad", holomorphic=self.holomorphic),
               "__builtins__": builtins}
         given = len(args)
@@ -339,7 +405,6 @@ class Derived:
         tests.append(f"_k_gen.value == {generation.value}")
         more, may_raise = binding_tests(compiled.bindings.entries, ns, DATA)
         tests += more
-        plain = open_plain(func) if compiled.open else None
         reads, keywords, cells = [], [], []
         if plain is not None:  # its data are read at the call, its cells' other objects checked
             read = {cell for _, _, cell in compiled.free if cell is not None}
@@ -357,7 +422,7 @@ class Derived:
                 tests.append(f"_k_empty(_k_q{k})" if obj is ABSENT else
                              f"_k_q{k}.cell_contents is _k_w{k}")
                 may_raise = True
-            values = free_values(plain, compiled.free)
+            values = free
             for j, (kw, name, cell) in enumerate(compiled.free):
                 if cell is None:
                     ns["_k_G"] = plain.__globals__
@@ -391,9 +456,9 @@ class Derived:
         mode = "reverse_value" if self.with_value else "reverse"
         # one function for every grad(f) of the same f: it is lowered only once
         key = (cache_key(self.func), single, nums, mode, self.__name__, kinds_key(kinds),
-               generation.value)
+               generation.value, self.checkpoint)
         # compiled again when its bindings changed: then a new function calls it
-        compiled = compile_derivative(self.func, mode, nums, kinds)
+        compiled = compile_derivative(self.func, mode, nums, kinds, checkpoint=self.checkpoint)
         hit = _specialized.get(key)
         if hit is not None and hit[0] is compiled and hit[2]() is self.func:
             return hit[1]
@@ -450,7 +515,9 @@ def _result_lines(call, compiled, single, valued, derived, full, ns, params, pre
     """The lines of the caller that run the derivative and return grad's result."""
     active = compiled.active
     given = {len(prefix) + k: p for k, p in enumerate(params)}
-    precise = [i for i in active if getattr(full[i], "dtype", None) not in (None, _FLOAT64)]
+    # float32 stays float32, a Python float's gradient is a Python float
+    precise = [i for i in active if getattr(full[i], "dtype", None) not in (None, _FLOAT64)
+               or type(full[i]) is float]
 
     def grad_of(j):  # the j-th gradient, in the precision of its argument
         g = f"_k_r[{j}]" if not valued else f"_k_g[{j}]"
@@ -494,7 +561,8 @@ def _failed(primal, holomorphic, exc, full):
     _check_scalar("grad", primal(*full), exc, holomorphic)
 
 
-def grad(func, argnums=0, holomorphic=False):
+def grad(func, argnums=0, holomorphic=False, backend=None, checkpoint=None,
+         memory_limit=None):
     """The gradient of a scalar-valued ``func`` with respect to ``argnums``.
 
     ``grad(f)(x)`` has the shape of ``x``; with a tuple of argnums the result
@@ -502,40 +570,79 @@ def grad(func, argnums=0, holomorphic=False):
     gradient code again.  Complex numbers follow JAX: for a real ``f`` of a
     complex ``z`` the gradient is ``df/dx - 1j df/dy``; a complex-valued ``f``
     needs ``holomorphic=True`` (and complex arguments), and then gives f'(z).
+
+    ``backend="numba"`` compiles the derivative with Numba (``pip install
+    "s2sad[numba]"``), the default for an ``@njit`` function, whose options it
+    keeps; what Numba cannot compile is an error naming the line.
+
+    ``checkpoint=K`` trades memory for recomputation: every ``for`` loop over a
+    ``range`` (and ``while`` loop) not inside another loop keeps ``K``
+    snapshots of its carried values instead of a tape, and the reverse sweep
+    runs segments again from them (binomial checkpointing, revolve).  Mark one
+    loop with ``for i in s2sad.checkpointed(range(n), snapshots=K):`` instead.
+    ``checkpoint="auto", memory_limit="200MB"`` picks ``K`` when the loop
+    starts: as many snapshots of its carried values as fit in the limit.
     """
-    return Derived(func, argnums, False, "grad", holomorphic).caller
+    return Derived(func, argnums, False, "grad", holomorphic, backend,
+                   checkpoint_option(checkpoint, memory_limit)).caller
 
 
-def value_and_grad(func, argnums=0, holomorphic=False):
+def value_and_grad(func, argnums=0, holomorphic=False, backend=None, checkpoint=None,
+                   memory_limit=None):
     """Like :func:`grad`, returning ``(func(*args), gradient)`` from one sweep."""
-    return Derived(func, argnums, True, "value_and_grad", holomorphic).caller
+    return Derived(func, argnums, True, "value_and_grad", holomorphic, backend,
+                   checkpoint_option(checkpoint, memory_limit)).caller
 
 
-def vjp(func, *primals):
+def vjp(func, *primals, backend=None, checkpoint=None, memory_limit=None):
     """``(func(*primals), vjp_fn)`` where ``vjp_fn(cotangent)`` returns one
-    cotangent per primal (a tuple), as in JAX."""
+    cotangent per primal (a tuple), as in JAX (``backend``: as for :func:`jvp`;
+    ``checkpoint``, ``memory_limit``: as for :func:`grad`)."""
+    checkpoint = checkpoint_option(checkpoint, memory_limit)
+    backend, options = _backend(func, backend)
+    python_only(checkpoint, backend)
     if isinstance(func, types.MethodType):
-        out, fn = vjp(func.__func__, func.__self__, *primals)
+        out, fn = vjp(func.__func__, func.__self__, *primals, backend=backend,
+                      checkpoint=checkpoint)
         return out, lambda ct: fn(ct)[1:]
     func = readable(func)
     given = len(primals)
     primals = _complete(func, tuple(primals))
     kinds = [kind_of_object(x) for x in primals]
     nums = tuple(i for i in range(given) if differentiable_kind(kinds[i]))
-    compiled = compile_derivative(func, "reverse", nums, kinds, free=True)
+    compiled = compile_derivative(func, "reverse", nums, kinds, free=True,
+                                  checkpoint=checkpoint)
     # the function's free data as they are now, when it runs
     free = free_values(open_plain(func), compiled.free) if compiled.free else {}
     # the function runs on copies of the arrays: the caller's stay as they are
     out = func(*[p.copy() if isinstance(p, np.ndarray) else p for p in primals])
 
     def vjp_fn(cotangent):
-        grads = compiled.fn(*primals, cotangent, **free)
+        _check_cotangent(func, out, cotangent)
+        args = primals + (cotangent,)
+        grads = _runner(compiled, backend, options, args, free, "the VJP")(*args, **free)
         full = [None] * given
         for i, g in zip(compiled.active, grads):
             full[i] = _like(g, primals[i])
         return tuple(full)
 
     return out, vjp_fn
+
+
+def _check_cotangent(func, out, cotangent):
+    """A cotangent has the structure of the output: a tuple output needs a tuple
+    (or list) of as many cotangents."""
+    if type(out) is tuple and not (isinstance(cotangent, (tuple, list)) and
+                                   len(cotangent) == len(out)):
+        name = getattr(func, "__name__", "f")
+        example = ", ".join(["1.0"] + ["0.0"] * (len(out) - 1))
+        got = f"a {type(cotangent).__name__} of {len(cotangent)}" \
+            if isinstance(cotangent, (tuple, list)) else f"{type(cotangent).__name__} " \
+            f"{cotangent!r:.40}"
+        raise ArgumentError(
+            f"vjp_fn(cotangent): {name} returns a tuple of {len(out)}, so the cotangent "
+            f"must be a tuple of {len(out)} (one per output; got {got}): "
+            f"vjp_fn(({example}{',' * (len(out) == 1)}))")
 
 
 def _wrap(wrapper, func, what):
@@ -585,6 +692,35 @@ def _bound(func, args, argnums):
     return func, _complete(func, tuple(args)), argnums
 
 
+def _positional_call(func, what, args, kwargs):
+    """The arguments of ``what(*args, **kwargs)`` by position, bound to the
+    positional parameters of ``func`` as Python binds them."""
+    target = getattr(func, "func", func)
+    name = getattr(target, "__name__", "the function")
+    try:
+        sig = inspect.signature(target)
+        bound = sig.bind_partial(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(f"{what}: the arguments do not match {name}'s parameters "
+                            f"({exc})") from None
+    params = [p for p in sig.parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.name not in [q.name for q in params] for p in sig.parameters.values()
+           if p.name in bound.arguments):
+        raise ArgumentError(f"{what}: s2sad passes the arguments of {name} by position; "
+                            f"pass its keyword-only and ** arguments with functools.partial")
+    out = []
+    for p in params:
+        if p.name in bound.arguments:
+            out.append(bound.arguments[p.name])
+        elif p.default is not p.empty and any(q.name in bound.arguments
+                                               for q in params[len(out):]):
+            out.append(p.default)  # a later one given: this one's default
+        else:
+            break
+    return tuple(out)
+
+
 def _complete(func, args):
     """``args`` followed by the defaults of the positional parameters not given."""
     target = getattr(func, "func", func)  # a Derived object's function
@@ -603,7 +739,7 @@ def _complete(func, args):
     return tuple(args) + tuple(p.default for p in missing)
 
 
-def jacfwd(func, argnums=0, holomorphic=False):
+def jacfwd(func, argnums=0, holomorphic=False, backend=None):
     """The Jacobian by forward mode (one JVP per input element).
 
     For an output of shape ``m`` and an input of shape ``n`` the Jacobian has
@@ -623,7 +759,7 @@ def jacfwd(func, argnums=0, holomorphic=False):
             for e in _basis(args[i]):
                 tangents = [None] * len(args)
                 tangents[i] = e
-                out, t = jvp(f, args, tangents)
+                out, t = jvp(f, args, tangents, backend=backend)
                 outs = out
                 cols.append(t)
             for o in (outs if isinstance(outs, tuple) else (outs,)) if holomorphic else ():
@@ -636,10 +772,10 @@ def jacfwd(func, argnums=0, holomorphic=False):
         return _nest(per_arg, single, isinstance(outs, tuple))
 
     jacobian.__name__ = f"jacfwd_{getattr(func, '__name__', 'f')}"
-    return _Jacobian(jacobian, func, argnums, "forward", holomorphic)
+    return _Jacobian(jacobian, func, argnums, "forward", holomorphic, backend)
 
 
-def jacrev(func, argnums=0, holomorphic=False):
+def jacrev(func, argnums=0, holomorphic=False, backend=None):
     """The Jacobian by reverse mode (one VJP per output element).
 
     As in JAX, a complex output needs ``holomorphic=True`` (and complex
@@ -650,7 +786,7 @@ def jacrev(func, argnums=0, holomorphic=False):
         f, args, nums_spec = _bound(func, args, argnums)
         single, nums = normalize_argnums(nums_spec, len(args))
         _check_complex_inputs("jacrev", args, nums, holomorphic)
-        out, vjp_fn = vjp(f, *args)
+        out, vjp_fn = vjp(f, *args, backend=backend)
         outs = out if isinstance(out, tuple) else (out,)
         per_out = []
         for j, o in enumerate(outs):
@@ -669,7 +805,7 @@ def jacrev(func, argnums=0, holomorphic=False):
         return _nest(per_arg, single, isinstance(out, tuple))
 
     jacobian.__name__ = f"jacrev_{getattr(func, '__name__', 'f')}"
-    return _Jacobian(jacobian, func, argnums, "reverse", holomorphic)
+    return _Jacobian(jacobian, func, argnums, "reverse", holomorphic, backend)
 
 
 class _Jacobian:
@@ -680,7 +816,8 @@ class _Jacobian:
     dict, list and tuple arguments and outputs nest as in JAX.  Complex
     arguments, and ``holomorphic``, take the direct path (``fn``)."""
 
-    def __init__(self, fn, func, argnums, mode, holomorphic=False):
+    def __init__(self, fn, func, argnums, mode, holomorphic=False, backend=None):
+        self.backend, self.options = _backend(func, backend)
         self.fn, self.func, self.argnums, self.mode = fn, readable(func), argnums, mode
         self.holomorphic = holomorphic
         self.__name__ = self.__qualname__ = fn.__name__
@@ -692,7 +829,9 @@ class _Jacobian:
     def __repr__(self):
         return f"<s2sad {self.__name__}>"
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:  # bound to the function's parameters, as a call of it would be
+            args = _positional_call(self.func, self.__name__, args, kwargs)
         full = _complete(self.func, tuple(args))
         kinds = [kind_of_object(a) for a in full]
         if self.holomorphic or any(k in _COMPLEX for k in kinds):
@@ -700,11 +839,29 @@ class _Jacobian:
         fn = jacobian_function(self.func, self.mode, self.argnums, kinds)
         if fn.out_kind in _COMPLEX:  # a complex output: the direct path says what to do
             return self.fn(*args)
-        return fn(*full)
+        if self.backend == "numba":  # its columns are computed by compiled derivatives
+            fn = with_jitted_calls(fn, self.options)
+        out = fn(*full)
+        _, nums = normalize_argnums(self.argnums, len(full))
+        if all(type(full[i]) is float for i in nums):  # of floats: Python floats
+            return _python_floats(out)
+        return out
 
     def __s2sad_specialize__(self, kinds):
         """A plain Python function computing this for arguments of ``kinds``."""
         return jacobian_function(self.func, self.mode, self.argnums, kinds)
+
+
+def _python_floats(out):
+    """The NumPy float64 scalars in ``out`` (and its tuples, lists and dicts) as
+    Python floats: the derivatives with respect to Python floats."""
+    if type(out) is _npfloat64:
+        return float(out)
+    if type(out) in (tuple, list):
+        return type(out)(_python_floats(v) for v in out)
+    if type(out) is dict:
+        return {k: _python_floats(v) for k, v in out.items()}
+    return out
 
 
 def _nest(per_arg, single, tuple_out):
@@ -720,22 +877,24 @@ def _zeros_like(x):
     return np.zeros_like(x, dtype=float) if np.ndim(x) else 0.0
 
 
-def hessian(func, argnums=0):
+def hessian(func, argnums=0, backend=None):
     """The Hessian: forward mode over reverse mode (``jacfwd(jacrev(f))``, as in
     JAX).  Of a scalar function it is the matrix of second derivatives; of a
     function with an output of shape ``m`` and an input of shape ``n`` it has
     shape ``m + n + n``."""
-    return jacfwd(jacrev(func, argnums), argnums)
+    backend, _ = _backend(func, backend)
+    return jacfwd(jacrev(func, argnums, backend=backend), argnums, backend=backend)
 
 
-def hvp(func, primals, tangents):
+def hvp(func, primals, tangents, backend=None):
     """The Hessian-vector product ``H @ v`` (forward over reverse), without
     forming the Hessian.  ``tangents`` has one entry per primal (None for those
     not differentiated)."""
-    primals, tangents = tuple(primals), tuple(tangents)
+    primals, tangents = _per_argument("hvp", func, primals, tangents)
     nums = tuple(i for i, t in enumerate(tangents) if t is not None)
-    g = grad(func, nums if len(nums) != 1 else nums[0])
-    _, out = jvp(g, primals, tangents)
+    backend, _ = _backend(func, backend)
+    g = grad(func, nums if len(nums) != 1 else nums[0], backend=backend)
+    _, out = jvp(g, primals, tangents, backend=backend)
     return out
 
 
@@ -755,7 +914,8 @@ class differentiate:
     leaves the function as it is — calling it calls the original — and adds
     ``.grad``, ``.value_and_grad``, ``.jvp``, ``.vjp``, ``.jacobian``, ``.hessian``,
     ``.hvp`` and ``.source(mode)``.  Derivatives are generated on first use, once
-    per argument kinds, and cached (thread-safe).
+    per argument kinds, and cached (thread-safe).  ``backend="numba"`` (the
+    default for an ``@njit`` function) compiles them with Numba.
 
     s2sad sees through it (``__s2sad_wrapper__``): a function that calls a
     decorated one, or ``grad(decorated)``, differentiates the function inside.
@@ -763,24 +923,25 @@ class differentiate:
 
     __s2sad_wrapper__ = True  # computes what its __wrapped__ computes
 
-    def __new__(cls, func=None, *, argnums=0, mode="reverse"):
+    def __new__(cls, func=None, *, argnums=0, mode="reverse", backend=None):
         if func is None:
-            return lambda f: cls(f, argnums=argnums, mode=mode)
+            return lambda f: cls(f, argnums=argnums, mode=mode, backend=backend)
         return super().__new__(cls)
 
-    def __init__(self, func=None, *, argnums=0, mode="reverse"):
+    def __init__(self, func=None, *, argnums=0, mode="reverse", backend=None):
         if mode not in ("forward", "reverse"):
             raise S2sadError(f"mode must be 'forward' or 'reverse', not {mode!r}")
         self.func = func
         self.argnums = argnums
         self.mode = mode
+        self.backend, _ = _backend(func, backend)
         functools.update_wrapper(self, func)
 
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
         return differentiate(types.MethodType(self.func, obj), argnums=self.argnums,
-                             mode=self.mode)
+                             mode=self.mode, backend=self.backend)
 
     def __call__(self, *args, **kwargs):
         return self.func(*args, **kwargs)
@@ -794,37 +955,38 @@ class differentiate:
     def grad(self, *args):
         """The gradient with respect to ``argnums`` at ``args``."""
         f, args, nums = self._args(args)
-        return grad(f, nums)(*args)
+        return grad(f, nums, backend=self.backend)(*args)
 
     def value_and_grad(self, *args):
         f, args, nums = self._args(args)
-        return value_and_grad(f, nums)(*args)
+        return value_and_grad(f, nums, backend=self.backend)(*args)
 
     def jvp(self, primals, tangents):
         if isinstance(self.func, types.MethodType):
             return jvp(self.func.__func__, (self.func.__self__,) + tuple(primals),
-                       (None,) + tuple(tangents))
-        return jvp(self.func, primals, tangents)
+                       (None,) + tuple(tangents), backend=self.backend)
+        return jvp(self.func, primals, tangents, backend=self.backend)
 
     def vjp(self, *primals):
         if isinstance(self.func, types.MethodType):
-            out, fn = vjp(self.func.__func__, self.func.__self__, *primals)
+            out, fn = vjp(self.func.__func__, self.func.__self__, *primals,
+                          backend=self.backend)
             return out, lambda ct: fn(ct)[1:]
-        return vjp(self.func, *primals)
+        return vjp(self.func, *primals, backend=self.backend)
 
     def jacobian(self, *args):
         """The Jacobian, by the decorator's mode (forward: jacfwd, reverse: jacrev)."""
         jac = jacfwd if self.mode == "forward" else jacrev
-        return jac(self.func, self.argnums)(*args)
+        return jac(self.func, self.argnums, backend=self.backend)(*args)
 
     def hessian(self, *args):
-        return hessian(self.func, self.argnums)(*args)
+        return hessian(self.func, self.argnums, backend=self.backend)(*args)
 
     def hvp(self, primals, tangents):
         if isinstance(self.func, types.MethodType):
             return hvp(self.func.__func__, (self.func.__self__,) + tuple(primals),
-                       (None,) + tuple(tangents))
-        return hvp(self.func, primals, tangents)
+                       (None,) + tuple(tangents), backend=self.backend)
+        return hvp(self.func, primals, tangents, backend=self.backend)
 
     def source(self, mode=None, args=None):
         """The generated derivative code (``mode``: "forward" or "reverse")."""

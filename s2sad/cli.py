@@ -161,11 +161,13 @@ def _add_transpile(sub) -> None:
         "transpile", help="write a module with the derivatives of a file's functions",
         description="Write a Python module holding the derivatives of the chosen\n"
                     "functions of FILE (default: all top-level functions).  The\n"
-                    "module runs on its own with only NumPy installed.  FILE is\n"
-                    "read, never run: names come from its import statements.",
+                    "module runs on its own with only NumPy installed (and Numba,\n"
+                    "with --backend numba).  FILE is read, never run: names come\n"
+                    "from its import statements.",
         epilog="examples:\n"
                "  s2sad transpile samples/textbook.py -o textbook_derivatives.py\n"
-               "  s2sad transpile model.py --function loss --mode reverse --argnums 0,1",
+               "  s2sad transpile model.py --function loss --mode reverse --argnums 0,1\n"
+               "  s2sad transpile sim.py --backend numba -o sim_derivatives.py",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", metavar="FILE.py")
     p.add_argument("--function", action="append", dest="functions", metavar="NAME",
@@ -176,12 +178,17 @@ def _add_transpile(sub) -> None:
     p.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of stdout")
     p.add_argument("--scalar", action="store_true",
                    help="the arguments are floats: plainer code without broadcasting helpers")
+    p.add_argument("--backend", choices=("python", "numba"), default="python",
+                   help="python (default): plain Python and NumPy; numba: every function "
+                        "@numba.njit(cache=True)-compiled, with the options of its own "
+                        "@njit (the module then needs Numba)")
     p.set_defaults(handler=_run_transpile)
 
 
 def _run_transpile(args) -> int:
 
-    text = transpile_file(args.file, args.functions, args.mode, args.argnums, args.scalar)
+    text = transpile_file(args.file, args.functions, args.mode, args.argnums, args.scalar,
+                          backend=args.backend)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -252,15 +259,16 @@ def _add_trace(sub) -> None:
                     "tangent trace (forward mode) or its adjoint trace (reverse mode), as\n"
                     "in the tables of Baydin et al. (2018).  The file is read, not run.",
         epilog="examples:\n"
+               "  s2sad trace samples/textbook.py:f --at 2,5 --mode forward\n"
                "  s2sad trace samples/textbook.py:f --at 2,5\n"
-               "  s2sad trace samples/textbook.py:f --at 2,5 --mode reverse\n"
                "  s2sad trace samples/textbook.py:F --at 2,3 --tangent 0,1 --format markdown",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("target", type=parse_target, metavar="FILE.py:NAME")
     p.add_argument("--at", type=_values, required=True, metavar="X1,X2,...",
                    help="the arguments (Python literals); integers are differentiated as "
                         "floats when no argument is a float")
-    p.add_argument("--mode", choices=("forward", "reverse"), default="forward")
+    p.add_argument("--mode", choices=("forward", "reverse"), default=None,
+                   help="default: reverse, or forward when --tangent is given")
     p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
     p.add_argument("--argnums", type=_argnums, default=None,
                    help="positions of the arguments to differentiate")
@@ -276,6 +284,8 @@ def _add_trace(sub) -> None:
 def _run_trace(args) -> int:
 
     f = _one_function(args.target)
+    if args.mode is None:  # reverse, as everywhere; a tangent asks for forward mode
+        args.mode = "forward" if args.tangent is not None else "reverse"
     if args.mode == "reverse" and args.tangent is not None:
         raise S2sadError("--tangent is for forward mode; reverse mode takes --cotangent")
     if args.mode == "forward" and args.cotangent is not None:

@@ -577,7 +577,8 @@ class _Pending:
         return self.back.name
 
 
-def compile_derivative(func, mode: str, argnums, kinds: Sequence, free=False) -> Compiled:
+def compile_derivative(func, mode: str, argnums, kinds: Sequence, free=False,
+                       checkpoint=None) -> Compiled:
     """Generate, compile and cache the derivative of ``func``.
 
     With ``free``, a plain function's free names holding data are keyword-only
@@ -589,6 +590,8 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence, free=False) ->
     ``fn`` and ``back``: ad/reverse.py) or "reverse_value" (the VJP that also
     returns the value); ``kinds`` has one entry per positional parameter (None
     when unknown).  A cached derivative is reused while its bindings hold.
+    ``checkpoint`` (reverse modes): the snapshot count of checkpointed loops
+    (ad/checkpoint.py), part of the key and of the variant.
     """
     if mode not in ("forward", "reverse", "reverse_value", "reverse_split"):
         raise S2sadError(f"unknown mode {mode!r}: use 'forward' or 'reverse'")
@@ -600,7 +603,7 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence, free=False) ->
                 func = func.__s2sad_specialize__(kinds)
             opened = open_function(func, free)
             try:
-                compiled = _derivative(opened or func, mode, argnums, kinds)
+                compiled = _derivative(opened or func, mode, argnums, kinds, checkpoint)
             except S2sadError:
                 if opened is None or not opened.record.free:
                     raise
@@ -608,7 +611,7 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence, free=False) ->
                 # unknown length): compiled with them as constants, as before
                 _closed_only.add(opened.key[0])
                 opened = None
-                compiled = _derivative(func, mode, argnums, kinds)
+                compiled = _derivative(func, mode, argnums, kinds, checkpoint)
             if opened is not None:
                 compiled.open = True
                 if opened.record.free and not compiled.free:
@@ -621,8 +624,8 @@ def compile_derivative(func, mode: str, argnums, kinds: Sequence, free=False) ->
         return compiled
 
 
-def _derivative(func, mode, argnums, kinds):
-    key = (identity(func), mode, tuple(argnums), kinds_key(kinds))
+def _derivative(func, mode, argnums, kinds, checkpoint=None):
+    key = (identity(func), mode, tuple(argnums), kinds_key(kinds), checkpoint)
     hit = _derivatives.get(key)
     if hit is not None:
         if hit.bindings is None or hit.bindings.fresh():  # None: being compiled
@@ -630,12 +633,12 @@ def _derivative(func, mode, argnums, kinds):
         _stale()
         del _derivatives[key]
     active = [i for i in argnums if differentiable_kind(kinds[i])]
-    name = _variant_name(func, mode, argnums, kinds)
+    name = _variant_name(func, mode, argnums, kinds, checkpoint)
     _derivatives[key] = pending = _Pending(active, name)  # a recursive call finds this
     if mode == "reverse_split":
         pending.back = _Pending(active, backward_name(name))
     try:
-        compiled = _compile(func, mode, active, kinds, name)
+        compiled = _compile(func, mode, active, kinds, name, checkpoint)
     except BaseException:
         _derivatives.pop(key, None)
         raise
@@ -647,12 +650,29 @@ def _derivative(func, mode, argnums, kinds):
     return compiled
 
 
+def compile_companion(fn: Function, primal: Function, kind_map, active, mode,
+                      callees=()) -> Compiled:
+    """A function a transform makes besides the derivative (a checkpointed
+    loop's step and its adjoint, ad/checkpoint.py), optimized, emitted and
+    compiled; the derivative calls it, and shows its source first."""
+    out, keep = optimize(verify(fn), primal, kind_map, list(active), mode, lowered)
+    out = verify(dce(out))
+    src, ns = emit_function(out, inline=True, keep=keep)
+    run = compile_function(src, out.name, ns, mode)
+    run.__s2sad_ir__ = out
+    compiled = Compiled(run, src, out, [], out.name, ns, list(callees))
+    compiled.companion = True
+    return compiled
+
+
 class Callees:
     """What the derivative transforms may ask of the driver while they run: the
-    IR of a user function, and the derivative of one they call."""
+    IR of a user function, the derivative of one they call, and the companion
+    functions they make."""
 
     lower = staticmethod(lowered)
     derivative = staticmethod(compile_derivative)
+    companion = staticmethod(compile_companion)
 
 
 CALLEES = Callees()
@@ -660,20 +680,36 @@ _weak_caches += [_lowered, _lowered_bindings, _derivatives, _variants, _out_kind
 _NO_BINDINGS = Bindings()
 
 
-def _variant_name(func, mode, argnums, kinds):
+def _variant_name(func, mode, argnums, kinds, checkpoint=None):
+    """``f_vjp``, ``f_jvp`` or ``f_fwd``; ``f_vjp_2`` ... for other variants
+    compiled with it into one namespace, so that what the process compiled
+    before never shows in a name.  A file's functions (transpile, ``show``)
+    write every variant into one module: theirs are numbered per function
+    (the file's placeholders are made per run), the same variant the same
+    name.  Any other derivative is named afresh in each tree of derivatives a
+    top-level compilation makes (the callees it compiles; the emitter keeps
+    apart the names of cached ones it calls: g_vjp, g_vjp_1)."""
     name = func.name if isinstance(func, (FileFunction, OpenFunction)) else \
         unwrap(func).__name__
     base = name.replace("<lambda>", "lambda") + {"forward": "_jvp", "reverse_split": "_fwd"}.get(
         mode, "_vjp")
-    order = _variants.setdefault((identity(func), base), [])
-    variant = (mode.replace("_value", ""), tuple(argnums), kinds_key(kinds))
+    variant = (mode.replace("_value", ""), tuple(argnums), kinds_key(kinds), checkpoint)
+    if isinstance(func, FileFunction):
+        order = _variants.setdefault((identity(func), base), [])
+    else:  # this tree's: begun afresh by a top-level compilation (compile_derivative)
+        tree = _variant_name.__dict__.setdefault("tree", {})
+        top = _collecting[0] if _collecting else None
+        if tree.get(".top") is not top:
+            tree.clear()
+            tree[".top"] = top
+        order = tree.setdefault(base, [])
     if variant not in order:  # with or without the value: the same derivative
         order.append(variant)
     count = order.index(variant) + 1
     return base if count == 1 else f"{base}_{count}"
 
 
-def _compile(func, mode, active, kinds, name):
+def _compile(func, mode, active, kinds, name, checkpoint=None):
     fn = resolve_derived_calls(lowered(func))  # grad(f)(x) inside: nested derivatives
     params = positional(fn)
     kind_map = {p.value: k for p, k in zip(params, kinds)}
@@ -687,19 +723,27 @@ def _compile(func, mode, active, kinds, name):
         result = forward(fn, active_values, kind_map, CALLEES, name=name)
     else:
         result = reverse(fn, active_values, kind_map, CALLEES, name=name,
-                         with_value=mode == "reverse_value", split=mode == "reverse_split")
+                         with_value=mode == "reverse_value", split=mode == "reverse_split",
+                         checkpoint=checkpoint)
     stats[mode] += 1
     out, keep = optimize(verify(result.function), fn, kind_map, active_values,
                          "forward" if mode == "reverse_split" else mode, lowered, result.keep)
     out = verify(dce(out))
-    src, ns = emit_function(out, inline=True, keep=keep)
-    compiled = Compiled(compile_function(src, out.name, ns, mode), src, out, active, name, ns,
-                        result.callees, result.out_kind)
+    lists = {}
+    src, ns = emit_function(out, inline=True, keep=keep, lists=lists)
+    run = compile_function(src, out.name, ns, mode)
+    # for the Numba target: the locations its errors name, the kinds of the
+    # primal parameters (the derivative's first ones) and the tapes to type
+    run.__s2sad_ir__ = out
+    run.__s2sad_kinds__ = dict(zip((p.value for p in positional(out)), kinds))
+    run.__s2sad_lists__ = lists
+    compiled = Compiled(run, src, out, active, name, ns, result.callees, result.out_kind)
     if result.back is not None:
         back, _ = optimize(verify(result.back))
         back = verify(dce(back))
         back_src, back_ns = emit_function(back, inline=True)
         compiled.back = compile_function(back_src, back.name, back_ns, mode)
+        compiled.back.__s2sad_ir__ = back
         compiled.back_name = back.name
         compiled.source = src.rstrip() + "\n\n\n" + back_src
         compiled.namespace = {**ns, **back_ns}

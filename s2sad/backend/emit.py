@@ -732,12 +732,18 @@ def _is_literal(value) -> bool:
 
 
 def emit_function(fn: Function, name: Optional[str] = None, inline: bool = False,
-                  comments: bool = True, keep=frozenset()):
+                  comments: bool = True, keep=frozenset(), lists=None):
     """Python source for ``fn`` and the namespace its free names need.
 
     With ``inline``, temporaries used once are folded into their use, except
-    the values in ``keep``.
+    the values in ``keep``.  A dict ``lists`` is filled with the variables
+    that the function's top-level empty lists (its tapes) live in, by name:
+    what the Numba target makes into arrays.
     """
     em = Emitter(fn, name, inline, comments, keep)
     src = em.emit()
+    if lists is not None:  # the empty lists the function starts with (its tapes), by name
+        lists.update({em.storage.name(op.results[0]): op.results[0] for op in fn.body.ops
+                      if isinstance(op, Prim) and op.kind == "build" and not op.args and
+                      op.attrs.get("type") == "list" and len(op.results) == 1})
     return src, em.namespace

@@ -17,7 +17,9 @@ EXPECTED = {
     "ode_sensitivity.py": ["dy/dr by forward mode = 0.08538301   (exact 0.08538301)"],
     "logistic_regression.py": ["training accuracy"],
     "mlp.py": ["training accuracy"],
+    "njit_simulation.py": ["agree to 1e-6: True"],
 }
+NEEDS_NUMBA = {"njit_simulation.py"}
 
 
 def run(args, **kw):
@@ -33,6 +35,8 @@ def test_every_sample_is_listed():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_sample_runs(name):
+    if name in NEEDS_NUMBA:
+        pytest.importorskip("numba")
     proc = run([str(SAMPLES / name)])
     assert proc.returncode == 0, proc.stderr
     for text in EXPECTED[name]:
@@ -46,6 +50,20 @@ def test_generated_module_is_fresh(monkeypatch):
     assert generated.read_text() == transpile_file("samples/textbook.py"), (
         "samples/generated/textbook_derivatives.py is stale: regenerate it with "
         "`s2sad transpile samples/textbook.py -o samples/generated/textbook_derivatives.py`")
+
+
+def test_generated_numba_module_is_fresh(monkeypatch):
+    pytest.importorskip("numba")
+    from s2sad.transpile import transpile_file
+    monkeypatch.chdir(ROOT)
+    generated = SAMPLES / "generated" / "njit_simulation_derivatives.py"
+    text = transpile_file("samples/njit_simulation.py", mode="reverse", argnums=0,
+                          backend="numba")
+    assert generated.read_text() == text, (
+        "samples/generated/njit_simulation_derivatives.py is stale: regenerate it with "
+        "`s2sad transpile samples/njit_simulation.py --mode reverse --argnums 0 "
+        "--backend numba -o samples/generated/njit_simulation_derivatives.py`")
+    assert "@numba.njit(cache=True, fastmath=True)\ndef simulate_vjp(" in text
 
 
 BLOCK_S2SAD = """
