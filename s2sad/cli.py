@@ -186,12 +186,17 @@ def _add_transpile(sub) -> None:
 
 
 def _run_transpile(args) -> int:
-
+    if args.output and os.path.exists(args.output) and os.path.exists(args.file) and \
+            os.path.samefile(args.output, args.file):
+        raise S2sadError(f"-o {args.output} is the input file: write the module elsewhere")
     text = transpile_file(args.file, args.functions, args.mode, args.argnums, args.scalar,
                           backend=args.backend)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise S2sadError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
     return EXIT_OK

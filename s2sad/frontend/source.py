@@ -359,6 +359,12 @@ def _find_function(module, func, offset):
             if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))
             and n.name == func.__name__]
     if not defs:
+        filename = func.__code__.co_filename
+        if filename.startswith("<"):  # exec'd: the lines under that name are another text's
+            raise SourceUnavailableError(
+                f"cannot find the source of {func.__qualname__!r} (defined in {filename}). "
+                "s2sad reads a function's source; for code built with exec, use "
+                "s2sad.from_source(text) to define it")
         raise SourceUnavailableError(f"cannot find 'def {func.__name__}' in its source")
     for n in defs:
         first = min([n.lineno] + [d.lineno for d in n.decorator_list])
@@ -487,7 +493,7 @@ def file_source_infos(path, names=None) -> Dict[str, SourceInfo]:
     is not a top-level function of the file.
     """
     filename = os.fspath(path)
-    text = _read_text(filename)
+    text = read_text(filename)
     lines = text.splitlines(True)
     try:
         tree = ast.parse(text, filename)
@@ -547,7 +553,9 @@ def file_source_infos(path, names=None) -> Dict[str, SourceInfo]:
     return {n: infos[n] for n in names}
 
 
-def _read_text(filename: str) -> str:
+def read_text(filename: str) -> str:
+    """A source file's text, decoded as Python decodes it (SourceFileError if it
+    cannot be read)."""
     try:
         with tokenize.open(filename) as f:  # honours a coding cookie, like Python
             return f.read()

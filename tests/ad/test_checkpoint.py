@@ -2,7 +2,6 @@
 taped ones and finite differences, the directive, ``while`` loops, memory and
 time on a long loop, and ``@s2sad.checkpoint`` on a recursive function."""
 import math
-import time
 import tracemalloc
 from functools import lru_cache
 
@@ -155,9 +154,10 @@ def test_array_state_and_invariant_against_finite_differences():
     np.testing.assert_allclose(hx, gx, rtol=1e-12)
 
 
-def test_long_loop_memory_and_time():
-    """Issue 16's workload at a fifth of its length (the benchmark runs it at
-    full size): at most 2 % of the tape's peak memory, 3x its time."""
+def test_long_loop_memory():
+    """Issue 16's workload at a fifth of its length: at most 2 % of the tape's
+    peak memory (time is the benchmark's: tests/benchmarks/checkpoint_bench.py
+    runs it at full size; timings in tests are noise on shared machines)."""
     x, k = np.linspace(0.1, 1.0, 100), np.linspace(1.0, 2.0, 100)
     args = (x, k, 2000)
     results = []
@@ -168,19 +168,11 @@ def test_long_loop_memory_and_time():
         out = g(*args)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        best = min(_timed(g, args) for _ in range(3))
-        results.append((out, peak, best))
-    (taped, peak0, t0), (got, peak, t) = results
+        results.append((out, peak))
+    (taped, peak0), (got, peak) = results
     for a, b in zip(got, taped):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     assert peak <= 0.02 * peak0, (peak, peak0)
-    assert t <= 3 * t0, (t, t0)
-
-
-def _timed(g, args):
-    t0 = time.perf_counter()
-    g(*args)
-    return time.perf_counter() - t0
 
 
 # ---------------------------------------------------------------------------
