@@ -28,6 +28,8 @@ import types
 import warnings
 import weakref
 
+import numpy as np
+
 from .. import runtime
 from ..errors import BackendError, S2sadError, at_location
 from ..ir.kinds import infer_kinds, kind_of_object
@@ -94,59 +96,90 @@ def _counted_backwards(args):
     return [last, sub(start, step), ast.UnaryOp(ast.USub(), step)]
 
 
+_DTYPES = {"float": "float64", "int": "int64", "bool": "bool_"}
+
+
+def _simple(node):
+    """An expression of names and constants only: evaluated again, the same."""
+    return all(isinstance(n, (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator,
+                              ast.unaryop, ast.Load)) for n in ast.walk(node))
+
+
 def _tape_statements(tree, tapes):
-    """The statements that make, push to and pop from each tape of ``tapes``
-    (name -> kind), as ``(node, name, what)``; a tape used any other way (or
-    over several lines) is left a list."""
-    found, names = [], {}
+    """For each tape of ``tapes`` (name -> kind) that a counted loop at the
+    function's top level pushes to once per iteration: ``(loop, name, new,
+    push, pops)``, the statements that make it, push to it and pop from it.
+    Those become an array as long as the loop (the others stay lists: growing
+    an array costs Numba more than a list's append)."""
+    fn = tree.body[0]
+    uses, new, pushes, pops = {}, {}, {}, {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in tapes:
-            names[node.id] = names.get(node.id, 0) + 1
-        if not isinstance(node, (ast.Assign, ast.Expr)) or node.lineno != node.end_lineno:
+            uses[node.id] = uses.get(node.id, 0) + 1
+    for stmt in fn.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in tapes and \
+                isinstance(stmt.value, ast.List) and not stmt.value.elts:
+            new[stmt.targets[0].id] = stmt
+    for node in ast.walk(fn):
+        call = getattr(node, "value", None)
+        if not (isinstance(node, (ast.Expr, ast.Assign)) and isinstance(call, ast.Call) and
+                isinstance(call.func, ast.Attribute) and
+                isinstance(call.func.value, ast.Name) and call.func.value.id in tapes):
             continue
-        value = node.value
-        call = value if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-            and isinstance(value.func.value, ast.Name) and value.func.value.id in tapes and \
-            not value.keywords else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
-                isinstance(node.targets[0], ast.Name) and node.targets[0].id in tapes and \
-                isinstance(value, ast.List) and not value.elts:
-            found.append((node, node.targets[0].id, "new"))
-        elif isinstance(node, ast.Expr) and call is not None and call.func.attr == "append" \
-                and len(call.args) == 1:
-            found.append((node, call.func.value.id, "push"))
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and call is not None and \
-                call.func.attr == "pop" and not call.args:
-            found.append((node, call.func.value.id, "pop"))
-    seen = {}
-    for _, name, what in found:
-        seen[name] = seen.get(name, 0) + 1
-    whole = {name for name in tapes if seen.get(name) == names.get(name) and
-             sum(1 for _, n, w in found if n == name and w == "new") == 1}
-    return [f for f in found if f[1] in whole]
-
-
-def _tape_text(node, name, what, kind, indent):
-    """The statements for a tape's ``what``, one a line (the later lines
-    indented by ``indent``)."""
-    count = f"{name}_n"
-    if what == "new":
-        lines = [f"{name} = {kind}_tape()", f"{count} = 0"]
-    elif what == "push":
-        lines = [f"if {count} == {name}.shape[0]:", f"    {name} = twice_as_long({name})",
-                 f"{name}[{count}] = {ast.unparse(node.value.args[0])}", f"{count} += 1"]
-    else:
-        lines = [f"{count} -= 1", f"{ast.unparse(node.targets[0])} = {name}[{count}]"]
-    return ("\n" + indent).join(lines)
-
-
-def _replacements(tree, tapes=None):
-    """``(line, start column, end column, new text)`` of every piece to rewrite."""
+        name = call.func.value.id
+        if isinstance(node, ast.Expr) and call.func.attr == "append" and len(call.args) == 1:
+            pushes.setdefault(name, []).append(node)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                call.func.attr == "pop" and not call.args and not call.keywords:
+            pops.setdefault(name, []).append(node)
     out = []
-    if tapes:
-        for node, name, what in _tape_statements(tree, tapes):
-            out.append((node.lineno, node.col_offset, node.end_col_offset,
-                        _tape_text(node, name, what, tapes[name], " " * node.col_offset)))
+    for loop in fn.body:
+        if not (isinstance(loop, ast.For) and not loop.orelse and
+                isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and
+                loop.iter.func.id == "range" and not loop.iter.keywords and
+                all(_simple(a) for a in loop.iter.args)):
+            continue
+        assigned = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name) and
+                    isinstance(n.ctx, ast.Store)}
+        if assigned & {n.id for a in loop.iter.args for n in ast.walk(a)
+                       if isinstance(n, ast.Name)}:
+            continue  # the count would change under the loop
+        for stmt in loop.body:
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            name = call.func.value.id if isinstance(call, ast.Call) and \
+                isinstance(call.func, ast.Attribute) and \
+                isinstance(call.func.value, ast.Name) else None
+            if name in new and pushes.get(name) == [stmt] and \
+                    uses.get(name) == 2 + len(pops.get(name, ())) and \
+                    all(p.lineno == p.end_lineno for p in pops.get(name, ())):
+                out.append((loop, name, new[name], stmt, pops.get(name, [])))
+    return out
+
+
+def _tape_pieces(tree, tapes, numpy_name):
+    """The replacements that make the tapes of :func:`_tape_statements` arrays."""
+    out = []
+    for loop, name, new, push, pops in _tape_statements(tree, tapes):
+        count, indent = f"{name}_n", " " * loop.col_offset
+        length = ast.unparse(ast.Call(ast.Name("len", ast.Load()), [loop.iter], []))
+        out.append((new.lineno, new.col_offset, new.end_col_offset, f"{count} = 0"))
+        out.append((loop.lineno, loop.col_offset, loop.col_offset,
+                    f"{name} = {numpy_name}.empty({length}, {numpy_name}."
+                    f"{_DTYPES[tapes[name]]})\n{indent}"))
+        out.append((push.lineno, push.col_offset, push.end_col_offset,
+                    f"{name}[{count}] = {ast.unparse(push.value.args[0])}\n"
+                    f"{' ' * push.col_offset}{count} += 1"))
+        for pop in pops:
+            out.append((pop.lineno, pop.col_offset, pop.end_col_offset,
+                        f"{count} -= 1\n{' ' * pop.col_offset}"
+                        f"{ast.unparse(pop.targets[0])} = {name}[{count}]"))
+    return out
+
+
+def _replacements(tree, tapes=None, numpy_name=None):
+    """``(line, start column, end column, new text)`` of every piece to rewrite."""
+    out = _tape_pieces(tree, tapes, numpy_name) if tapes and numpy_name else []
     for node in ast.walk(tree):
         inner = node.args[0] if isinstance(node, ast.Call) and len(node.args) == 1 else None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
@@ -179,13 +212,14 @@ def _replacements(tree, tapes=None):
     return out
 
 
-def numba_source(source: str, tapes=None) -> str:
+def numba_source(source: str, tapes=None, numpy_name=None) -> str:
     """``source`` (generated Python) in the form Numba compiles, statement for
     statement (the comments that say which line of the user's each block comes
     from stay above it).  ``tapes`` (a list's name -> "float", "int" or
-    "bool") are the lists that hold numbers of one kind: they become arrays."""
+    "bool") are the lists that hold numbers of one kind: those a counted loop
+    fills become arrays (``numpy_name``: NumPy's name in the code)."""
     lines = source.split("\n")
-    pieces = _replacements(ast.parse(source), tapes)
+    pieces = _replacements(ast.parse(source), tapes, numpy_name)
     # a push or pop inside a rewritten range header is not a thing: no overlaps
     for lineno, start, end, text in sorted(pieces, key=lambda p: (p[0], p[1]), reverse=True):
         old = lines[lineno - 1]
@@ -221,7 +255,11 @@ def jit(fn, options=None):
     if source is None:
         raise S2sadError(f"{fn!r} is not generated code")
     tapes = _number_tapes(fn, source)
-    twin = compile_function(numba_source(source, tapes), fn.__name__, {}, "numba")
+    numpy_name = next((k for k, v in fn.__globals__.items() if v is np), None)
+    if tapes and numpy_name is None and not re.search(r"\bnumpy\b", source):
+        numpy_name = "numpy"
+    twin = compile_function(numba_source(source, tapes, numpy_name), fn.__name__,
+                            {"numpy": np} if numpy_name == "numpy" else {}, "numba")
     # weakly: the cache's entry for ``fn`` must not keep ``fn`` alive
     twin.__s2sad_origin__ = weakref.ref(fn)
     _twins[twin.__code__.co_filename] = twin
@@ -232,14 +270,10 @@ def jit(fn, options=None):
     ns.update({k: _callable_for_numba(v, options) for k, v in fn.__globals__.items()
                if not k.startswith("__")})
     ns[fn.__name__] = dispatcher  # a recursive derivative calls itself
-    if tapes:
-        from .numba_helpers import TAPES, twice_as_long  # noqa: F401  imports numba
-        ns.update({f"{kind}_tape": TAPES[kind] for kind in set(tapes.values())})
-        ns["twice_as_long"] = twice_as_long
     return dispatcher
 
 
-_TAPE_KINDS = ("float", "int", "bool")
+_TAPE_KINDS = tuple(_DTYPES)
 
 
 def _number_tapes(fn, source):
@@ -263,9 +297,6 @@ def _number_tapes(fn, source):
             elif method != "pop" or len(op.args) != 1:
                 pushed[a].add(None)  # read some other way: stays a list
     taken = set(re.findall(r"\b\w+\b", source))
-    helpers = {"twice_as_long"} | {f"{k}_tape" for k in _TAPE_KINDS}
-    if taken & helpers:
-        return {}
     out = {}
     for name, v in lists.items():
         kind = next(iter(pushed[v])) if len(pushed[v]) == 1 else None

@@ -11,41 +11,13 @@ module it writes (after the plain helpers), so the module needs Numba but not
 s2sad.
 """
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.extending import overload, register_jitable
 
 from ..runtime import (add_any, broadcast_like, expand_reduced, extremum_index, index_adjoint,
                        reduced_count, repeat_like, spread, tie_weights, unbroadcast,
                        zeros_like_value)
 
-
-# Tapes of numbers as arrays (backend/numba.py rewrites ``xs = []``,
-# ``xs.append(v)`` and ``v = xs.pop()`` into these and an index): an array
-# store and load instead of a list's append and pop, doubled when full.
-@njit
-def float_tape():
-    return np.empty(16, np.float64)
-
-
-@njit
-def int_tape():
-    return np.empty(16, np.int64)
-
-
-@njit
-def bool_tape():
-    return np.empty(16, np.bool_)
-
-
-@njit
-def twice_as_long(tape):
-    """A tape twice as long as ``tape``, starting with its entries."""
-    grown = np.empty(2 * tape.shape[0], tape.dtype)
-    grown[:tape.shape[0]] = tape
-    return grown
-
-
-TAPES = {"float": float_tape, "int": int_tape, "bool": bool_tape}
 
 
 # --- overloads (copied into transpiled modules) ---

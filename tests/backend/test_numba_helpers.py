@@ -120,15 +120,3 @@ def test_tie_weights():
 def test_broadcast_like():
     for t, like in [(2.0, 1.0), (2.0, np.ones(3)), (np.arange(3.0), np.ones((2, 3)))]:
         assert same(compiled(runtime.broadcast_like, 2)(t, like), runtime.broadcast_like(t, like))
-
-
-def test_tapes_grow():
-    @numba.njit
-    def fill(n):
-        tape = numba_helpers.float_tape()
-        for i in range(n):
-            if i == tape.shape[0]:
-                tape = numba_helpers.twice_as_long(tape)
-            tape[i] = i * 0.5
-        return tape[:n]
-    assert same(fill(100), np.arange(100) * 0.5)

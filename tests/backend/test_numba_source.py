@@ -3,6 +3,7 @@ Numba: plain Python, run whether Numba is installed or not."""
 import itertools
 import sys
 
+import numpy as np
 import pytest
 
 import s2sad
@@ -57,3 +58,26 @@ def test_without_numba_the_backend_is_refused(monkeypatch):
         s2sad.grad(lambda x: x * x, backend="numba")
     assert check_backend("python") == "python"
     assert s2sad.grad(lambda x: x * x)(3.0) == 6.0
+
+
+def test_a_tape_a_counted_loop_fills_becomes_an_array():
+    source = ("def f_vjp(x, n, x_bar=1.0):\n"
+              "    x_stack = []\n"
+              "    other = []\n"
+              "    for i in range(n):\n"
+              "        x_stack.append(x)\n"
+              "        if x > 0.0:\n"
+              "            other.append(x)\n"
+              "        x = x * 0.5\n"
+              "    for i in reversed(range(n)):\n"
+              "        x = x_stack.pop()\n"
+              "        x_bar = x_bar * 0.5\n"
+              "    return x_bar, other\n")
+    rewritten = numba_source(source, {"x_stack": "float", "other": "float"}, "np")
+    assert "x_stack = np.empty(len(range(n)), np.float64)" in rewritten
+    assert "other = []" in rewritten and "other.append(x)" in rewritten  # pushed in an if
+    scope = {"np": np}
+    exec(rewritten, scope)
+    want = {}
+    exec(source, want)
+    assert scope["f_vjp"](3.0, 4) == want["f_vjp"](3.0, 4)
