@@ -57,7 +57,7 @@ def test_bad_inputs_are_one_line_errors(capsys, tmp_path):
     cases = [
         ([tmp_path / "missing.py"], "no such file"),
         ([tmp_path], "is a directory"),
-        ([tmp_path / "bad.py"], "was never closed"),
+        ([tmp_path / "bad.py"], "invalid Python"),
         ([good, "-o", good], "is the input file"),
         ([good, "-o", tmp_path / "no" / "dir" / "out.py"], "cannot write"),
     ]
