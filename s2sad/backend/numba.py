@@ -41,6 +41,10 @@ BACKENDS = ("python", "numba")
 _IN_PROCESS_DROPPED = ("cache",)  # exec'd code has no file to cache next to
 
 
+def _in_process(options):
+    return {k: v for k, v in (options or {}).items() if k not in _IN_PROCESS_DROPPED}
+
+
 def check_backend(backend) -> str:
     if backend not in BACKENDS:
         raise S2sadError(f"unknown backend {backend!r}: use 'python' or 'numba'")
@@ -245,7 +249,7 @@ def jit(fn, options=None):
     """The Numba-compiled form of the generated function ``fn`` (compiled
     lazily: :func:`compile_for` compiles it for given arguments)."""
     numba = numba_module()
-    options = {k: v for k, v in (options or {}).items() if k not in _IN_PROCESS_DROPPED}
+    options = _in_process(options)
     key = _options_key(options)
     per_fn = _jitted.setdefault(fn, {})
     hit = per_fn.get(key)
@@ -273,9 +277,6 @@ def jit(fn, options=None):
     return dispatcher
 
 
-_TAPE_KINDS = tuple(_DTYPES)
-
-
 def _number_tapes(fn, source):
     """The generated function's top-level lists that only ever hold numbers of
     one kind (its tapes, mostly), by name: what Numba keeps in arrays."""
@@ -300,7 +301,7 @@ def _number_tapes(fn, source):
     out = {}
     for name, v in lists.items():
         kind = next(iter(pushed[v])) if len(pushed[v]) == 1 else None
-        if kind in _TAPE_KINDS and f"{name}_n" not in taken:
+        if kind in _DTYPES and f"{name}_n" not in taken:
             out[name] = str(kind)
     return out
 
@@ -310,7 +311,7 @@ def with_jitted_calls(fn, options=None):
     forms of the derivatives it calls: the Jacobians, whose assembly of
     columns (pytrees, any structure) stays in Python while each JVP or VJP
     runs compiled.  What Numba cannot compile is refused at the first call."""
-    options = {k: v for k, v in (options or {}).items() if k not in _IN_PROCESS_DROPPED}
+    options = _in_process(options)
     key = ("calls",) + _options_key(options)
     per_fn = _jitted.setdefault(fn, {})
     hit = per_fn.get(key)
@@ -324,7 +325,7 @@ def with_jitted_calls(fn, options=None):
         try:
             return hit(*args)
         except Exception as exc:  # noqa: BLE001  Numba's errors, not all of them NumbaError
-            if not type(exc).__module__.startswith("numba"):
+            if not _from_numba(exc):
                 raise
             raise _refusal(exc, fn, f"the derivatives {fn.__name__} calls") from None
     return refusing
@@ -361,10 +362,15 @@ def compile_for(dispatcher, args, kwargs=None, what="the derivative"):
             warnings.simplefilter("ignore", numba.NumbaWarning)
             dispatcher.compile(sig)
     except Exception as exc:  # noqa: BLE001  Numba's errors, not all of them NumbaError
-        if not type(exc).__module__.startswith("numba"):
+        if not _from_numba(exc):
             raise
         raise _refusal(exc, fn, what) from None
     return dispatcher
+
+
+def _from_numba(exc) -> bool:
+    """Whether Numba raised ``exc`` (UnsupportedBytecodeError is no NumbaError)."""
+    return type(exc).__module__.startswith("numba")
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
