@@ -14,18 +14,22 @@ import numpy as np
 
 from .ad.checkpoint import checkpoint_option, python_only
 from .backend import compile_function
+from .backend.source_text import PythonSource
 from .backend.numba import (check_backend, compile_for, is_jitted, jit, jit_options,
                             with_jitted_calls)
 from .compiler import (compile_derivative, empty_cell, forget_with_functions, free_values,
                        identity, lowered, normalize_argnums, open_key, open_plain, output_kind,
                        positional, ssa_function, ssa_ir, ssa_source)  # noqa: F401  (public here too)
-from .derived import (binding_tests, build_caller, cache_key, caller, guard_tests,
+from .derived import (binding_tests, build_caller, cache_key, caller, check_differentiable,
+                      guard_tests,
                       jacobian_function, readable, weak_reference)
 from .errors import ArgumentError, S2sadError
+from .frontend.annotations import annotated_kinds
 from .frontend.resolve import ABSENT, DATA, is_data
 from .frontend.source import unwrap
 from .ir.kinds import differentiable_kind, kind_of_object, kinds_key
 from .rules.registry import generation
+from .trees import flatten, has_integer_leaf
 
 # the plain Python function behind grad(f) for argument kinds, with the
 # derivative it calls: ``key -> (compiled, function)``
@@ -71,7 +75,8 @@ def derivative_source(func, mode: str = "reverse", argnums=None, args=None,
     adjoints ``x_bar`` out) or "forward" (a JVP: tangents ``x_dot`` in,
     ``(y, y_dot)`` out).  With example
     ``args`` the code is the one compiled for arguments of those kinds (floats
-    need no broadcasting helpers); without, it is the generic code.
+    need no broadcasting helpers); without, for the kinds the parameters'
+    annotations name (``x: float``, ``v: np.ndarray``), generic for the others.
     ``checkpoint``: as for :func:`grad`; the step functions of checkpointed
     loops come first.
     """
@@ -82,14 +87,14 @@ def derivative_source(func, mode: str = "reverse", argnums=None, args=None,
         n = len(kinds)
     else:
         n = len(positional(lowered(func)))
-        kinds = (None,) * n
+        kinds = annotated_kinds(func, n)
     argnums = tuple(range(n)) if argnums is None else normalize_argnums(argnums, n)[1]
     if mode == "forward_value":
         mode = "forward"
     compiled = compile_derivative(func, mode, argnums, kinds, checkpoint=checkpoint)
     steps = [c.source.rstrip() + "\n\n\n" for c in compiled.callees
              if getattr(c, "companion", False)]
-    return "".join(steps) + compiled.source
+    return PythonSource("".join(steps) + compiled.source)
 
 
 def jvp(func, primals, tangents, *, backend=None):
@@ -216,11 +221,7 @@ def _reverse_call(func, args, argnums, with_value, holomorphic=False):
     single, nums = normalize_argnums(argnums, n)
     _check_complex_inputs("grad", args, nums, holomorphic)
     kinds = [kind_of_object(x) for x in args]
-    for i in nums:
-        if not differentiable_kind(kinds[i]):
-            raise S2sadError(
-                f"argument {i} is {type(args[i]).__name__} {args[i]!r}, which is not "
-                "differentiable; pass a float (e.g. 2.0 rather than 2) or leave it out of argnums")
+    check_differentiable(args, nums, kinds)
     compiled = compile_derivative(func, "reverse_value" if with_value else "reverse", nums, kinds)
     return single, nums, compiled, args
 
@@ -347,12 +348,7 @@ class Derived:
         single, nums = normalize_argnums(nums_spec, len(full))
         _check_complex_inputs("grad", full, nums, self.holomorphic)
         kinds = [kind_of_object(x) for x in full]
-        for i in nums:
-            if not differentiable_kind(kinds[i]):
-                raise S2sadError(
-                    f"argument {i} is {type(full[i]).__name__} {full[i]!r}, which is not "
-                    "differentiable; pass a float (e.g. 2.0 rather than 2) or leave it out of "
-                    "argnums")
+        check_differentiable(full, nums, kinds)
         compiled = None
         if not self.with_value and not self.holomorphic and \
                 output_kind(func, kinds, free=True) == "float":
@@ -369,7 +365,7 @@ class Derived:
         primal = getattr(func, "__func__", func)
         if out_kind in _NOT_SCALAR:  # known before running: say what it returns
             _check_scalar("grad", primal(*full), holomorphic=self.holomorphic)
-        entry, cells = self._caller_for(args, full, func, compiled, single, valued)
+        entry, cells = self._caller_for(args, full, func, compiled, single, valued, nums)
         template = self._template(key) if compiled.open and len(full) == len(args) else None
         if template is not None:
             source, ns = entry[4], entry[3]
@@ -381,13 +377,14 @@ class Derived:
             _templates[template] = (source, shared, cells)
         return entry[:4]
 
-    def _caller_for(self, args, full, func, compiled, single, valued):
+    def _caller_for(self, args, full, func, compiled, single, valued, nums):
         plain = open_plain(func) if compiled.open else None
         free = free_values(plain, compiled.free) if plain is not None else {}
         run = _runner(compiled, self.backend, self.options, tuple(full) + (1.0,), free,
                       f"the gradient of {getattr(self.func, '__name__', 'the function')}")
         ns = {"_k_slow": self._slow, "_k_type": type, "_k_gen": generation, "_k_absent": ABSENT,
               "_k_empty": empty_cell, "_k_fn": run, "_k_like": _like,
+              "_k_integers": has_integer_leaf,
               "_k_check": functools.partial(_check_scalar, "grad", holomorphic=self.holomorphic),
               "__builtins__": builtins}
         given = len(args)
@@ -402,6 +399,8 @@ class Derived:
         passed = passed[:len(prefix)] + params + passed[len(prefix):]
         tests = [t for k, (p, x) in enumerate(zip(params, args))
                  for t in guard_tests(p, x, f"a{k}", ns)]
+        tests += [f"not _k_integers({p})" for k, (p, x) in enumerate(zip(params, args))
+                  if len(prefix) + k in nums and type(x) in (list, tuple, dict)]
         tests.append(f"_k_gen.value == {generation.value}")
         more, may_raise = binding_tests(compiled.bindings.entries, ns, DATA)
         tests += more
@@ -610,6 +609,7 @@ def vjp(func, *primals, backend=None, checkpoint=None, memory_limit=None):
     primals = _complete(func, tuple(primals))
     kinds = [kind_of_object(x) for x in primals]
     nums = tuple(i for i in range(given) if differentiable_kind(kinds[i]))
+    check_differentiable(primals, nums, kinds)
     compiled = compile_derivative(func, "reverse", nums, kinds, free=True,
                                   checkpoint=checkpoint)
     # the function's free data as they are now, when it runs
@@ -725,17 +725,22 @@ def _complete(func, args):
     """``args`` followed by the defaults of the positional parameters not given."""
     target = getattr(func, "func", func)  # a Derived object's function
     try:
-        params = [p for p in inspect.signature(target).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        sig = inspect.signature(target)
     except (TypeError, ValueError):
         return tuple(args)
+    params = [p for p in sig.parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    name = getattr(target, "__name__", "the function")
+    varargs = any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values())
+    if len(args) > len(params) and not varargs:
+        raise ArgumentError(f"{name}{sig} takes {len(params)} positional argument"
+                            f"{'s' * (len(params) != 1)}, but {len(args)} were given")
     missing = params[len(args):]
     if not missing:
         return tuple(args)
     if any(p.default is p.empty for p in missing):
         names = ", ".join(p.name for p in missing if p.default is p.empty)
-        raise S2sadError(f"{getattr(target, '__name__', 'the function')} is missing "
-                         f"arguments: {names}")
+        raise ArgumentError(f"{name}{sig} is missing arguments: {names}")
     return tuple(args) + tuple(p.default for p in missing)
 
 
@@ -836,6 +841,7 @@ class _Jacobian:
         kinds = [kind_of_object(a) for a in full]
         if self.holomorphic or any(k in _COMPLEX for k in kinds):
             return self.fn(*args)
+        check_differentiable(full, normalize_argnums(self.argnums, len(full))[1], kinds)
         fn = jacobian_function(self.func, self.mode, self.argnums, kinds)
         if fn.out_kind in _COMPLEX:  # a complex output: the direct path says what to do
             return self.fn(*args)
@@ -843,7 +849,8 @@ class _Jacobian:
             fn = with_jitted_calls(fn, self.options)
         out = fn(*full)
         _, nums = normalize_argnums(self.argnums, len(full))
-        if all(type(full[i]) is float for i in nums):  # of floats: Python floats
+        if all(type(leaf) is float for i in nums for leaf in flatten(full[i])[0]):
+            # of Python floats (or containers of them): Python floats
             return _python_floats(out)
         return out
 

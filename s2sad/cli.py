@@ -19,8 +19,9 @@ import sys
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from .compiler import compile_derivative, normalize_argnums
-from .errors import S2sadError, SourceError
+from .errors import S2sadError, SourceError, at_location
 from .files import ssa_source_of_info
+from .frontend.annotations import annotated_kinds
 from .frontend.source import FileFunction, SourceInfo, file_source_infos
 from .graph import graph
 from .trace import trace
@@ -163,7 +164,8 @@ def _add_transpile(sub) -> None:
                     "functions of FILE (default: all top-level functions).  The\n"
                     "module runs on its own with only NumPy installed (and Numba,\n"
                     "with --backend numba).  FILE is read, never run: names come\n"
-                    "from its import statements.",
+                    "from its import statements.  Each function is compiled for the\n"
+                    "kinds its parameters' annotations name (x: float, v: np.ndarray).",
         epilog="examples:\n"
                "  s2sad transpile samples/textbook.py -o textbook_derivatives.py\n"
                "  s2sad transpile model.py --function loss --mode reverse --argnums 0,1\n"
@@ -177,7 +179,8 @@ def _add_transpile(sub) -> None:
                    help="positions of the arguments to differentiate (default: all)")
     p.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of stdout")
     p.add_argument("--scalar", action="store_true",
-                   help="the arguments are floats: plainer code without broadcasting helpers")
+                   help="the arguments without a type annotation are floats: plainer code "
+                        "without broadcasting helpers")
     p.add_argument("--backend", choices=("python", "numba"), default="python",
                    help="python (default): plain Python and NumPy; numba: every function "
                         "@numba.njit(cache=True)-compiled, with the options of its own "
@@ -205,7 +208,9 @@ def _run_transpile(args) -> int:
 def _add_show(sub) -> None:
     p = sub.add_parser(
         "show", help="print the derivative source of functions",
-        description="Print the generated derivative code of each function.",
+        description="Print the generated derivative code of each function, compiled\n"
+                    "for the kinds its parameters' annotations name (x: float,\n"
+                    "v: np.ndarray); parameters without one are generic.",
         epilog="examples:\n"
                "  s2sad show samples/textbook.py:f --mode reverse\n"
                "  s2sad show samples/textbook.py:f --mode forward --argnums 0",
@@ -214,7 +219,8 @@ def _add_show(sub) -> None:
     p.add_argument("--mode", choices=("forward", "reverse"), default="reverse")
     p.add_argument("--argnums", type=_argnums, default=None)
     p.add_argument("--scalar", action="store_true",
-                   help="the arguments are floats: plainer code without broadcasting helpers")
+                   help="the arguments without a type annotation are floats: plainer code "
+                        "without broadcasting helpers")
     p.set_defaults(handler=_run_show)
 
 
@@ -224,7 +230,7 @@ def _run_show(args) -> int:
     for name, info in load_targets(args.targets):
         placeholder, n = file_function(name, info)
         nums = tuple(range(n)) if args.argnums is None else normalize_argnums(args.argnums, n)[1]
-        kinds = ("float" if args.scalar else None,) * n
+        kinds = annotated_kinds(placeholder, n, "float" if args.scalar else None)
         src = compile_derivative(placeholder, args.mode, nums, kinds).source
         if not first:
             sys.stdout.write("\n")
@@ -376,6 +382,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return args.handler(args)
     except S2sadError as exc:
         report(exc)
+        return EXIT_ERROR
+    except Exception as exc:
+        if getattr(exc, "s2sad_loc", None) is None:
+            raise  # s2sad's own failure: its traceback is the report
+        # the user's function raised when run at the point given (trace, graph --at)
+        report(at_location(SourceError, f"{type(exc).__name__}: {exc}", exc.s2sad_loc,
+                           "the function raises this at the point given by --at; try "
+                           "another point, or fix the function"))
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -42,6 +42,7 @@ from .ad.forward import forward
 from .ad.reverse import reverse
 from .ad.split import backward_name
 from .backend import compile_function, emit_function
+from .backend.source_text import PythonSource
 from .errors import S2sadError
 from .frontend.lower import lower
 from .frontend.resolve import ABSENT, DATA, is_data
@@ -494,7 +495,7 @@ def ssa_ir(func, kinds=None) -> Function:
 def ssa_source(func) -> str:
     """The function as runnable three-address Python, one primitive per line."""
     src, _ = emit_function(lowered(func))
-    return src
+    return PythonSource(src)
 
 
 def ssa_function(func):

@@ -67,6 +67,36 @@ def _split_method(func):
     return func, ()
 
 
+def check_differentiable(args, nums, kinds):
+    """Integers are never differentiated, as arguments or inside containers:
+    the error names the one found among the arguments ``nums`` (``args``: None
+    where only their kinds are known)."""
+    for i in nums:
+        x = args[i] if args is not None else None
+        if not differentiable_kind(kinds[i]):
+            what = f"{type(x).__name__} {_short(x)}" if args is not None else \
+                f"of kind {kinds[i]!r}"
+            raise S2sadError(
+                f"argument {i} is {what}, which is not differentiable; "
+                "pass a float (e.g. 2.0 rather than 2) or leave it out of argnums")
+        found = trees.integer_leaf(x) if kinds[i] in _CONTAINERS else None
+        if found is not None:
+            where, leaf = found
+            raise S2sadError(
+                f"argument {i} holds {type(leaf).__name__} {_short(leaf)} at {where}, which "
+                "is not differentiable (integers never are, as arguments or inside "
+                "containers); pass floats (2.0 rather than 2, np.array([...], dtype=float)), "
+                "or pass the integer as an argument of its own and leave it out of argnums")
+
+
+_CONTAINERS = ("list", "tuple", "dict")
+
+
+def _short(x):
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def jacobian_function(func, mode, argnums, kinds):
     """A plain function computing the Jacobian of ``func`` by ``mode`` ("forward":
     one JVP per input entry, "reverse": one VJP per output entry) with respect to
@@ -75,11 +105,7 @@ def jacobian_function(func, mode, argnums, kinds):
     kinds = tuple(kinds)
     n = len(kinds)
     single, nums = normalize_argnums(argnums, n)
-    for i in nums:
-        if not differentiable_kind(kinds[i]):
-            raise S2sadError(f"argument {i} of {getattr(func, '__name__', 'the function')} has "
-                             f"kind {kinds[i]!r}, which is not differentiable; pass floats "
-                             "(2.0 rather than 2) or leave it out of argnums")
+    check_differentiable(None, nums, kinds)
     full = tuple(kind_of_object(p) for p in prefix) + kinds
     shifted = tuple(len(prefix) + i for i in nums)
     if mode == "forward":

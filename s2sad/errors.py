@@ -6,6 +6,47 @@ with a caret under the column, and says what to write instead.
 from __future__ import annotations
 
 import linecache
+import sys
+from typing import Dict, Optional
+
+#: file names -> the notebook cell they hold, by its execution count: the
+#: ``%%time`` / ``%%timeit`` cells s2sad recovers from IPython's history
+#: (frontend/notebook.py).  The cells IPython compiles itself it maps alone.
+NOTEBOOK_CELLS: Dict[str, int] = {}
+
+
+def notebook_cell(filename) -> Optional[int]:
+    """The execution count of the notebook cell compiled under ``filename``
+    (IPython's ``In [3]``), or None: not a cell, or IPython not running."""
+    number = NOTEBOOK_CELLS.get(filename)
+    if number is not None:
+        return number
+    ipython = sys.modules.get("IPython")  # never imported here: only a running shell counts
+    get_shell = getattr(ipython, "get_ipython", None)
+    shell = get_shell() if get_shell is not None else None
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None)  # IPython >= 8
+    number = cells.get(filename) if isinstance(cells, dict) else None
+    return number if isinstance(number, int) else None
+
+
+def place(filename, lineno=None, col=None) -> str:
+    """A place in the source as the user knows it: ``file:line:col``, and in a
+    notebook the cell as IPython names it, ``In [3], line 2, column 9`` (the
+    kernel compiles each cell under a temporary file name nobody sees)."""
+    cell = notebook_cell(filename)
+    if cell is None:
+        where = str(filename)
+        if lineno is not None:
+            where += f":{lineno}"
+            if col is not None:
+                where += f":{col + 1}"
+        return where
+    where = f"In [{cell}]"
+    if lineno is not None:
+        where += f", line {lineno}"
+        if col is not None:
+            where += f", column {col + 1}"
+    return where
 
 
 class S2sadError(Exception):
@@ -26,13 +67,7 @@ class SourceError(S2sadError):
         super().__init__(self._format())
 
     def _format(self):
-        parts = []
-        where = self.filename
-        if self.lineno is not None:
-            where += f":{self.lineno}"
-            if self.col is not None:
-                where += f":{self.col + 1}"
-        parts.append(f"{where}: {self.message}")
+        parts = [f"{place(self.filename, self.lineno, self.col)}: {self.message}"]
         if self.line_text is not None:
             text = self.line_text.rstrip("\n")
             stripped = text.lstrip()

@@ -56,6 +56,7 @@ class Graph:
         self._clusters = clusters  # tree: (label, [node ids], [children])
         self._attrs = attrs
         self.dot = self._dot()
+        self._svg = None  # drawn once, when a notebook first shows the graph
 
     @property
     def edges(self) -> List[Tuple[str, str]]:
@@ -66,6 +67,14 @@ class Graph:
 
     def __repr__(self):
         return f"<s2sad.Graph of {self.name}: {len(self.nodes)} nodes, {len(self._edges)} edges>"
+
+    def _repr_svg_(self):  # Jupyter
+        """The graph drawn by Graphviz as SVG, shown inline by a notebook; None
+        (Jupyter then shows the repr) where Graphviz's ``dot`` is missing or
+        fails: displaying a graph never raises."""
+        if self._svg is None:
+            self._svg = svg_of(self.dot)
+        return self._svg
 
     def _dot(self) -> str:
         out = [f"digraph {_quote(self.name)} {{",
@@ -134,6 +143,26 @@ class Graph:
             raise S2sadError(f"Graphviz's dot could not render {path}: "
                              f"{proc.stderr.decode('utf-8', 'replace').strip()}")
         return path
+
+
+def svg_of(dot_text: str, timeout: float = 30.0) -> Optional[str]:
+    """``dot_text`` drawn as SVG by Graphviz's ``dot`` program (the ``<svg>``
+    element, without the XML prologue), or None without Graphviz or when it
+    fails.  The Python package ``graphviz`` would run the same program, so it
+    adds nothing here."""
+    exe = shutil.which("dot")
+    if exe is None:
+        return None
+    try:
+        proc = subprocess.run([exe, "-Tsvg"], input=dot_text.encode("utf-8"),
+                              capture_output=True, timeout=timeout)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    svg = proc.stdout.decode("utf-8", "replace")
+    start = svg.find("<svg")
+    if proc.returncode != 0 or start < 0:
+        return None
+    return svg[start:]
 
 
 def graph(f, *args, mode: Optional[str] = None, argnums=None, tangents=None,

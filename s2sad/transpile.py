@@ -25,7 +25,8 @@ from .version import __version__
 from .backend.numba import check_backend, numba_source
 from .compiler import compile_derivative, normalize_argnums
 from .errors import S2sadError
-from .frontend.source import FileFunction, file_source_infos, read_text
+from .frontend.annotations import annotated_kinds
+from .frontend.source import FileFunction, file_source_infos, read_text, runtime_copy
 from .ir.nodes import MISSING
 
 MODES = {"forward": ("forward",), "reverse": ("reverse",), "both": ("forward", "reverse")}
@@ -57,8 +58,10 @@ def transpile_file(path, functions: Optional[Sequence[str]] = None, mode: str = 
                    argnums=None, scalar: bool = False, backend: str = "python") -> str:
     """The source of a module with the derivatives of ``functions`` of ``path``.
 
-    The code is generic (arrays broadcast) unless ``scalar``: then every
-    argument is taken to be a float, which gives the plainest code.  With
+    Each function is compiled for the kinds its parameters' annotations name
+    (``x: float``, ``v: np.ndarray``); the other parameters are generic
+    (arrays broadcast) unless ``scalar``: then they are taken to be floats,
+    which gives the plainest code.  With
     ``backend="numba"`` the module's functions are ``@numba.njit(cache=True)``
     compiled, with the options of a function's own ``@njit(...)``."""
     if mode not in MODES:
@@ -78,8 +81,8 @@ def transpile_file(path, functions: Optional[Sequence[str]] = None, mode: str = 
         if n == 0:
             continue
         nums = tuple(range(n)) if argnums is None else normalize_argnums(argnums, n)[1]
+        kinds = annotated_kinds(placeholder, n, "float" if scalar else None)
         for m in MODES[mode]:
-            kinds = ("float" if scalar else None,) * n
             _collect(compile_derivative(placeholder, m, nums, kinds), generated)
     return _module(path, text, tree, infos, list(generated.values()), backend)
 
@@ -96,6 +99,9 @@ def _module(path, text, tree, infos, derivatives, backend="python") -> str:
                 constants.append(segment)
             except (ValueError, SyntaxError, TypeError):
                 pass
+        elif isinstance(node, ast.FunctionDef) and \
+                runtime_copy(node, text.splitlines(True)) is not None:
+            continue  # a runtime helper: written again with the others, if needed
         elif isinstance(node, ast.FunctionDef) and not node.decorator_list:
             functions.append(segment)
         elif isinstance(node, ast.FunctionDef):
@@ -141,8 +147,7 @@ def _module(path, text, tree, infos, derivatives, backend="python") -> str:
                       "",
                       "Regenerate with `s2sad transpile`; do not edit by hand.",
                       '"""']
-    if helpers and bound.get("np") != "numpy":  # the helpers are NumPy code
-        needed_imports.append("import numpy as np")
+    needed_imports += _helper_imports(helpers, bound)
     out += imports + needed_imports
     if helpers:
         out += ["", "", "# --- runtime helpers (from s2sad.runtime) ---",
@@ -156,9 +161,38 @@ def _module(path, text, tree, infos, derivatives, backend="python") -> str:
     for f in functions:
         out += ["", "", f.rstrip()]
     out += ["", "", "# --- derivatives ---"]
-    for d in derivatives:
+    for d in _new_derivatives(path, tree, text, derivatives):
         out += ["", "", d.source.rstrip()]
     return "\n".join(out) + "\n"
+
+
+def _new_derivatives(path, tree, text, derivatives):
+    """The derivatives the input does not define already: a module s2sad wrote,
+    transpiled again, holds the first derivatives as they are generated again.
+    A derivative named as another function of the input is an error (writing
+    it would replace that function for every caller)."""
+    defined = {node.name: ast.get_source_segment(text, node) for node in tree.body
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    out = []
+    for d in derivatives:
+        name = d.ir.name
+        if name not in defined:
+            out.append(d)
+        elif defined[name].strip() != d.source.strip():
+            raise S2sadError(f"{path}: the derivative {name} would replace the {name} the "
+                             "file defines; rename that function")
+    return out
+
+
+def _helper_imports(helpers, bound) -> List[str]:
+    """The imports the copied helpers (their sources) need that the module does
+    not have: NumPy as ``np``, and ``math`` for the few that use it."""
+    if not helpers:
+        return []
+    out = ["import numpy as np"] if bound.get("np") != "numpy" else []
+    if bound.get("math") != "math" and any("math." in h for h in helpers):
+        out.append("import math")
+    return out
 
 
 def _docstring_text(text) -> str:
@@ -306,8 +340,6 @@ def _numba_module(path, tree, imports, bound, helpers, seen_helpers, constants, 
     by_line = {n.lineno: n.name for n in defs}
     here = os.path.abspath(path)
     imports = list(imports)
-    if helpers and bound.get("np") != "numpy":
-        imports.append("import numpy as np")
     if "numba" not in bound:
         imports.append("import numba")
     out: List[str] = [f'"""Derivatives of {_docstring_text(path)}, generated by s2sad '
@@ -325,6 +357,7 @@ def _numba_module(path, tree, imports, bound, helpers, seen_helpers, constants, 
                 if helper.__name__ not in seen_helpers:
                     seen_helpers.add(helper.__name__)
                     helpers.append(inspect.getsource(helper))
+        imports += _helper_imports(helpers, bound)
         imports += [i for i in ("from numba import types",
                                 "from numba.extending import overload",
                                 "from numba.extending import register_jitable")

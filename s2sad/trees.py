@@ -40,6 +40,39 @@ def flatten(tree) -> Tuple[List[Any], Any]:
     return [tree], ("leaf",)
 
 
+def _is_integer(x) -> bool:
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "biu"
+    return isinstance(x, (int, np.integer, np.bool_))
+
+
+def integer_leaf(tree, path=""):
+    """``(path, leaf)`` of the first integer or boolean leaf (a Python int, a
+    NumPy integer, an integer array) inside a container, ``path`` as its
+    indices read (``[0]['w']``); None when there is none, or ``tree`` is no
+    container."""
+    if isinstance(tree, dict):
+        entries = tree.items()
+    elif isinstance(tree, (list, tuple)):
+        entries = enumerate(tree)
+    else:
+        return None
+    for key, value in entries:
+        where = f"{path}[{key!r}]"
+        if _is_integer(value) and not isinstance(value, (dict, list, tuple)):
+            return where, value
+        found = integer_leaf(value, where)
+        if found is not None:
+            return found
+    return None
+
+
+def has_integer_leaf(tree) -> bool:
+    """Whether a container holds an integer leaf (a caller's guard: cheap for
+    the containers of floats and arrays it passes)."""
+    return integer_leaf(tree) is not None
+
+
 def unflatten(treedef, leaves):
     it = iter(leaves)
 

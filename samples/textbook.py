@@ -7,15 +7,15 @@
 import numpy as np
 
 
-def f(x1, x2):
+def f(x1: float, x2: float):
     return np.log(x1) + x1 * x2 - np.sin(x2)
 
 
-def g(x):
+def g(x: float):
     return np.cos(5 * x ** 2)
 
 
-def F(x1, x2):
+def F(x1: float, x2: float):
     return x1 * x2 + np.cos(x1), x2 ** 3 + np.log(x1) - x2
 
 

@@ -272,7 +272,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         main.yields = [ret]
         main.ops[:0] = self.stacks
         self.copy_before_writes(main)
-        default = Const(1.0) if self.kinds.get(out) == "float" and not rest else None
+        default = Const(1.0) if self.kinds.get(out) in ("float", "complex") else None
         new = Function(name, params + [Param(out_bar, "positional", default)] + rest, main,
                        fn.filename, fn.firstlineno, None, fn.source)
         return new
@@ -285,14 +285,18 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         bound to it, an If's result, a loop's carried value, a view), is read
         after the write, pushed on the tape (the reverse sweep reads it), read
         by a later iteration of a loop around the write, or is an argument."""
+        def writes_in_place(op):
+            return is_mutation(op) and op.kind != "binop" and isinstance(op.args[0], Value)
+
+        if not any(writes_in_place(op) for op in main.walk()):
+            return  # nothing to copy: the storage analysis would find nothing
         storage = Storage(main, self.kinds, [s.results[0] for s in self.stacks],
                            [p.value for p in self.fn.params], self.tape_holds)
 
         def visit(block):
             new_ops = []
             for op in block.ops:
-                if is_mutation(op) and op.kind != "binop" and isinstance(op.args[0], Value) and \
-                        storage.read_again(op):
+                if writes_in_place(op) and storage.read_again(op):
                     old = op.args[0]
                     if self.kinds.get(old) in ("array", "carray"):  # np.copy keeps the order
                         cp = Prim("call", [np_global("copy"), old], [Value(old.hint, old.user)],

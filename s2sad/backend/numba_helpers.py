@@ -15,7 +15,7 @@ from numba import types
 from numba.extending import overload, register_jitable
 
 from ..runtime import (add_any, broadcast_like, expand_reduced, extremum_index, index_adjoint,
-                       reduced_count, repeat_like, spread, tie_weights, unbroadcast,
+                       log_or_zero, reduced_count, repeat_like, sign, spread, tie_weights, unbroadcast,
                        zeros_like_value)
 
 
@@ -205,6 +205,16 @@ def _reduced_count(a, axis=None):
     if isinstance(a, types.Array) and isinstance(axis, types.Integer):
         return lambda a, axis=None: a.shape[axis % a.ndim]
     return None
+
+
+@overload(sign)
+def _sign(x):
+    return lambda x: np.sign(x)
+
+
+@overload(log_or_zero)
+def _log_or_zero(x):
+    return lambda x: np.log(x + (x == 0))
 
 
 @overload(extremum_index)

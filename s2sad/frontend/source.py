@@ -4,10 +4,11 @@ Handles module-level and nested functions, closures, methods, functions under
 the decorators known not to change what they compute (``staticmethod``,
 ``classmethod``, ``functools.cache`` / ``lru_cache``, s2sad's own, numba's
 ``jit``; any other decorator is an error, see :func:`unwrap`), lambdas, functions
-defined in notebook cells
-(IPython registers cells in ``linecache``), source given as a string
-(:func:`from_source`) and the top-level functions of a ``.py`` file read
-without running it (:func:`file_source_infos`).
+defined in notebook cells (IPython registers cells in ``linecache``; those
+under ``%%time`` and ``%%timeit`` are recovered from its history, see
+:mod:`.notebook`), source given as a string (:func:`from_source`) and the
+top-level functions of a ``.py`` file read without running it
+(:func:`file_source_infos`).
 """
 from __future__ import annotations
 
@@ -27,10 +28,12 @@ from typing import Any, Dict, List, Optional
 
 import gast
 
-from ..errors import (DecoratorError, FunctionNotFoundError, ModuleLoadError,
+from .. import runtime
+from ..errors import (ArgumentError, DecoratorError, FunctionNotFoundError, ModuleLoadError,
                       SourceFileError, SourceSyntaxError, SourceUnavailableError,
-                      UnsupportedSyntaxError)
+                      UnsupportedSyntaxError, place)
 from .locations import SOURCE_TEXTS
+from .notebook import MAGIC_FILENAMES, magic_cell_source
 
 
 @dataclass
@@ -172,7 +175,7 @@ def _decorator_error(wrapper):
         what = f"an instance of {type(wrapper).__qualname__!r}"
     else:
         what = f"the function {_code_qualname(code)!r}"
-    where = f" (defined at {code.co_filename}:{code.co_firstlineno})" if code is not None \
+    where = f" (defined at {place(code.co_filename, code.co_firstlineno)})" if code is not None \
         else f" (from module {getattr(type(wrapper), '__module__', '?')})"
     short = getattr(inner, "__name__", "f")
     return DecoratorError(
@@ -258,6 +261,8 @@ def get_source_info(func) -> SourceInfo:
     func, bound = _unwrap(func)
     code = func.__code__
     filename = code.co_filename
+    if filename in MAGIC_FILENAMES:
+        return _magic_cell_info(func, bound)
     found = _file_def(func, filename)
     if found is not None:
         return _source_info(func, bound, found[0], filename, 0, found[1])
@@ -291,6 +296,14 @@ def get_source_info(func) -> SourceInfo:
             offset = start - 1
     node = _find_function(module, func, offset)
     return _source_info(func, bound, node, filename, offset, all_lines)
+
+
+def _magic_cell_info(func, bound) -> SourceInfo:
+    """A function defined in a notebook cell under ``%%time`` or ``%%timeit``,
+    whose source IPython keeps only in its history (:mod:`.notebook`)."""
+    text, filename, offset, lines = magic_cell_source(func)
+    node = _find_function(gast.parse(text), func, 0)
+    return _source_info(func, bound, node, filename, offset, lines)
 
 
 def _source_info(func, bound, node, filename, offset, all_lines) -> SourceInfo:
@@ -388,6 +401,10 @@ def from_source(source: str, name: Optional[str] = None, globals: Optional[dict]
     so tracebacks show it and ``inspect.getsource`` finds it.  ``name`` picks one
     function when the text defines several (default: the last one).
     """
+    if isinstance(name, dict):
+        raise ArgumentError("from_source(source, name=None, globals=None): the second "
+                            "argument is the function's name; pass the namespace as "
+                            "globals={...}")
     source = textwrap.dedent(source)
     if not source.endswith("\n"):
         source += "\n"
@@ -519,7 +536,10 @@ def file_source_infos(path, names=None) -> Dict[str, SourceInfo]:
     sys.path[:0] = [p for p in search_path if p not in sys.path]
     try:
         for stmt, gstmt in zip(tree.body, gtree.body):
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if isinstance(stmt, ast.FunctionDef) and runtime_copy(stmt, lines) is not None:
+                # a helper an earlier `s2sad transpile` copied: s2sad's own, with its rules
+                namespace[stmt.name] = runtime_copy(stmt, lines)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 info = SourceInfo(gstmt, filename, 0, lines, namespace)
                 infos[stmt.name] = info
                 namespace[stmt.name] = FileFunction(stmt.name, info)
@@ -551,6 +571,22 @@ def file_source_infos(path, names=None) -> Dict[str, SourceInfo]:
             f"{filename} has no top-level function {missing[0]!r} "
             f"(its top-level functions: {have})")
     return {n: infos[n] for n in names}
+
+
+def runtime_copy(node, lines):
+    """The :mod:`s2sad.runtime` function whose source the top-level definition
+    ``node`` (of a file of ``lines``) is, character for character, as
+    ``s2sad transpile`` copies it into the modules it writes; None otherwise."""
+    obj = getattr(runtime, node.name, None)
+    if not isinstance(obj, types.FunctionType) or \
+            not (obj.__module__ or "").startswith(runtime.__name__ + "."):
+        return None
+    start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+    text = "".join(lines[start - 1:node.end_lineno])
+    try:
+        return obj if text.rstrip() == inspect.getsource(obj).rstrip() else None
+    except (OSError, TypeError):
+        return None
 
 
 def read_text(filename: str) -> str:

@@ -350,6 +350,8 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             res = "str"
         if res is None and kd in ("call", "callmethod") and op.results:
             res = _complex_result(op, [k(x) for x in a], elems)
+        if res in ELEMENT_KINDS and not isinstance(res, Ranked) or res is None:
+            res = _product_kind(op, [k(x) for x in a]) or res
         if res in ELEMENT_KINDS and not isinstance(res, Ranked) and (
                 kd == "binop" and op.attrs["op"] != "@" or kd == "unary" or
                 kd == "call" and isinstance(a[0], Global) and isinstance(a[0].obj, np.ufunc)
@@ -414,6 +416,78 @@ _KEEPS_DTYPE = {getattr(np, n) for n in (
 _KEEPS_DTYPE_METHODS = {"sum", "mean", "prod", "cumsum", "cumprod", "dot", "reshape", "ravel",
                         "flatten", "transpose", "swapaxes", "squeeze", "copy", "diagonal",
                         "trace", "repeat", "take", "max", "min"}
+
+
+def _contracted_rank(name, ranks):
+    """The rank of ``name(a, b)`` (dot, matmul, inner, vdot, outer) for operands
+    of ranks ``ranks``."""
+    ra, rb = ranks
+    if name == "vdot":
+        return 0
+    if name == "outer":
+        return 2
+    if name == "matmul":
+        if 0 in ranks:
+            return None  # an error in NumPy
+        if ra == 1 or rb == 1:
+            return ra + rb - 2
+        return max(ra, rb)
+    if 0 in ranks:
+        return ra + rb
+    return ra + rb - 2  # dot, inner: one axis of each is summed
+
+
+_CONTRACTIONS = {np.dot: "dot", np.matmul: "matmul", np.inner: "inner", np.vdot: "vdot",
+                 np.outer: "outer"}
+# of one array, with no other argument: the rank of the result given the array's
+_RANK_OF_ONE = {np.trace: lambda r: r - 2 if r >= 2 else None,
+                np.linalg.det: lambda r: r - 2 if r >= 2 else None,
+                np.linalg.norm: lambda r: 0}
+_REDUCING_METHODS = {"sum", "mean", "prod", "max", "min", "std", "var", "ptp"}
+
+
+def _product_kind(op, kinds):
+    """The ranked kind of a product (``np.dot``, ``@``, ``x.dot``), of a method
+    that reduces a whole array (``x.sum()``) or of ``np.trace``,
+    ``np.linalg.det``, ``np.linalg.norm`` of one array whose operands' ranks are
+    known; None where they are not, or where integers or keywords are involved."""
+    if op.attrs.get("kw") or op.attrs.get("star") or op.attrs.get("dstar"):
+        return None
+    name = None
+    operands = kinds
+    if op.kind == "binop" and op.attrs.get("op") == "@":
+        name = "matmul"
+    elif op.kind == "call" and isinstance(op.args[0], Global):
+        try:
+            name = _CONTRACTIONS.get(op.args[0].obj)
+            one = _RANK_OF_ONE.get(op.args[0].obj)
+        except TypeError:
+            return None
+        operands = kinds[1:]
+        if one is not None and len(operands) == 1:
+            rank = rank_of(operands[0])
+            if rank is None or operands[0] not in ("array", "carray"):
+                return None
+            rank = one(rank)
+            real = operands[0] == "array" or op.args[0].obj is np.linalg.norm
+            return None if rank is None else ranked("array" if real else "carray", rank)
+    elif op.kind == "callmethod":
+        method = op.attrs.get("method")
+        if method == "dot":
+            name = "dot"
+        elif method in _REDUCING_METHODS and len(kinds) == 1 and \
+                kinds[0] in ("array", "carray") and rank_of(kinds[0]) is not None:
+            return "float" if kinds[0] == "array" else "complex"
+    if name is None or len(operands) != 2:
+        return None
+    ranks = [rank_of(x) for x in operands]
+    if None in ranks or any(x not in ("array", "carray", "float", "complex") for x in operands):
+        return None
+    rank = _contracted_rank(name, ranks)
+    if rank is None:
+        return None
+    complex_ = any(x in ("carray", "complex") for x in operands)
+    return ranked("carray" if complex_ else "array", rank)
 
 
 def _broadcast_rank(kinds):

@@ -1,8 +1,8 @@
 """Python's operators and builtins."""
 import numpy as np
 
-from ..runtime import (extremum_index, index_adjoint, like_sequence, permuted, repeat_like,
-                       sort_order, unbroadcast, unpermuted, zeros_like_value)
+from ..runtime import (extremum_index, index_adjoint, like_sequence, log_or_zero, permuted,
+                       repeat_like, sign, sort_order, unbroadcast, unpermuted, zeros_like_value)
 from .registry import defjvp, defpartials, defvjp, deflinear, nondifferentiable
 
 L = "core"
@@ -31,7 +31,7 @@ def div(x, y, ans):
 @defpartials("binop:**", library=L, name="**")
 def power(x, y, ans):
     # d/dy x ** y = x ** y log x, which is 0 at x = 0 (for y > 0, where it exists)
-    return y * x ** (y - 1), ans * np.log(x + (x == 0))
+    return y * x ** (y - 1), ans * log_or_zero(x)
 
 
 @defpartials("binop:%", library=L, name="%")
@@ -56,7 +56,7 @@ def pos(x):
 
 @defpartials(abs, library=L)
 def abs_(x):
-    return np.sign(x)
+    return sign(x)
 
 
 @defpartials(float, library=L)
@@ -173,7 +173,7 @@ def zip_(a, b, *, a_dot, b_dot):
 
 @defpartials(pow, library=L)
 def pow_(x, y, ans):
-    return y * x ** (y - 1), ans * np.log(x + (x == 0))
+    return y * x ** (y - 1), ans * log_or_zero(x)
 
 
 @defvjp(sum, library=L)

@@ -318,7 +318,12 @@ def repeat_like_vjp(g, xs, *, ans_bar):
     return broadcast_like(sum(ans_bar), g)
 
 
-nondifferentiable(rt.extremum_index, rt.piecewise_masks, library=L)
+nondifferentiable(rt.extremum_index, rt.piecewise_masks, rt.sign, library=L)
+
+
+@defpartials(rt.log_or_zero, library=L)
+def log_or_zero_partial(x):
+    return 1 / (x + (x == 0))
 
 
 # x.item(index) and its adjoint (s2sad/rules/methods.py): each the other's transpose

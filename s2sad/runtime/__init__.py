@@ -1,7 +1,8 @@
 """The few helpers that generated derivative code imports.
 
 Generated code calls these only where it cannot know shapes at compile time;
-code compiled for scalar arguments uses none of them.  The transpiler copies
+code compiled for scalar arguments uses only ``sign`` and ``log_or_zero``
+(the partials of ``abs`` and of ``x ** y``, as Python floats).  The transpiler copies
 this module's functions into the modules it writes, so they run without s2sad
 installed.
 
@@ -129,6 +130,8 @@ from .writes import (  # noqa: F401
 )
 from .builtins import (  # noqa: F401
     polygamma,
+    log_or_zero,
+    sign,
     extremum_index,
     item_adjoint,
     item_of,

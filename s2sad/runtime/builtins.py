@@ -1,5 +1,7 @@
 """Helpers of the math, builtin and array-method rules (s2sad/rules/math.py,
 core.py, methods.py)."""
+import math
+
 import numpy as np
 
 from .core import _pure, _rebuild, index_adjoint, zeros_like_value
@@ -41,6 +43,26 @@ def polygamma(n, x):
         sign = 1.0 if n % 2 else -1.0
         out = sign * far + sign * fact * near
     return out[()] if out.ndim == 0 else out
+
+
+@_pure
+def sign(x):
+    """``np.sign(x)``, as a Python float for a Python float: ``np.sign`` gives
+    an ``np.float64``, and everything computed from one is several times slower
+    than Python float arithmetic.  0.0 and nan are returned as they are."""
+    if type(x) is float:
+        return 1.0 if x > 0.0 else -1.0 if x < 0.0 else x
+    return np.sign(x)
+
+
+@_pure
+def log_or_zero(x):
+    """``log(x)``, and 0 where ``x`` is 0: the factor of ``x ** y``'s partial
+    with respect to ``y`` (which is 0 at ``x = 0`` for ``y > 0``).  A Python
+    float for a positive Python float, as for :func:`sign`."""
+    if type(x) is float and x > 0.0:
+        return math.log(x)
+    return np.log(x + (x == 0))
 
 
 @_pure

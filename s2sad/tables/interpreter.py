@@ -94,7 +94,14 @@ class Interpreter:
     def block(self, block: Block, env):
         for op in block.ops:
             if isinstance(op, Prim):
-                self.prim(op, env)
+                try:
+                    self.prim(op, env)
+                except S2sadError:
+                    raise
+                except Exception as exc:  # the user's code failed here (innermost call first)
+                    if getattr(exc, "s2sad_loc", None) is None:
+                        exc.s2sad_loc = op.loc
+                    raise
             elif isinstance(op, If):
                 self.if_op(op, env)
             elif isinstance(op, For):

@@ -2,6 +2,7 @@
 as, in text (aligned, as in the seeds' tables), Markdown and LaTeX."""
 from __future__ import annotations
 
+import html
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
@@ -171,41 +172,80 @@ class Trace:
                             split=None, cut_text=self._cut_text)
         return "\n".join(line.rstrip() for line in lines) + "\n"
 
-    # -- markdown -----------------------------------------------------------
+    # -- markdown and HTML ---------------------------------------------------
+    def _sections(self):
+        """``(header, rows, cells)`` of each table: forward mode one (primal and
+        tangent side by side), reverse mode two (the primal trace, then the
+        adjoints in the order the sweep runs)."""
+        if self.mode == "forward":
+            return [(["vᵢ", "definition", "value", "v̇ᵢ", "tangent rule", "tangent"],
+                     self.primal_rows,
+                     lambda r: [r.name, r.definition, r.value_text, r.derivative_name or "",
+                                r.derivative or "", r.derivative_value_text])]
+        return [(["vᵢ", "definition", "value"], self.primal_rows,
+                 lambda r: [r.name, r.definition, r.value_text]),
+                (["v̄ᵢ", "chain rule", "adjoint rule", "adjoint"], self.adjoint_rows,
+                 lambda r: [r.name, r.chain or "", r.derivative, r.derivative_value_text])]
+
+    def _body(self, rows, cells):
+        """The rows of a table, as ``(kind, content)``: ``("context", label)``
+        before the rows of a loop, branch or call, ``("cells", [...])`` for a
+        row, ``("cut", count)`` where rows were left out."""
+        out = []
+        context = ""
+        for r in rows:
+            if r.context != context:
+                label = r.context or (_outside(context) if r.section not in
+                                      ("output", "gradient") else "")
+                context = r.context
+                if label:
+                    out.append(("context", label))
+            out.append(("cells", cells(r)))
+            mark = self._cut_after.get(id(r))
+            if mark:
+                out.append(("cut", mark))
+        return out
+
     def to_markdown(self) -> str:
         def esc(s):
             return (s or "").replace("|", "\\|")
 
-        out = [f"**{esc(self.title())}**", ""]
-
-        def table(header, rows, cells):
+        out = [f"**{esc(self.title())}**"]
+        for header, rows, cells in self._sections():
             n = len(header)
-            res = ["| " + " | ".join(header) + " |", "|" + "---|" * n]
-            context = ""
-            for r in rows:
-                if r.context != context:
-                    label = r.context or (_outside(context) if r.section not in
-                                          ("output", "gradient") else "")
-                    context = r.context
-                    if label:
-                        res.append("| *" + esc(label) + "* |" + " |" * (n - 1))
-                res.append("| " + " | ".join(esc(c) for c in cells(r)) + " |")
-                mark = self._cut_after.get(id(r))
-                if mark:
-                    res.append("| ⋮ | " + esc(self._cut_text(mark)) + " |" + " |" * (n - 2))
-            return res
+            out += ["", "| " + " | ".join(header) + " |", "|" + "---|" * n]
+            for kind, content in self._body(rows, cells):
+                if kind == "context":
+                    out.append("| *" + esc(content) + "* |" + " |" * (n - 1))
+                elif kind == "cells":
+                    out.append("| " + " | ".join(esc(c) for c in content) + " |")
+                else:
+                    out.append("| ⋮ | " + esc(self._cut_text(content)) + " |" + " |" * (n - 2))
+        return "\n".join(out) + "\n"
 
-        if self.mode == "forward":
-            out += table(["vᵢ", "definition", "value", "v̇ᵢ", "tangent rule", "tangent"],
-                         self.primal_rows,
-                         lambda r: [r.name, r.definition, r.value_text, r.derivative_name or "",
-                                    r.derivative or "", r.derivative_value_text])
-        else:
-            out += table(["vᵢ", "definition", "value"], self.primal_rows,
-                         lambda r: [r.name, r.definition, r.value_text])
-            out.append("")
-            out += table(["v̄ᵢ", "chain rule", "adjoint rule", "adjoint"], self.adjoint_rows,
-                         lambda r: [r.name, r.chain or "", r.derivative, r.derivative_value_text])
+    def _repr_html_(self):  # Jupyter
+        return self.to_html()
+
+    def to_html(self) -> str:
+        """The trace as HTML tables (every text escaped), under its title."""
+        esc = html.escape
+        out = [f'<div class="s2sad-trace"><p><strong>{esc(self.title())}</strong></p>']
+        for header, rows, cells in self._sections():
+            n = len(header)
+            out.append("<table>")
+            out.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header)
+                       + "</tr></thead><tbody>")
+            for kind, content in self._body(rows, cells):
+                if kind == "context":
+                    out.append(f'<tr><td colspan="{n}"><em>{esc(content)}</em></td></tr>')
+                elif kind == "cells":
+                    out.append("<tr>" + "".join(f"<td>{esc(c or '')}</td>" for c in content)
+                               + "</tr>")
+                else:
+                    out.append(f'<tr><td>⋮</td><td colspan="{n - 1}">'
+                               f"{esc(self._cut_text(content))}</td></tr>")
+            out.append("</tbody></table>")
+        out.append("</div>")
         return "\n".join(out) + "\n"
 
     # -- LaTeX --------------------------------------------------------------

@@ -7,6 +7,7 @@ error at that call.
 """
 import numpy as np
 import numba
+import math
 from numba import types
 from numba.extending import overload
 from numba.extending import register_jitable
@@ -137,6 +138,16 @@ def extremum_index(items, largest=True):
 
 
 @_pure
+def log_or_zero(x):
+    """``log(x)``, and 0 where ``x`` is 0: the factor of ``x ** y``'s partial
+    with respect to ``y`` (which is 0 at ``x = 0`` for ``y > 0``).  A Python
+    float for a positive Python float, as for :func:`sign`."""
+    if type(x) is float and x > 0.0:
+        return math.log(x)
+    return np.log(x + (x == 0))
+
+
+@_pure
 def reduced_count(a, axis=None):
     """How many entries of ``a`` each result of a reduction over ``axis`` combines."""
     shape = np.shape(a)
@@ -152,6 +163,16 @@ def repeat_like(g, xs):
     a fresh list holding ``g`` once per element, summed back to that element's
     shape (the partial sums broadcast step by step)."""
     return [unbroadcast(g, x) for x in xs]
+
+
+@_pure
+def sign(x):
+    """``np.sign(x)``, as a Python float for a Python float: ``np.sign`` gives
+    an ``np.float64``, and everything computed from one is several times slower
+    than Python float arithmetic.  0.0 and nan are returned as they are."""
+    if type(x) is float:
+        return 1.0 if x > 0.0 else -1.0 if x < 0.0 else x
+    return np.sign(x)
 
 
 @_pure
@@ -352,6 +373,16 @@ def _reduced_count(a, axis=None):
     if isinstance(a, types.Array) and isinstance(axis, types.Integer):
         return lambda a, axis=None: a.shape[axis % a.ndim]
     return None
+
+
+@overload(sign)
+def _sign(x):
+    return lambda x: np.sign(x)
+
+
+@overload(log_or_zero)
+def _log_or_zero(x):
+    return lambda x: np.log(x + (x == 0))
 
 
 @overload(extremum_index)

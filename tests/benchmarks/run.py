@@ -298,6 +298,21 @@ def sixty_lines(x, y, z, n):
     return qq * x + pp * y + nn * z
 
 
+def bench_sixty_lines(rows):
+    """The 58-line function (branches, a for and a while loop) against its
+    hand-written adjoint (hand_adjoints.py), timed in interleaved rounds."""
+    from hand_adjoints import sixty_lines_hand  # next to this file
+    from scaling import timed_rounds
+    args = (0.55, 0.45, 0.56, 28)
+    grad = s2sad.grad(sixty_lines, (0, 1, 2))
+    assert np.allclose(grad(*args), sixty_lines_hand(*args), rtol=1e-12)
+    (t_grad, t_hand, t_primal), _ = timed_rounds(
+        [lambda: grad(*args), lambda: sixty_lines_hand(*args), lambda: sixty_lines(*args)],
+        rounds=15)
+    rows.append({"workload": "58-line function, n = 28", "primal": t_primal, "hand": t_hand,
+                 "s2sad": t_grad})
+
+
 def bench_compile(rows):
     def fresh_compile(f, kinds, nums):
         s2sad.rules.registry._invalidate()
@@ -403,7 +418,7 @@ def fmt_time(t):
 def main():
     rows = []
     for bench in (bench_scalar_loop, bench_scalar_loop_numpy, bench_mlp, bench_seeds,
-                  bench_compile, bench_tape, bench_training_loop):
+                  bench_sixty_lines, bench_compile, bench_tape, bench_training_loop):
         try:
             bench(rows)
         except Exception as exc:  # report and go on: the table says what failed

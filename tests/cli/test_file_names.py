@@ -67,3 +67,27 @@ def test_bad_inputs_are_one_line_errors(capsys, tmp_path):
     assert good.read_text() == SOURCE  # the input is left as it was
     code, out, err = _transpile(capsys, tmp_path / "latin.py")
     assert code == 0 and "def f_vjp(" in out and "café" in out
+
+
+@pytest.mark.parametrize("command", ["show", "ssa", "graph", "trace", "transpile"])
+def test_every_command_answers_bad_input_in_one_line(capsys, tmp_path, command):
+    from s2sad.cli import main
+    (tmp_path / "bad.py").write_text("def f(x:\n")
+    (tmp_path / "undefined.py").write_text("def f(x):\n    return helper(x) * 2.0\n")
+    extra = ["--at", "1.0"] if command == "trace" else []
+    target = (lambda p: f"{p}:f") if command == "trace" else str
+    (tmp_path / "zero.py").write_text("def f(x):\n    return 1.0 / (x - 1.0)\n")
+    inputs = [tmp_path / "missing.py", tmp_path / "bad.py"]
+    if command in ("show", "transpile", "trace"):  # the commands that differentiate or run it
+        inputs.append(tmp_path / "undefined.py")
+    if command == "trace":
+        inputs.append(tmp_path / "zero.py")  # raises at --at 1.0
+    else:
+        inputs.append(tmp_path)
+    for path in inputs:
+        before = {p: p.read_bytes() for p in tmp_path.glob("*.py")}
+        code = main([command, target(path), *extra])
+        out, err = capsys.readouterr()
+        assert code in (1, 2) and "Traceback" not in err and err.startswith(("s2sad", str(tmp_path))), \
+            (command, path, err)
+        assert {p: p.read_bytes() for p in tmp_path.glob("*.py")} == before

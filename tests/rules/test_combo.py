@@ -151,11 +151,13 @@ RUNTIME_COVERAGE = {
     "without": "list.pop [()+()]",
     "written_adjoint": "x[[0, 1]] += ... [3]",
     "zeros_like_value": "for a, b in zip([x, y], [y, x]) [()+()]",
+    "log_or_zero": "x ** y [2x3+3]",
 }
 # helpers no first-order derivative code calls, so that second order cannot reach
 # them (their rules run at third order, or in code the harness does not make)
 _THIRD = "only in the rules of other helpers (third order)"
 RUNTIME_NOT_REACHED = {
+    "sign": "nondifferentiable: abs's partial (its derivative is 0 where it exists)",
     "piecewise_masks": "nondifferentiable: the masks of np.piecewise (tests/rules/"
                        "test_numpy_fixes.py checks np.piecewise at second order)",
     "item_of": "forward-mode code only (the tangent of x.item()): reached by reverse "

@@ -18,8 +18,11 @@ EXPECTED = {
     "logistic_regression.py": ["training accuracy"],
     "mlp.py": ["training accuracy"],
     "njit_simulation.py": ["agree to 1e-6: True"],
+    "scipy_bfgs.py": ["converged: True", "gives the same fit: True"],
+    "scipy_newton_cg.py": ["agrees with SciPy's rosen_hess_prod: True", "converged: True"],
 }
 NEEDS_NUMBA = {"njit_simulation.py"}
+NEEDS_SCIPY = {"scipy_bfgs.py", "scipy_newton_cg.py"}
 
 
 def run(args, **kw):
@@ -37,6 +40,8 @@ def test_every_sample_is_listed():
 def test_sample_runs(name):
     if name in NEEDS_NUMBA:
         pytest.importorskip("numba")
+    if name in NEEDS_SCIPY:
+        pytest.importorskip("scipy")
     proc = run([str(SAMPLES / name)])
     assert proc.returncode == 0, proc.stderr
     for text in EXPECTED[name]:
