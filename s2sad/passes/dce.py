@@ -21,6 +21,10 @@ def _has_effect(op) -> bool:
 def dce(fn: Function) -> Function:
     live: Set[Value] = set()
     changed = True
+    # outside loops every use is visited before its definition (the walk runs
+    # backwards), so a mark there changes no decision made already: only one
+    # inside a loop body (a carried value) calls for another round
+    loop_depth = 0
     effects = _Effects()
     _has_effect, _block_has_effect, _loop_has_effect = \
         effects.op, effects.block, effects.loop  # each asked once per op
@@ -29,9 +33,11 @@ def dce(fn: Function) -> Function:
         nonlocal changed
         if isinstance(a, Value) and a not in live:
             live.add(a)
-            changed = True
+            if loop_depth:
+                changed = True
 
     def visit(block: Block, yields_live):
+        nonlocal loop_depth
         for y, keep in zip(block.yields, yields_live):
             if keep:
                 mark(y)
@@ -54,6 +60,7 @@ def dce(fn: Function) -> Function:
                 for init, keep in zip(op.inits, needed):
                     if keep:
                         mark(init)
+                loop_depth += 1
                 if isinstance(op, For):
                     mark(op.iter)
                 else:
@@ -61,6 +68,7 @@ def dce(fn: Function) -> Function:
                 if op.brk is not None:
                     mark(op.brk)
                 visit(op.body, needed)
+                loop_depth -= 1
 
     while changed:
         changed = False
