@@ -145,8 +145,19 @@ def _one_kind(kinds):
     return first if first is not None and all(k == first for k in kinds) else None
 
 
+def _unaliased(obj):
+    """What a ``type X = ...`` alias stands for (NumPy >= 2.5 defines
+    ``NDArray`` so); anything else as it is."""
+    while type(obj).__name__ == "TypeAliasType" and hasattr(obj, "__value__"):
+        obj = obj.__value__
+    return obj
+
+
 def _is_ndarray(obj) -> bool:
-    return obj is np.ndarray or obj is _NDARRAY_ALIAS or typing.get_origin(obj) is np.ndarray
+    obj = _unaliased(obj)
+    return obj is np.ndarray or obj is _NDARRAY_ALIAS or \
+        typing.get_origin(obj) is np.ndarray or \
+        typing.get_origin(_unaliased(typing.get_origin(obj))) is np.ndarray
 
 
 def _scalar_kind(obj) -> Optional[str]:
@@ -162,10 +173,12 @@ def _object_kind(obj) -> Optional[str]:
     scalar type, ``np.ndarray`` or an alias of it (``NDArray[np.float64]``
     bound to a name of the module)."""
     if _is_ndarray(obj):
-        args = typing.get_args(obj)
+        args = typing.get_args(_unaliased(obj))
         dtype = _UNKNOWN
         if len(args) == 2 and typing.get_origin(args[1]) is np.dtype:
             dtype = typing.get_args(args[1])[0]
+        elif len(args) == 1 and typing.get_origin(obj) is not np.ndarray:
+            dtype = args[0]  # NDArray[X] of an alias NDArray: X is the scalar type
         return _array_kind(dtype)
     return _scalar_kind(obj)
 
@@ -173,7 +186,7 @@ def _object_kind(obj) -> Optional[str]:
 def _subscripted_array_kind(head, items, lookup) -> Optional[str]:
     """``NDArray[X]`` (the dtype's scalar type) or ``np.ndarray[shape,
     np.dtype[X]]``."""
-    if head is not np.ndarray:  # NDArray: an alias whose one parameter is the scalar type
+    if _unaliased(head) is not np.ndarray:  # NDArray: an alias whose one parameter is the scalar type
         return _array_kind(_resolve(items[0], lookup)) if len(items) == 1 else None
     if len(items) != 2:
         return _array_kind(_UNKNOWN)

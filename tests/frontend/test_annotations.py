@@ -251,3 +251,13 @@ def test_annotated_derivatives_match_central_differences(text, name, args, activ
         _, derivative = jvp(*args, *tangents)
         np.testing.assert_allclose(derivative, np.sum(central_difference(f, args, i)),
                                    rtol=1e-6, atol=1e-8)
+
+
+def test_aliases_of_ndarray_bound_in_the_module():
+    # NumPy >= 2.5 defines NDArray with `type NDArray[...] = ...` (a TypeAliasType)
+    text = ("import numpy as np\nimport numpy.typing as npt\n"
+            "Vec = npt.NDArray[np.float64]\nIVec = npt.NDArray[np.int64]\n\n"
+            "def f(x: Vec, y: IVec, z: npt.NDArray, w: 'npt.NDArray[np.complex128]'):\n"
+            "    return x\n")
+    assert parameter_kinds(get_source_info(from_source(text, "f", {}))) == \
+        ("array", "intarray", "array", "carray")
