@@ -138,6 +138,9 @@ class Builder:
         nb = self.negated(b)
         if nb is not None:
             return self.binop("-", a, nb, hint)
+        na = self.negated(a)
+        if na is not None:  # -u + v -> v - u (exact: addition commutes)
+            return self.binop("-", b, na, hint)
         return self.binop("+", a, b, hint)
 
     def sub(self, a, b, hint="t"):
@@ -203,7 +206,24 @@ class Builder:
             core = self.binop("*", ra, rb, hint)
             return core if c == 1 else self.neg(core, hint) if c == -1 else \
                 self.binop("*", core, Const(c), hint)
+        # (-u) * v -> -(u * v), exactly (the sign of a product is its factors'),
+        # so that the sum it ends in subtracts: x_bar -= u * v
+        inner = self.negated(a)
+        if inner is not None:
+            return self._negated_product(self.mul(inner, b, hint), hint)
+        inner = self.negated(b)
+        if inner is not None:
+            return self._negated_product(self.mul(a, inner, hint), hint)
         return self.binop("*", a, b, hint)
+
+    def _negated_product(self, core, hint):
+        """``-core`` for a product ``core``, marked so that the emitter writes
+        it ``-u * v`` (the same number) when no sum takes the sign."""
+        out = self.neg(core, hint)
+        op = self.defs.get(out) if isinstance(out, Value) else None
+        if op is not None and op.kind == "unary" and op.args[0] is core:
+            op.attrs["product"] = True
+        return out
 
     def split_constant(self, x):
         """``(c, r)`` with x = c * r for a number c, looking through temporaries."""

@@ -48,6 +48,19 @@ def unparse(node: ast.AST) -> str:
         return ast.unparse(ast.fix_missing_locations(node))
 
 
+def _negated(e: ast.expr) -> ast.expr:
+    """``-e`` of a product of numbers or arrays, written ``-a * b`` rather than
+    ``-(a * b)``: the minus goes on its first factor, which gives the same
+    number (a product's sign is its factors'), and ``--a`` is ``a``.  Only
+    for derivative code (ad/builder.py marks it): a user's operands may be
+    objects whose negation and product do not commute so."""
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Mult, ast.Div)):
+        return ast.BinOp(_negated(e.left), e.op, e.right)
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+        return e.operand
+    return ast.UnaryOp(ast.USub(), e)
+
+
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv,
            "%": ast.Mod, "**": ast.Pow, "@": ast.MatMult, "<<": ast.LShift,
            ">>": ast.RShift, "|": ast.BitOr, "&": ast.BitAnd, "^": ast.BitXor}
@@ -221,6 +234,8 @@ class Emitter:
                 return ast.BoolOp(ast.Or() if o == "or" else ast.And(),
                                   [self.operand(a[0]), self.operand(a[1])])
             return ast.BinOp(self.operand(a[0]), _BINOPS[o](), self.operand(a[1]))
+        if k == "unary" and op.attrs.get("product"):  # derivative code's -(u * v)
+            return _negated(self.operand(a[0]))
         if k == "unary":
             return ast.UnaryOp(_UNARY[op.attrs["op"]](), self.operand(a[0]))
         if k == "compare":

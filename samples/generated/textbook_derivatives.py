@@ -54,13 +54,13 @@ def g_jvp(x, x_dot):
     t = 5 * x_pow_2
     t_dot = x_pow_2_dot * 5
     y = np.cos(t)
-    y_dot = t_dot * -np.sin(t)
+    y_dot = -t_dot * np.sin(t)
     return y, y_dot
 
 
 def g_vjp(x, y_bar=1.0):
     # return np.cos(5 * x ** 2)
-    x_bar = y_bar * -np.sin(5 * x ** 2) * 5 * (2 * x)
+    x_bar = -y_bar * np.sin(5 * x ** 2) * x * 10
     return (x_bar,)
 
 
@@ -69,13 +69,12 @@ def F_jvp(x1, x2, x1_dot, x2_dot):
     x1_x2 = x1 * x2
     x1_x2_dot = x1_dot * x2 + x2_dot * x1
     cos_x1 = np.cos(x1)
-    cos_x1_dot = x1_dot * -np.sin(x1)
     x2_pow_3 = x2 ** 3
     x2_pow_3_dot = x2_dot * (3 * x2 ** 2)
     log_x1 = np.log(x1)
     log_x1_dot = x1_dot / x1
     t = x1_x2 + cos_x1
-    t_dot = x1_x2_dot + cos_x1_dot
+    t_dot = x1_x2_dot - x1_dot * np.sin(x1)
     t_1 = x2_pow_3 + log_x1
     t_dot_1 = x2_pow_3_dot + log_x1_dot
     t_2 = t_1 - x2
@@ -91,7 +90,7 @@ def F_vjp(x1, x2, y_bar):
     x2_bar = -t_bar_1
     x1_bar = t_bar_1 / x1
     x2_bar += t_bar_1 * (3 * x2 ** 2)
-    x1_bar += t_bar * -np.sin(x1)
+    x1_bar -= t_bar * np.sin(x1)
     x1_bar += t_bar * x2
     x2_bar += t_bar * x1
     return x1_bar, x2_bar
