@@ -15,15 +15,20 @@ from typing import Dict, Optional
 NOTEBOOK_CELLS: Dict[str, int] = {}
 
 
+def running_shell():
+    """The IPython shell this process runs in, or None."""
+    ipython = sys.modules.get("IPython")  # never imported here: only a running shell counts
+    get_shell = getattr(ipython, "get_ipython", None)
+    return get_shell() if get_shell is not None else None
+
+
 def notebook_cell(filename) -> Optional[int]:
     """The execution count of the notebook cell compiled under ``filename``
     (IPython's ``In [3]``), or None: not a cell, or IPython not running."""
     number = NOTEBOOK_CELLS.get(filename)
     if number is not None:
         return number
-    ipython = sys.modules.get("IPython")  # never imported here: only a running shell counts
-    get_shell = getattr(ipython, "get_ipython", None)
-    shell = get_shell() if get_shell is not None else None
+    shell = running_shell()
     cells = getattr(getattr(shell, "compile", None), "_filename_map", None)  # IPython >= 8
     number = cells.get(filename) if isinstance(cells, dict) else None
     return number if isinstance(number, int) else None

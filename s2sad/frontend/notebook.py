@@ -23,10 +23,9 @@ import ast
 import functools
 import linecache
 import operator
-import sys
 from typing import List, Optional, Tuple
 
-from ..errors import NOTEBOOK_CELLS, SourceUnavailableError
+from ..errors import NOTEBOOK_CELLS, SourceUnavailableError, running_shell
 
 #: the file names cell magics compile their bodies under -> the magic
 MAGIC_FILENAMES = {"<timed exec>": "time", "<timed eval>": "time",
@@ -44,13 +43,6 @@ _TIMEIT_TEMPLATE = ("def inner(_it, _timer):\n"
 #: id(code object) -> (the code, what was recovered for it), a few recent ones: by
 #: identity, since the same text run again in a later cell is an equal code object
 _RECOVERED: dict = {}
-
-
-def running_shell():
-    """The IPython shell this process runs in, or None."""
-    ipython = sys.modules.get("IPython")  # never imported here: only a running shell counts
-    get_shell = getattr(ipython, "get_ipython", None)
-    return get_shell() if get_shell is not None else None
 
 
 def magic_cell_source(func) -> Tuple[str, str, int, List[str]]:
