@@ -46,7 +46,7 @@ class Buffers:
         self.want_buffer(init)  # an enclosing loop's carried adjoint: a buffer too
         if self.is_buffer(init):
             return init
-        return self.b.call(np_global("array"), [init], hint=slot.hint)  # a copy to write into
+        return self.b.call(np_global("copy"), [init], hint=slot.hint)  # a copy to write into
 
     def is_buffer(self, g) -> bool:
         if not isinstance(g, Value):

@@ -560,7 +560,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
             if s in self.eager and s not in self.wanted and not self.is_buffer(g):
                 self.buffers.discard(s)  # nothing wrote into it: no copies to make one
             if s in self.buffers and not self.is_buffer(g):
-                g = self.b.call(np_global("array"), [g], hint=s.hint)  # a copy to write into
+                g = self.b.call(np_global("copy"), [g], hint=s.hint)  # a copy to write into
             arg_yields.append(g)
         slot_yields = []
         for v, s in scope.slots:
@@ -569,7 +569,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
                 g = self.pack(g)
             g = self.b.materialize(g if g is not None else Zero(v))
             if s in self.buffers and not self.is_buffer(g):
-                g = self.b.call(np_global("array"), [g], hint=s.hint)  # a copy to write into
+                g = self.b.call(np_global("copy"), [g], hint=s.hint)  # a copy to write into
             slot_yields.append(g)
         body.yields = arg_yields + slot_yields
         _local_dce(body)

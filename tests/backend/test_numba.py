@@ -239,3 +239,21 @@ def test_a_dict_argument_is_refused():
 def test_an_unknown_backend():
     with pytest.raises(S2sadError, match="unknown backend 'cuda'"):
         s2sad.grad(rosenbrock, backend="cuda")
+
+
+def recurrence(x):
+    y = np.zeros_like(x)
+    for i in range(1, len(x)):
+        y[i] = y[i - 1] * 0.5 + x[i] ** 2
+    return np.sum(y)
+
+
+def test_an_array_written_entry_by_entry_compiles():
+    # the adjoint buffer is copied with np.copy, which Numba has (np.array of an array it has not)
+    x = np.linspace(-1.0, 1.0, 7)
+    got = s2sad.grad(recurrence, backend="numba")(x)
+    want = s2sad.grad(recurrence)(x)
+    h = 1e-6
+    fd = np.array([(recurrence(x + h * e) - recurrence(x - h * e)) / (2 * h) for e in np.eye(7)])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-9)
