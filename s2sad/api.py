@@ -29,7 +29,7 @@ from .frontend.resolve import ABSENT, DATA, is_data
 from .frontend.source import unwrap
 from .ir.kinds import differentiable_kind, kind_of_object, kinds_key
 from .rules.registry import generation
-from .trees import flatten, has_integer_leaf
+from .trees import flatten, has_integer_leaf, is_namedtuple
 
 # the plain Python function behind grad(f) for argument kinds, with the
 # derivative it calls: ``key -> (compiled, function)``
@@ -205,14 +205,37 @@ def _check_complex_inputs(name, args, nums, holomorphic, real_only=False):
 
 def _like(g, x):
     """An adjoint of the type of its argument: float32 stays float32, and a
-    Python float's is a Python float (not the NumPy scalar its code computed)."""
+    Python float's is a Python float (not the NumPy scalar its code computed),
+    inside containers and objects too (an object's adjoint is a dict of its
+    attributes').  What needs no change is returned as it is."""
     if type(x) is float and type(g) is _npfloat64:
         return float(g)
+    if type(g) is dict:
+        entries = x if isinstance(x, dict) else getattr(x, "__dict__", None)
+        if isinstance(entries, dict):
+            new = {k: _like(v, entries.get(k)) for k, v in g.items()}
+            return g if all(new[k] is g[k] for k in g) else new
+        return g
+    if type(g) in (list, tuple) and type(x) is type(g) and len(g) == len(x):
+        new = [_like(a, b) for a, b in zip(g, x)]
+        return g if all(a is b for a, b in zip(new, g)) else type(g)(new)
+    if is_namedtuple(g) and type(x) is type(g):
+        new = [_like(a, b) for a, b in zip(g, x)]
+        return g if all(a is b for a, b in zip(new, g)) else type(g)(*new)
     dtype = getattr(x, "dtype", None)
     if dtype is not None and isinstance(g, (np.ndarray, np.generic)) and \
             np.issubdtype(dtype, np.floating) and g.dtype != dtype:
         return np.asarray(g, dtype=dtype) if isinstance(x, np.ndarray) else dtype.type(g)
     return g
+
+
+def _holds_float(x) -> bool:
+    """Whether a container (or an object's attributes) holds a Python float."""
+    entries = x.values() if isinstance(x, dict) else x if isinstance(x, (list, tuple)) else \
+        getattr(x, "__dict__", {}).values() if not isinstance(x, (np.ndarray, np.generic)) \
+        else ()
+    return any(type(v) is float or isinstance(v, (dict, list, tuple)) and _holds_float(v)
+               for v in entries)
 
 
 def _reverse_call(func, args, argnums, with_value, holomorphic=False):
@@ -516,7 +539,7 @@ def _result_lines(call, compiled, single, valued, derived, full, ns, params, pre
     given = {len(prefix) + k: p for k, p in enumerate(params)}
     # float32 stays float32, a Python float's gradient is a Python float
     precise = [i for i in active if getattr(full[i], "dtype", None) not in (None, _FLOAT64)
-               or type(full[i]) is float]
+               or type(full[i]) is float or _holds_float(full[i])]
 
     def grad_of(j):  # the j-th gradient, in the precision of its argument
         g = f"_k_r[{j}]" if not valued else f"_k_g[{j}]"

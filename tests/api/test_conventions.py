@@ -166,3 +166,27 @@ def test_a_call_that_does_not_match_says_what_the_function_takes(call, message):
     with pytest.raises(s2sad.ArgumentError, match=message):
         call(s2sad.grad(two))
     assert s2sad.grad(two)(1.0, y=3.0) == 3.0
+
+
+# --- the type of the input, inside containers and objects too -----------------------------
+class Affine:
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+
+    def loss(self, x):
+        return np.sum(self.w * x) * self.b + self.b ** 2
+
+
+def mixed(d):
+    return d["a"] * np.sum(d["v"]) + d["a"] ** 2 + d["pair"][0] * d["pair"][1]
+
+
+def test_python_floats_inside_containers_and_objects_get_python_floats():
+    d = {"a": 2.0, "v": np.ones(2), "pair": (1.5, np.float64(3.0))}
+    g = s2sad.grad(mixed)(d)
+    assert type(g["a"]) is float and g["a"] == 2 * 2.0 + 2.0
+    assert type(g["pair"][0]) is float and g["pair"] == (3.0, 1.5)
+    np.testing.assert_allclose(g["v"], [2.0, 2.0])
+    g = s2sad.grad(Affine.loss)(Affine(np.ones(2), 0.5), np.array([1.0, 3.0]))
+    assert type(g["b"]) is float and g["b"] == 4.0 + 1.0
+    np.testing.assert_allclose(g["w"], [0.5, 1.5])
