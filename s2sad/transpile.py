@@ -111,6 +111,9 @@ def _module(path, text, tree, infos, derivatives, backend="python") -> str:
             functions.append("\n".join(lines))
 
     bound = _bound_names(imports)
+    # the names the module keeps from the input: a helper written under one of
+    # them would be replaced by the input's object for the derivatives that call it
+    taken = set(infos) | set(bound) | _constant_names(constants)
     needed_imports, helpers = [], []
     seen_helpers = set()
     for d in derivatives:
@@ -126,6 +129,8 @@ def _module(path, text, tree, infos, derivatives, backend="python") -> str:
                 if obj.__name__ != name:
                     raise S2sadError(f"runtime helper {obj.__name__} bound as {name}")
                 for helper in _with_callees(obj):  # the helpers it calls come along
+                    if helper.__name__ in taken:
+                        raise S2sadError(_taken_helper_name(path, helper.__name__))
                     if helper.__name__ not in seen_helpers:
                         seen_helpers.add(helper.__name__)
                         helpers.append(inspect.getsource(helper))
@@ -139,6 +144,11 @@ def _module(path, text, tree, infos, derivatives, backend="python") -> str:
                     (getattr(obj, "__module__", "") or "").startswith("numpy"):
                 raise S2sadError(f"{path}: the derivative uses {name} = {obj!r}, which the "
                                  "module cannot name; import it at the top of the file")
+    written = {"_rebuild", "_pure"} if helpers else set()  # always written with the others
+    if helpers and backend == "numba":  # and the Numba module's overloaded helpers
+        written |= set(_numba_helpers_parts()[1])
+    for name in sorted(written & taken):
+        raise S2sadError(_taken_helper_name(path, name))
     if backend == "numba":
         return _numba_module(path, tree, imports + needed_imports, bound, helpers,
                              seen_helpers, constants, functions, derivatives)
@@ -182,6 +192,11 @@ def _new_derivatives(path, tree, text, derivatives):
             raise S2sadError(f"{path}: the derivative {name} would replace the {name} the "
                              "file defines; rename that function")
     return out
+
+
+def _taken_helper_name(path, name) -> str:
+    return (f"{path} defines {name}, the name of the s2sad runtime helper its derivatives "
+            f"call (copied into the module written): rename the file's {name}")
 
 
 def _helper_imports(helpers, bound) -> List[str]:

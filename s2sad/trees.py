@@ -59,7 +59,7 @@ def integer_leaf(tree, path=""):
         return None
     for key, value in entries:
         where = f"{path}[{key!r}]"
-        if _is_integer(value) and not isinstance(value, (dict, list, tuple)):
+        if _is_integer(value):
             return where, value
         found = integer_leaf(value, where)
         if found is not None:

@@ -74,5 +74,18 @@ def test_a_copied_helper_that_was_edited_is_a_function_of_the_file(tmp_path, cap
     assert edited != first.read_text()
     first.write_text(edited)
     code, err = _transpile(capsys, first, "-o", tmp_path / "again.py")
-    # an edited helper is the user's code: s2sad reads it (and says what it cannot do)
-    assert code in (0, 1) and "Traceback" not in err
+    # an edited helper is the user's function: the derivatives' own unbroadcast
+    # cannot be written under its name
+    assert code == 1 and "defines unbroadcast, the name of the s2sad runtime helper" in err
+    assert not (tmp_path / "again.py").exists()
+
+
+def test_a_function_named_as_a_runtime_helper_is_refused(tmp_path, capsys):
+    path = tmp_path / "signs.py"
+    path.write_text("import numpy as np\n\n\ndef sign(x):\n    return x > 0\n\n\n"
+                    "def f(x):\n    return np.sum(abs(x) * x)\n")
+    code, err = _transpile(capsys, path, "-o", tmp_path / "out.py")
+    assert code == 1 and "rename the file's sign" in err
+    # without a helper of that name the file transpiles: scalar code of abs needs sign
+    path.write_text(path.read_text().replace("def sign(", "def positive("))
+    assert _transpile(capsys, path, "-o", tmp_path / "out.py") == (0, "")
