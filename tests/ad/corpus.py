@@ -655,6 +655,26 @@ def central_difference(f, point, direction, h=1e-6):
     return (up - down) / (2 * h)
 
 
+def gradient_by_differences(f, args, i, h=1e-6):
+    """The gradient of the scalar function ``f`` with respect to its argument
+    ``i`` (a float or a float array) at ``args``, entry by entry by central
+    differences in float64."""
+    args = [np.array(a, dtype=float) if isinstance(a, np.ndarray) else a for a in args]
+
+    def at(v):
+        return f(*args[:i], v, *args[i + 1:])
+    x = args[i]
+    if not isinstance(x, np.ndarray):
+        return (at(x + h) - at(x - h)) / (2 * h)
+    out = np.zeros_like(x)
+    for j in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[j] += h
+        down[j] -= h
+        out[j] = (at(up) - at(down)) / (2 * h)
+    return out
+
+
 def random_direction(point, rng):
     """A random tangent: floats for float arguments, None for int arguments."""
     return tuple(float(rng.normal()) if isinstance(a, float) else None for a in point)

@@ -9,6 +9,7 @@ import numpy as np
 import s2sad
 from s2sad.cli import main
 from s2sad.transpile import transpile_file
+from tests.ad.corpus import gradient_by_differences
 
 ANNOTATED = """\
 from __future__ import annotations
@@ -110,19 +111,6 @@ def test_transpile_compiles_for_the_annotations(tmp_path):
     assert text == transpile_file(str(path), ["f", "loop"], mode="reverse", scalar=True)
 
 
-def _central_difference(f, args, i, h=1e-6):
-    x = args[i]
-    if isinstance(x, np.ndarray):
-        out = np.zeros_like(x)
-        for j in np.ndindex(x.shape):
-            up, down = x.copy(), x.copy()
-            up[j] += h
-            down[j] -= h
-            out[j] = (f(*args[:i], up, *args[i + 1:]) - f(*args[:i], down, *args[i + 1:])) / (2 * h)
-        return out
-    return (f(*args[:i], x + h, *args[i + 1:]) - f(*args[:i], x - h, *args[i + 1:])) / (2 * h)
-
-
 def test_the_transpiled_module_differentiates_correctly(tmp_path, capsys):
     path = write(tmp_path)
     out = tmp_path / "annotated_derivatives.py"
@@ -136,7 +124,7 @@ def test_the_transpiled_module_differentiates_correctly(tmp_path, capsys):
         vjp, jvp = getattr(derivatives, f"{name}_vjp"), getattr(derivatives, f"{name}_jvp")
         gradients = vjp(*args)
         for i, gradient in zip(active, gradients):
-            expected = _central_difference(f, args, i)
+            expected = gradient_by_differences(f, args, i)
             np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-8)
             tangents = [np.ones_like(a) if j == i else np.zeros_like(a)
                         for j, a in enumerate(args) if j in active]

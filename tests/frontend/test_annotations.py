@@ -16,6 +16,7 @@ from s2sad.compiler import compile_derivative
 from s2sad.frontend.annotations import annotated_kinds, parameter_kinds
 from s2sad.frontend.source import file_source_infos, from_source, get_source_info
 from s2sad.ir.kinds import kind_of_object, kinds_key, ranked
+from tests.ad.corpus import gradient_by_differences
 
 NUMPY_GLOBALS = {"np": np, "math": math}
 
@@ -218,20 +219,6 @@ def _run(source, name, namespace):
     return namespace[name]
 
 
-def central_difference(f, args, i, h=1e-6):
-    args = [np.array(a, dtype=float) if isinstance(a, np.ndarray) else a for a in args]
-    x = args[i]
-    if isinstance(x, np.ndarray):
-        out = np.zeros_like(x)
-        for j in np.ndindex(x.shape):
-            up, down = x.copy(), x.copy()
-            up[j] += h
-            down[j] -= h
-            out[j] = (f(*args[:i], up, *args[i + 1:]) - f(*args[:i], down, *args[i + 1:])) / (2 * h)
-        return out
-    return (f(*args[:i], x + h, *args[i + 1:]) - f(*args[:i], x - h, *args[i + 1:])) / (2 * h)
-
-
 @pytest.mark.parametrize("text, name, args, active", [
     (TEXTBOOK, "f", (2.0, 5.0), (0, 1)),
     (LOOP, "loop", (0.5, 2.0, 7), (0, 1)),
@@ -245,11 +232,11 @@ def test_annotated_derivatives_match_central_differences(text, name, args, activ
     jvp = _run(s2sad.derivative_source(f, "forward"), f"{name}_jvp", dict(namespace))
     gradients = vjp(*args, 1.0)
     for g, i in zip(gradients, active):
-        np.testing.assert_allclose(g, central_difference(f, args, i), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(g, gradient_by_differences(f, args, i), rtol=1e-6, atol=1e-8)
         tangents = [np.ones_like(a) if j == i else np.zeros_like(a)
                     for j, a in enumerate(args) if j in active]
         _, derivative = jvp(*args, *tangents)
-        np.testing.assert_allclose(derivative, np.sum(central_difference(f, args, i)),
+        np.testing.assert_allclose(derivative, np.sum(gradient_by_differences(f, args, i)),
                                    rtol=1e-6, atol=1e-8)
 
 
