@@ -28,15 +28,13 @@ _VIEWS = ("items", "values", "keys")
 def rewrite_loops(fn: Function, kinds) -> bool:
     """Rewrite the loops of ``fn`` in place; whether anything changed."""
     defs = {}  # value -> (block, op) defining it
-
-    def index(block):
+    blocks = [fn.body]
+    while blocks:
+        block = blocks.pop()
         for op in block.ops:
             for r in op.results:
                 defs[r] = (block, op)
-            for b in op.blocks():
-                index(b)
-
-    index(fn.body)
+            blocks.extend(op.blocks())
     uses = count_uses(fn)
     changed = False
 

@@ -716,8 +716,13 @@ def reverse(fn: Function, active_params, kinds, callees, name=None,
     rev = Reverse(fn, active_params, kinds, callees, checkpoint)
     result = rev.fn.body.yields[0]
     out_kind = rev.kinds.get(result) if isinstance(result, Value) else None
-    if split:
-        forward_fn, back_fn = rev.run(name or f"{fn.name}_fwd", with_value, split=True)
-        return Derivative(forward_fn, rev.callees, frozenset(), out_kind, back_fn)
-    out = rev.run(name or f"{fn.name}_vjp", with_value)
-    return Derivative(out, rev.callees, frozenset(), out_kind)
+    try:
+        if split:
+            forward_fn, back_fn = rev.run(name or f"{fn.name}_fwd", with_value, split=True)
+            return Derivative(forward_fn, rev.callees, frozenset(), out_kind, back_fn)
+        out = rev.run(name or f"{fn.name}_vjp", with_value)
+        return Derivative(out, rev.callees, frozenset(), out_kind)
+    finally:
+        # the scopes call back into the transform: without them, reference
+        # counting frees its copy of the primal now, not the cyclic collector
+        rev.scope = None

@@ -3,6 +3,7 @@ build on, its kinds and activity, the builder, the callees they ask the
 compiler for, and binding a primitive's operands to its rule's parameters."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Sequence
 
@@ -27,9 +28,20 @@ class RuleBinding:
     def bind(rule, which, op: Prim, first: int):
         args = op.args[first:]
         kwnames = op.attrs.get("kw", ())
+        if not kwnames and not op.attrs.get("star") and not op.attrs.get("dstar"):
+            positional = rule.positional_parameters(which)
+            if positional is not None and len(args) <= len(positional):
+                # what sig.bind(*args) and apply_defaults() give, without them
+                # (asked once per op of the function)
+                bound = dict(zip((name for name, _ in positional), args))
+                for name, default in positional[len(args):]:
+                    if default is inspect.Parameter.empty:
+                        raise TypeError(f"missing a required argument: {name!r}")
+                    bound[name] = default
+                return bound
+        sig = rule.signature(which)
         star = [k - first for k in op.attrs.get("star", ())]
         npos = len(args) - len(kwnames)
-        sig = rule.signature(which)
         rest = [p.name for p in sig.parameters.values() if p.kind == p.VAR_POSITIONAL]
         if op.attrs.get("dstar") or (star and (star != [npos - 1] or not rest)):
             raise NotImplementedError("star arguments")

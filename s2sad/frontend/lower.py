@@ -605,8 +605,9 @@ def _is_pure(op):
 
 
 def lower(info: SourceInfo) -> Function:
+    lowerer = Lowerer(info)
     try:
-        return Lowerer(info).lower_function()
+        return lowerer.lower_function()
     except UnsupportedSyntaxError as exc:
         # a library's function (statistics.mean): what it is and what to do
         # first, not how to rewrite the library's code
@@ -614,3 +615,7 @@ def lower(info: SourceInfo) -> Function:
         if module is None:
             raise
         raise library_function_error(info.func, module, exc) from exc
+    finally:
+        # its helpers point back at it: without them, reference counting frees
+        # the lowerer and the syntax tree now, not the cyclic collector later
+        lowerer.nested = lowerer.withs = None

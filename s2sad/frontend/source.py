@@ -216,10 +216,34 @@ def _code_qualname(code) -> str:
     return ".".join(parts)
 
 
-#: filename -> (its text, {(function name, first line): its ast node}): each
-#: file is parsed once (by the C parser), not each function's lines tokenized
-#: and parsed again (a few recent files are kept)
+#: filename -> (its text, {(function name, first line): its ast node}, the keys
+#: handed out): each file is parsed once (by the C parser), not each
+#: function's lines tokenized and parsed again (a few recent files are kept).
+#: A node is handed out once and dropped: the IR lowered from it is cached, so
+#: the tree of a long file does not stay alive for the garbage collector to
+#: walk after every build; a function lowered again parses its file again.
 _FILE_DEFS: Dict[str, tuple] = {}
+
+
+def _file_defs(text):
+    """{(name, first line): ast node} of the defs of a file's text ({} when it
+    does not parse)."""
+    defs = {}
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return defs
+    todo = list(tree.body)
+    while todo:  # statements only: a def is never inside an expression
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([n.lineno] + [d.lineno for d in n.decorator_list])
+            defs.setdefault((n.name, first), n)
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(n, name, None)
+            if isinstance(inner, list):
+                todo.extend(inner)
+    return defs
 
 
 def _file_def(func, filename):
@@ -233,28 +257,17 @@ def _file_def(func, filename):
     if not lines:
         return None
     text = "".join(lines)
+    key = (func.__name__, func.__code__.co_firstlineno)
     hit = _FILE_DEFS.get(filename)
-    if hit is None or hit[0] != text:
-        defs = {}
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            tree = None
-        todo = list(tree.body) if tree is not None else []
-        while todo:  # statements only: a def is never inside an expression
-            n = todo.pop()
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                first = min([n.lineno] + [d.lineno for d in n.decorator_list])
-                defs.setdefault((n.name, first), n)
-            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                inner = getattr(n, name, None)
-                if isinstance(inner, list):
-                    todo.extend(inner)
-        hit = _FILE_DEFS[filename] = (text, defs)
+    if hit is None or hit[0] != text or key in hit[2]:
+        hit = _FILE_DEFS[filename] = (text, _file_defs(text), set())
         while len(_FILE_DEFS) > 32:
             del _FILE_DEFS[next(iter(_FILE_DEFS))]
-    node = hit[1].get((func.__name__, func.__code__.co_firstlineno))
-    return None if node is None else (gast.ast_to_gast(node), lines)
+    node = hit[1].pop(key, None)
+    if node is None:
+        return None
+    hit[2].add(key)
+    return gast.ast_to_gast(node), lines
 
 
 def get_source_info(func) -> SourceInfo:

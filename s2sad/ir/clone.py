@@ -11,22 +11,39 @@ from .nodes import Block, For, Function, If, Param, Prim, Value, While
 def clone_function(fn: Function) -> Tuple[Function, Dict[Value, Value]]:
     """``(copy, mapping)``: ``mapping`` takes each value of ``fn`` to its copy.
     Constants, globals and source locations are shared: nothing changes them."""
-    mapping: Dict[Value, Value] = {}
+    cloner = _Cloner()
+    params = [Param(cloner.fresh(p.value), p.kind, cloner.operand(p.default), p.posonly)
+              for p in fn.params]
+    body = cloner.block(fn.body)
+    new = Function(fn.name, params, body, fn.filename, fn.firstlineno, fn.docstring, fn.source)
+    return new, cloner.mapping
 
-    def fresh(v: Value) -> Value:
-        new = mapping.get(v)
+
+class _Cloner:
+    """The copying walk of :func:`clone_function`: methods, not recursive local
+    functions, which would hold the mapping in a reference cycle for the
+    garbage collector to find."""
+
+    __slots__ = ("mapping",)
+
+    def __init__(self):
+        self.mapping: Dict[Value, Value] = {}
+
+    def fresh(self, v: Value) -> Value:
+        new = self.mapping.get(v)
         if new is None:
-            new = mapping[v] = Value(v.hint, v.user, v.type)
+            new = self.mapping[v] = Value(v.hint, v.user, v.type)
         return new
 
-    def operand(a):
-        return mapping.get(a, a) if isinstance(a, Value) else a
+    def operand(self, a):
+        return self.mapping.get(a, a) if isinstance(a, Value) else a
 
-    def block(b: Block) -> Block:
-        ops = [op_(op) for op in b.ops]
-        return Block(ops, [operand(a) for a in b.yields])
+    def block(self, b: Block) -> Block:
+        operand = self.operand
+        return Block([self.op(op) for op in b.ops], [operand(a) for a in b.yields])
 
-    def op_(op):
+    def op(self, op):
+        fresh, operand, block = self.fresh, self.operand, self.block
         if isinstance(op, Prim):
             args = [operand(a) for a in op.args]
             return Prim(op.kind, args, [fresh(r) for r in op.results], dict(op.attrs), op.loc)
@@ -46,11 +63,6 @@ def clone_function(fn: Function) -> Tuple[Function, Dict[Value, Value]]:
             return While(args, inits, cond, body, [fresh(r) for r in op.results],
                          operand(op.brk), op.loc)
         raise TypeError(op)
-
-    params = [Param(fresh(p.value), p.kind, operand(p.default), p.posonly) for p in fn.params]
-    body = block(fn.body)
-    new = Function(fn.name, params, body, fn.filename, fn.firstlineno, fn.docstring, fn.source)
-    return new, mapping
 
 
 def substitute(block: Block, mapping: Dict[Value, object]):

@@ -51,7 +51,21 @@ def verify(fn: Function) -> Function:
         not a copy per block."""
         added = []
         for op in b.ops:
-            w = (where, op) if isinstance(op, Prim) else _place((where, op))
+            if type(op) is Prim:  # most ops: checked here, without building a path
+                for a in op.args:
+                    if type(a) is Value:
+                        if a not in scope:
+                            check(a, scope, (where, op))
+                    elif type(a) is not Const and type(a) is not Global:
+                        check(a, scope, (where, op))
+                for r in op.results:
+                    if type(r) is not Value or r in defined:
+                        define(r, (where, op))
+                    defined.add(r)
+                    scope.add(r)
+                    added.append(r)
+                continue
+            w = _place((where, op))
             for a in op.operands():
                 check(a, scope, w, allow_undef=isinstance(op, (For, While)) and a is not getattr(op, "iter", None))
             if isinstance(op, If):

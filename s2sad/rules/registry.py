@@ -64,6 +64,7 @@ class Rule:
         self.real_only = False
         self.lock = threading.Lock()
         self._signatures = {}  # which -> (rule function, its signature)
+        self._positional = {}  # which -> (signature, its positional parameters)
 
     def __repr__(self):
         return f"<Rule {self.library}.{self.name}>"
@@ -95,6 +96,21 @@ class Rule:
         sig = sig.replace(parameters=params)
         self._signatures[which] = (fn, sig)
         return sig
+
+    def positional_parameters(self, which: str):
+        """``((name, default), ...)`` of :meth:`signature` when every parameter
+        is positional (None otherwise): binding positional operands by it is
+        what ``signature(which).bind(*args)`` with its defaults applied gives."""
+        sig = self.signature(which)
+        cached = self._positional.get(which)
+        if cached is not None and cached[0] is sig:
+            return cached[1]
+        params = sig.parameters.values()
+        plan = tuple((p.name, p.default) for p in params) \
+            if all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params) \
+            else None
+        self._positional[which] = (sig, plan)
+        return plan
 
 
 _RULES: Dict[object, Rule] = {}
