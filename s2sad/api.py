@@ -29,7 +29,7 @@ from .frontend.resolve import ABSENT, DATA, is_data
 from .frontend.source import unwrap
 from .ir.kinds import differentiable_kind, kind_of_object, kinds_key
 from .rules.registry import generation
-from .trees import flatten, has_integer_leaf, is_namedtuple
+from .trees import flatten, has_integer_leaf, is_namedtuple, tree_map
 
 # the plain Python function behind grad(f) for argument kinds, with the
 # derivative it calls: ``key -> (compiled, function)``
@@ -642,7 +642,8 @@ def vjp(func, *primals, backend=None, checkpoint=None, memory_limit=None):
 
     def vjp_fn(cotangent):
         _check_cotangent(func, out, cotangent)
-        args = primals + (cotangent,)
+        # lists of its own: the reverse of xs.append(v) pops v's adjoint off xs's
+        args = primals + (tree_map(lambda leaf: leaf, cotangent),)
         grads = _runner(compiled, backend, options, args, free, "the VJP")(*args, **free)
         full = [None] * given
         for i, g in zip(compiled.active, grads):

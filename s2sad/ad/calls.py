@@ -15,6 +15,7 @@ import types
 
 from ..errors import LibraryFunctionError, NonDifferentiableError, S2sadError, at_location
 from ..frontend.source import FileFunction, see_through
+from ..ir.analysis import is_mutation
 from ..ir.clone import clone_function
 from ..ir.nodes import Block, Const, For, Function, Global, Prim, Value, While
 from ..ir.kinds import kind_of_object
@@ -48,12 +49,19 @@ def user_function(op: Prim, kinds=None):
     return None
 
 
-def positional_operands(f, op: Prim):
-    """The call's operands in the callee's parameter order (defaults filled in)."""
+def positional_operands(f, op: Prim, defs=None):
+    """The call's operands in the callee's parameter order (defaults filled in).
+
+    ``defs`` (value -> the op defining it) lets ``g(*args)`` and ``g(**opts)``
+    be read through a tuple, a list or a dict literal of the function that
+    nothing writes into: their entries are the arguments."""
     args = op.args[1:] if op.kind == "call" else op.args  # a method's object comes first
     kwnames = op.attrs.get("kw", ())
     if op.attrs.get("star") or op.attrs.get("dstar"):
-        return None
+        spread = _spread(op, defs)
+        if spread is None:
+            return None
+        args, kwnames = spread
     npos = len(args) - len(kwnames)
     target = f.__func__ if isinstance(f, types.MethodType) else f
     sig = target.__signature__ if hasattr(type(target), "__signature__") and \
@@ -79,6 +87,62 @@ def positional_operands(f, op: Prim):
     return target, out
 
 
+def _spread(op: Prim, defs):
+    """``(operands, keyword names)`` of a call with ``*`` and ``**`` operands
+    spread out, each read through the literal that made it (None when one was
+    not made by a literal of known entries)."""
+    if defs is None:
+        return None
+    first = 1 if op.kind == "call" else 0
+    star = set(op.attrs.get("star", ()))
+    dstar = set(op.attrs.get("dstar", ()))
+    kwnames = list(op.attrs.get("kw", ()))
+    nkw = len(kwnames)
+    npos = len(op.args) - nkw
+    positional, keywords = [], []
+    for i in range(first, len(op.args)):
+        a = op.args[i]
+        if i in star or i in dstar:
+            made = defs.get(a) if isinstance(a, Value) else None
+            if made is None or made.kind != "build" or made.attrs.get("star") or \
+                    made.attrs.get("dstar"):
+                return None
+            if i in star and made.attrs.get("type") in ("tuple", "list"):
+                positional.extend(made.args)
+            elif i in dstar and made.attrs.get("type") == "dict":
+                keys, values = made.args[0::2], made.args[1::2]
+                if not all(isinstance(k, Const) and isinstance(k.value, str) for k in keys):
+                    return None
+                keywords.extend((k.value, v) for k, v in zip(keys, values))
+            else:
+                return None
+        elif i < npos:
+            positional.append(a)
+        else:
+            keywords.append((kwnames[i - npos], a))
+    names = [k for k, _ in keywords]
+    if len(set(names)) != len(names):
+        return None  # Python's TypeError: given twice
+    return positional + [v for _, v in keywords], tuple(names)
+
+
+def _literals(transform):
+    """The primal's tuple, list and dict literals nothing writes into, by the
+    value each makes (what a call's ``*`` and ``**`` operands spread)."""
+    found = getattr(transform, "_spread_literals", None)
+    if found is None:
+        found = {}
+        written = set()
+        for op in transform.fn.body.walk():
+            if isinstance(op, Prim) and op.kind == "build":
+                found[op.results[0]] = op
+            if isinstance(op, Prim) and op.args and is_mutation(op):
+                written.add(op.args[0])
+        found = {v: op for v, op in found.items() if v not in written}
+        transform._spread_literals = found
+    return found
+
+
 def operand_kind(kinds, a):
     if isinstance(a, Value):
         return kinds.get(a)
@@ -91,10 +155,9 @@ def derivative_of_call(transform, op, f, mode):
     """For a call of the user function ``f`` in ``transform`` (a Forward or a
     Reverse): the callee's compiled derivative and the call's operands in the
     callee's order, or None when no argument carries a derivative."""
-    found = positional_operands(f, op)
+    found = positional_operands(f, op, _literals(transform))
     if found is None:
-        raise transform.error(op, "cannot differentiate through a call with *args, **kwargs "
-                                  "or keyword-only parameters", "pass the arguments by position")
+        raise _unbound_call(transform, op, f)
     target, pos = found
     active = [i for i, a in enumerate(pos) if isinstance(a, Value) and a in transform.active]
     if not active:
@@ -106,6 +169,35 @@ def derivative_of_call(transform, op, f, mode):
         raise exc.at_call(op.loc, target) from exc
     transform.callees.append(compiled)
     return compiled, pos
+
+
+def _unbound_call(transform, op, f):
+    """Why the call's operands cannot be given to the callee's derivative, one
+    by one, and what to write instead."""
+    target = f.__func__ if isinstance(f, types.MethodType) else f
+    name = getattr(target, "__name__", "the function")
+    try:
+        params = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        params = ()
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return transform.error(op, f"cannot differentiate through {name}(), which takes *args",
+                               f"give {name} one parameter per argument, or one tuple "
+                               "parameter")
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return transform.error(op, f"cannot differentiate through {name}(), which takes **kwargs",
+                               f"give {name} one parameter per argument")
+    if any(p.kind == p.KEYWORD_ONLY for p in params):
+        return transform.error(op, f"cannot differentiate through {name}(), which has "
+                                   "keyword-only parameters",
+                               f"make them ordinary parameters of {name} (before the *)")
+    if op.attrs.get("star") or op.attrs.get("dstar"):
+        return transform.error(op, f"cannot differentiate through this call of {name}() with "
+                                   "*args or **kwargs: s2sad spreads only a tuple, list or "
+                                   "dict literal of this function that nothing changes",
+                               "pass the arguments one by one")
+    return transform.error(op, f"the call does not match the parameters of {name}()",
+                           "pass each of its parameters once")
 
 
 def resolve_derived_calls(fn: Function) -> Function:

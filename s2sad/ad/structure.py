@@ -337,6 +337,26 @@ def append_vjp(rev, op, bars):
     rev.accumulate(lst, ybar)
 
 
+def extend_vjp(rev, op, bars):
+    """xs.extend(ys): ys's adjoint comes off the end of the list's adjoint."""
+    ybar = _packed(rev, bars[0])
+    lst, added = op.args[0], op.args[1]
+    g = rev.b.call(runtime_global("extended_adjoint"), [ybar, added],
+                   hint=added.hint + "_bar" if isinstance(added, Value) else "t")
+    rev.accumulate(added, g)
+    rev.accumulate(lst, ybar)
+
+
+def insert_vjp(rev, op, bars):
+    """xs.insert(i, v): v's adjoint comes out of the list's adjoint at i."""
+    ybar = _packed(rev, bars[0])
+    lst, index, v = op.args[0], op.args[1], op.args[2]
+    g = rev.b.call(runtime_global("inserted_adjoint"), [ybar, index],
+                   hint=v.hint + "_bar" if isinstance(v, Value) else "t")
+    rev.accumulate(v, g)
+    rev.accumulate(lst, ybar)
+
+
 def pop_jvp(fwd, op):
     # the tangent list mirrors the list: pop it too
     if is_zero(fwd.t(op.args[0])):  # a list of zero tangents: so is its entry
@@ -396,7 +416,7 @@ _attach("getattr", getattr_jvp, getattr_vjp)
 _attach("setitem", setitem_jvp, setitem_vjp)
 _attach("augsetitem", setitem_jvp, setitem_vjp)
 _attach("method:append", method_jvp, append_vjp)
-_attach("method:extend", method_jvp)
-_attach("method:insert", method_jvp)
+_attach("method:extend", method_jvp, extend_vjp)
+_attach("method:insert", method_jvp, insert_vjp)
 _attach("method:pop", pop_jvp, pop_vjp)
 _attach("call:zip", zip_jvp)

@@ -127,6 +127,8 @@ from .writes import (  # noqa: F401
     is_view,
     without,
     with_entry,
+    extended_adjoint,
+    inserted_adjoint,
 )
 from .builtins import (  # noqa: F401
     polygamma,

@@ -1,6 +1,7 @@
 """Helpers of writes made into values (s2sad/passes/memory/)."""
 import numpy as np
 
+from .builtins import like_sequence
 from .core import _pure
 
 
@@ -130,3 +131,24 @@ def with_entry(items, i, value):
     n = len(out) + 1
     out.insert(i % n if i < 0 else i, value)
     return out
+
+
+# ---------------------------------------------------------------------------
+# The reverse of a list growing in place: as the adjoint of ``xs.append(v)``
+# pops ``v``'s adjoint off the list's adjoint, these take out what ``extend``
+# and ``insert`` put in, leaving the adjoint of the list as it was before.
+# ---------------------------------------------------------------------------
+def extended_adjoint(items_bar, added):
+    """The adjoint of ``added`` in ``xs.extend(added)``, taken off the end of
+    ``items_bar`` (the adjoint of ``xs`` after it), in ``added``'s form."""
+    n = len(items_bar) - len(added)
+    tail = items_bar[n:]
+    del items_bar[n:]
+    return like_sequence(tail, added)
+
+
+def inserted_adjoint(items_bar, index):
+    """The adjoint of ``v`` in ``xs.insert(index, v)``, taken out of
+    ``items_bar`` (the adjoint of ``xs`` after it): ``insert`` puts ``v`` where
+    ``xs[index:index] = [v]`` would."""
+    return items_bar.pop(slice(index, None).indices(len(items_bar) - 1)[0])
