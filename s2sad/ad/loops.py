@@ -20,7 +20,7 @@ it is given: the transforms run it on their own copy of the primal.
 from __future__ import annotations
 
 from ..ir.analysis import count_uses, is_mutation
-from ..ir.nodes import Block, For, Function, Global, If, Prim, Value, While
+from ..ir.nodes import Block, Const, For, Function, Global, If, Prim, Value, While
 
 _VIEWS = ("items", "values", "keys")
 
@@ -50,6 +50,11 @@ def rewrite_loops(fn: Function, kinds) -> bool:
                     op.attrs.get("method") == "copy" and len(op.args) == 1 and \
                     kinds.get(op.args[0]) in ("dict", "list"):
                 op.attrs["container"] = True  # d.copy() of a dict: rules/methods.py
+            if _dict_get(op, kinds):
+                i = block.ops.index(op)
+                block.ops[i:i + 1] = _as_lookup(op)
+                changed = True
+                continue
             if isinstance(op, For):
                 changed |= _dict_loop(fn, op, defs, uses, kinds)
             for b in op.blocks():
@@ -64,6 +69,26 @@ def rewrite_loops(fn: Function, kinds) -> bool:
             block.ops[block.ops.index(view):block.ops.index(view) + 1] = _as_list(view)
             changed = True
     return changed
+
+
+def _dict_get(op, kinds) -> bool:
+    """``d.get(key)`` or ``d.get(key, default)`` of a value known to be a dict."""
+    return isinstance(op, Prim) and op.kind == "callmethod" and \
+        op.attrs.get("method") == "get" and len(op.args) in (2, 3) and \
+        not op.attrs.get("kw") and not op.attrs.get("star") and \
+        kinds.get(op.args[0]) == "dict" and len(op.results) == 1
+
+
+def _as_lookup(get):
+    """``d[key] if key in d else default``, what ``d.get(key, default)`` is,
+    as an If whose branches each differentiate as they are."""
+    d, key = get.args[0], get.args[1]
+    default = get.args[2] if len(get.args) == 3 else Const(None)
+    found = Prim("compare", [key, d], [Value("found")], {"op": "in"}, get.loc)
+    entry = Prim("getitem", [d, key], [Value(get.results[0].hint, get.results[0].user)],
+                 {"index": ("val", 1)}, get.loc)
+    return [found, If(found.results[0], Block([entry], [entry.results[0]]),
+                      Block([], [default]), list(get.results), get.loc)]
 
 
 def _dict_view(op, kinds) -> bool:

@@ -131,6 +131,13 @@ class Transform:
                                   "of a dict it knows is one, read where nothing writes "
                                   "into it; loop over the dict itself instead "
                                   "(for k in d: v = d[k])")
+            kind = self.kinds.get(op.args[0]) if op.args and isinstance(op.args[0], Value) \
+                else None
+            if kind in ("dict", "list", "tuple"):
+                return self.error(op, f"no derivative rule for the {kind} method .{m}()",
+                                  "write it with indexing instead (d[k] = v for each entry "
+                                  "of d.update(e))" if kind == "dict" else
+                                  "build a new one instead (a comprehension)")
             return self.error(op, f"no derivative rule for the method .{m}()",
                               "call the NumPy function instead (np.sum(x) for x.sum())")
         return self.error(op, f"cannot differentiate '{op.kind}' here")

@@ -168,3 +168,41 @@ def test_vjp_leaves_the_callers_cotangent_as_it_was():
     # the dot-product test against the JVP
     _, tangent = s2sad.jvp(returns_grown, (xs,), ([0.3, -0.7],))
     assert np.dot(tangent, cotangent) == pytest.approx(np.dot(first[0], [0.3, -0.7]))
+
+
+def reads_with_get(p):
+    w = p.get("w", 0.0)
+    b = p.get("b", 2.0)
+    return w * w * b + np.sum(p.get("v", np.zeros(2)) * w)
+
+
+def gets_in_a_loop(p, keys):
+    s = 0.0
+    for k in keys:
+        s = s + p.get(k, 1.0) * p.get(k) ** 2 if k in p else s + 1.0
+    return s
+
+
+def updates_a_dict(x):
+    d = {"a": x}
+    d.update({"b": x ** 2})
+    return d["a"] * d["b"]
+
+
+def test_dict_get_both_modes():
+    p = {"w": 0.5, "v": np.array([1.0, -2.0])}
+    g = s2sad.grad(reads_with_get)(p)
+    w, v = p["w"], p["v"]
+    assert g["w"] == pytest.approx(2 * w * 2.0 + np.sum(v))
+    assert np.allclose(g["v"], [w, w])
+    _, tangent = s2sad.jvp(reads_with_get, (p,), ({"w": 1.0, "v": np.array([0.5, 0.25])},))
+    assert tangent == pytest.approx(g["w"] * 1.0 + np.dot(g["v"], [0.5, 0.25]))
+    q = {"a": 0.3, "b": -0.4}
+    g = s2sad.grad(gets_in_a_loop)(q, ["a", "c", "a", "b"])
+    assert g["a"] == pytest.approx(2 * 3 * 0.3 ** 2) and g["b"] == pytest.approx(3 * 0.4 ** 2)
+
+
+def test_a_dict_method_without_rule_says_what_to_write():
+    with pytest.raises(NonDifferentiableError, match=r"dict method \.update\(\)") as info:
+        s2sad.grad(updates_a_dict)(0.5)
+    assert "d[k] = v" in str(info.value)
