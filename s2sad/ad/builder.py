@@ -268,6 +268,9 @@ class Builder:
     def call(self, func: Global, args, hint="t", kw=None):
         kw = kw or {}
         args = list(args)
+        if func.obj is runtime.scaled_power and not kw and len(args) == 3 and \
+                _num(args[0]) is not None and not any(is_zero(a) for a in args):
+            return self.scaled_power(*args, hint)
         if any(is_zero(a) for a in args) or any(is_zero(v) for v in kw.values()):
             lin = linear_args(func.obj)
             zero_pos = [i for i, a in enumerate(args) if is_zero(a)]
@@ -278,6 +281,13 @@ class Builder:
         ops = [func] + args + list(kw.values())
         attrs = {"kw": tuple(kw)} if kw else {}
         return self.value("call", ops, hint, **attrs)
+
+    def scaled_power(self, c, x, p, hint="t"):
+        """``scaled_power(c, x, p)`` for a number ``c`` (the partial of ``x ** 2``,
+        ``x ** 0``): zero for ``c = 0``, else ``c * x ** p`` as it reads (``2 * x``)."""
+        if c.value == 0:
+            return Zero(x)
+        return self.mul(c, x if _num(p) == 1 else self.binop("**", x, p, hint), hint)
 
     # -- inlining rule templates ----------------------------------------------
     def inline(self, template: Function, bindings: Dict[Value, object], loc=None):

@@ -15,8 +15,8 @@ from numba import types
 from numba.extending import overload, register_jitable
 
 from ..runtime import (add_any, broadcast_like, expand_reduced, extremum_index, index_adjoint,
-                       log_or_zero, reduced_count, repeat_like, sign, spread, tie_weights, unbroadcast,
-                       zeros_like_value)
+                       log_or_zero, reduced_count, repeat_like, scaled_power, sign, spread,
+                       tie_weights, unbroadcast, zeros_like_value)
 
 
 
@@ -126,6 +126,12 @@ def _add_any(a, b):
     return None
 
 
+def _adjoint_dtype(g, x):
+    """The dtype of an adjoint of the array ``x`` built from ``g``."""
+    return np.complex128 if isinstance(getattr(g, "dtype", g), types.Complex) or \
+        isinstance(x.dtype, types.Complex) else np.float64
+
+
 @overload(index_adjoint)
 def _index_adjoint(g, x, index):
     if isinstance(x, types.List) and isinstance(index, types.Integer):
@@ -142,8 +148,7 @@ def _index_adjoint(g, x, index):
                            "raise IndexError('tuple index out of range')")
     if not isinstance(x, types.Array):
         return None
-    dtype = np.complex128 if isinstance(getattr(g, "dtype", g), types.Complex) or \
-        isinstance(x.dtype, types.Complex) else np.float64
+    dtype = _adjoint_dtype(g, x)
     if isinstance(index, types.Array):  # repeated entries add up, as np.add.at does
         if not isinstance(index.dtype, types.Integer):
             return None  # a mask: not written here
@@ -171,6 +176,15 @@ def _index_adjoint(g, x, index):
 def _repeat_like(g, xs):
     if isinstance(xs, (types.List, types.UniTuple)):
         return lambda g, xs: [unbroadcast(g, x) for x in xs]
+    if isinstance(xs, types.Array):  # its rows: each gets the same adjoint
+        dtype = _adjoint_dtype(g, xs)
+
+        def of_rows(g, xs):
+            out = np.zeros(xs.shape, dtype=dtype)
+            for i in range(len(xs)):
+                out[i] = unbroadcast(g, xs[i])
+            return out
+        return of_rows
     return None
 
 
@@ -215,6 +229,11 @@ def _sign(x):
 @overload(log_or_zero)
 def _log_or_zero(x):
     return lambda x: np.log(x + (x == 0))
+
+
+@overload(scaled_power)
+def _scaled_power(c, x, p):
+    return lambda c, x, p: c * (x + ((c == 0) & (x == 0))) ** p
 
 
 @overload(extremum_index)

@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..runtime import (extremum_index, index_adjoint, like_sequence, log_or_zero, permuted,
-                       repeat_like, sign, sort_order, unbroadcast, unpermuted, zeros_like_value)
+                       repeat_like, scaled_power, sign, sort_order, unbroadcast, unpermuted,
+                       zeros_like_value)
 from .registry import defjvp, defpartials, defvjp, deflinear, nondifferentiable
 
 L = "core"
@@ -30,8 +31,9 @@ def div(x, y, ans):
 
 @defpartials("binop:**", library=L, name="**")
 def power(x, y, ans):
+    # d/dx x ** y = y * x ** (y - 1), which is 0 for y = 0 even at x = 0 (scaled_power);
     # d/dy x ** y = x ** y log x, which is 0 at x = 0 (for y > 0, where it exists)
-    return y * x ** (y - 1), ans * log_or_zero(x)
+    return scaled_power(y, x, y - 1), ans * log_or_zero(x)
 
 
 @defpartials("binop:%", library=L, name="%")
@@ -173,7 +175,7 @@ def zip_(a, b, *, a_dot, b_dot):
 
 @defpartials(pow, library=L)
 def pow_(x, y, ans):
-    return y * x ** (y - 1), ans * log_or_zero(x)
+    return scaled_power(y, x, y - 1), ans * log_or_zero(x)
 
 
 @defvjp(sum, library=L)

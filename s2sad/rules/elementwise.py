@@ -3,7 +3,8 @@
 Each entry gives the parameters and one expression per parameter, in terms of
 the arguments and ``ans`` (the result).  Bare function names in the expressions
 (``cos``, ``sqrt``...) are read from the library being declared, so the same
-line yields ``math.cos(x)`` for ``math.sin`` and ``np.cos(x)`` for ``np.sin``.
+line yields ``math.cos(x)`` for ``math.sin`` and ``np.cos(x)`` for ``np.sin``;
+``scaled_power``, which no library has, is the runtime helper of that name.
 From each declaration come both the forward rule and the reverse rule.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import itertools
 import linecache
 import re
 
+from ..runtime import scaled_power
 from .registry import defpartials
 
 LN2 = "0.6931471805599453"
@@ -46,8 +48,9 @@ TABLE = {
     "radians": ("x", "0.017453292519943295"),
     "fabs": ("x", "copysign(1.0, x)"),
     "copysign": ("x, y", "copysign(1.0, x) * copysign(1.0, y)", "None"),
+    # d/dx x ** y = y * x ** (y - 1), 0 for y = 0 even at x = 0 (runtime.scaled_power);
     # d/dy x ** y = x ** y log x, which is 0 at x = 0 (for y > 0, where it exists)
-    "pow": ("x, y", "y * x ** (y - 1)", "ans * log(x + (x == 0))"),
+    "pow": ("x, y", "scaled_power(y, x, y - 1)", "ans * log(x + (x == 0))"),
     "fmod": ("x, y", "1.0", "-trunc(x / y)"),
 }
 
@@ -67,7 +70,8 @@ def declare(module_name: str, module, table, rename=None, library=None):
         body = ", ".join(_qualify(p, module_name, module, reverse) for p in partials)
         args = params + ", ans" if "ans" in body else params
         source = f"def {own_name}_partials({args}):\n    return {body}\n"
-        fn = _define(source, own_name + "_partials", {module_name: module})
+        fn = _define(source, own_name + "_partials",
+                     {module_name: module, "scaled_power": scaled_power})
         defpartials(getattr(module, own_name), library=library or module_name)(fn)
 
 

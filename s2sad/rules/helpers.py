@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import runtime as rt
 # named directly, so that generated code calls them by their names (not rt.name)
-from ..runtime import (item_adjoint, item_of, polygamma,
+from ..runtime import (item_adjoint, item_of, log_or_zero, polygamma, scaled_power,
                        unzipped_adjoint, unzipped_entry, written_adjoint, written_adjoint_transpose)
 from ..runtime import (add_at, broadcast_like, concatenate_pieces, dot_adjoint, gather,
                        inner_adjoint, matmul_left_adjoint, matmul_right_adjoint, permuted, put,
@@ -319,6 +319,13 @@ def repeat_like_vjp(g, xs, *, ans_bar):
 
 
 nondifferentiable(rt.extremum_index, rt.piecewise_masks, rt.sign, library=L)
+
+
+@defpartials(rt.scaled_power, library=L)
+def scaled_power_partials(c, x, p, ans):
+    # c * x ** p: x ** p, c * p * x ** (p - 1) (0 where c * p is 0: d/dx x ** 1 at
+    # x = 0 is 1, and its derivative 0), and c * x ** p * log x
+    return x ** p, scaled_power(c * p, x, p - 1), ans * log_or_zero(x)
 
 
 @defpartials(rt.log_or_zero, library=L)

@@ -42,7 +42,7 @@ NUMPY_ONLY = {
     "absolute": ("x", "sign(x)"),
     "negative": ("x", "-1.0"),
     "positive": ("x", "1.0"),
-    "float_power": ("x, y", "y * x ** (y - 1)", "ans * log(x + (x == 0))"),
+    "float_power": ("x, y", "scaled_power(y, x, y - 1)", "ans * log(x + (x == 0))"),
     "logaddexp": ("x, y", "exp(x - ans)", "exp(y - ans)"),
     "logaddexp2": ("x, y", "2 ** (x - ans)", "2 ** (y - ans)"),
     "add": ("x, y", "1.0", "1.0"),

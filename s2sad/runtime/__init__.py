@@ -1,10 +1,10 @@
 """The few helpers that generated derivative code imports.
 
 Generated code calls these only where it cannot know shapes at compile time;
-code compiled for scalar arguments uses only ``sign`` and ``log_or_zero``
-(the partials of ``abs`` and of ``x ** y``, as Python floats).  The transpiler copies
-this module's functions into the modules it writes, so they run without s2sad
-installed.
+code compiled for scalar arguments uses only ``sign``, ``log_or_zero`` and
+``scaled_power`` (the partials of ``abs`` and of ``x ** y``, as Python floats).
+The transpiler copies this module's functions into the modules it writes, so
+they run without s2sad installed.
 
 The tape of reverse mode is a plain Python list: the forward sweep appends a
 tuple of the values the reverse sweep will read, once per loop iteration, and
@@ -133,6 +133,7 @@ from .writes import (  # noqa: F401
 from .builtins import (  # noqa: F401
     polygamma,
     log_or_zero,
+    scaled_power,
     sign,
     extremum_index,
     item_adjoint,

@@ -66,6 +66,15 @@ def log_or_zero(x):
 
 
 @_pure
+def scaled_power(c, x, p):
+    """``c * x ** p``, and 0 where ``c`` is 0 (and ``x`` is 0, where ``x ** p``
+    may be infinite): the partial ``y * x ** (y - 1)`` of ``x ** y`` with respect
+    to ``x``, whose ``y = 0`` term vanishes (``x ** 0`` is 1 everywhere) although
+    ``0 * 0.0 ** -1`` is nan for arrays and raises for Python floats."""
+    return c * (x + ((c == 0) & (x == 0))) ** p
+
+
+@_pure
 def extremum_index(items, largest=True):
     """The position of the entry that ``max(items)`` (``min`` when not
     ``largest``) returns: the first of equal ones, as Python's."""

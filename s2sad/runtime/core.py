@@ -126,5 +126,11 @@ def dict_entry(g, key):
 def repeat_like(g, xs):
     """The adjoint of the elements of ``xs`` from the adjoint ``g`` of ``sum(xs)``:
     a fresh list holding ``g`` once per element, summed back to that element's
-    shape (the partial sums broadcast step by step)."""
+    shape (the partial sums broadcast step by step).  For an array ``xs``, whose
+    elements are its rows, a fresh array of its shape holding that in each row."""
+    if isinstance(xs, np.ndarray):
+        out = np.zeros(xs.shape, dtype=np.result_type(xs, g))
+        if len(xs):
+            out[...] = unbroadcast(g, xs[0])
+        return out
     return [unbroadcast(g, x) for x in xs]

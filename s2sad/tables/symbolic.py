@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, List
 
 from ..ir.interpret import BINARY_OPS
-from ..ir.nodes import Prim
+from ..ir.nodes import Global, Prim
+from ..runtime import scaled_power
 from .algebra import simplify_bin, simplify_un
-from .expr import E, Attr, Bin, Call, Fmt, Index, Name, Seq, Slice, Un, latex_escape
+from .expr import (E, Attr, Bin, Call, Fmt, Index, Lit, Name, Seq, Slice, Un, is_literal_number,
+                   latex_escape)
 
 __all__ = ["index_expr", "symbolic_prim"]
 
@@ -56,6 +58,12 @@ def symbolic_prim(op: Prim, exprs: List[E], simplify=False) -> E:
         kws = list(zip(kw, exprs[n:]))
         if k == "callmethod":
             return Call(a["method"], args, kws, recv=exprs[0])
+        if simplify and isinstance(op.args[0], Global) and op.args[0].obj is scaled_power \
+                and len(args) == 3 and not kws:
+            c, x, p = args  # the partial of x ** y, as it reads: y × x^(y − 1), 0 for y = 0
+            if is_literal_number(c, 0):
+                return Lit(0)
+            return simplify_bin("*", c, simplify_bin("**", x, p))
         name = _callee_name(exprs[0])
         if name == "log" and len(args) == 1 and not kws:
             name = "ln"

@@ -161,8 +161,23 @@ def reduced_count(a, axis=None):
 def repeat_like(g, xs):
     """The adjoint of the elements of ``xs`` from the adjoint ``g`` of ``sum(xs)``:
     a fresh list holding ``g`` once per element, summed back to that element's
-    shape (the partial sums broadcast step by step)."""
+    shape (the partial sums broadcast step by step).  For an array ``xs``, whose
+    elements are its rows, a fresh array of its shape holding that in each row."""
+    if isinstance(xs, np.ndarray):
+        out = np.zeros(xs.shape, dtype=np.result_type(xs, g))
+        if len(xs):
+            out[...] = unbroadcast(g, xs[0])
+        return out
     return [unbroadcast(g, x) for x in xs]
+
+
+@_pure
+def scaled_power(c, x, p):
+    """``c * x ** p``, and 0 where ``c`` is 0 (and ``x`` is 0, where ``x ** p``
+    may be infinite): the partial ``y * x ** (y - 1)`` of ``x ** y`` with respect
+    to ``x``, whose ``y = 0`` term vanishes (``x ** 0`` is 1 everywhere) although
+    ``0 * 0.0 ** -1`` is nan for arrays and raises for Python floats."""
+    return c * (x + ((c == 0) & (x == 0))) ** p
 
 
 @_pure
@@ -294,6 +309,12 @@ def _add_any(a, b):
     return None
 
 
+def _adjoint_dtype(g, x):
+    """The dtype of an adjoint of the array ``x`` built from ``g``."""
+    return np.complex128 if isinstance(getattr(g, "dtype", g), types.Complex) or \
+        isinstance(x.dtype, types.Complex) else np.float64
+
+
 @overload(index_adjoint)
 def _index_adjoint(g, x, index):
     if isinstance(x, types.List) and isinstance(index, types.Integer):
@@ -310,8 +331,7 @@ def _index_adjoint(g, x, index):
                            "raise IndexError('tuple index out of range')")
     if not isinstance(x, types.Array):
         return None
-    dtype = np.complex128 if isinstance(getattr(g, "dtype", g), types.Complex) or \
-        isinstance(x.dtype, types.Complex) else np.float64
+    dtype = _adjoint_dtype(g, x)
     if isinstance(index, types.Array):  # repeated entries add up, as np.add.at does
         if not isinstance(index.dtype, types.Integer):
             return None  # a mask: not written here
@@ -339,6 +359,15 @@ def _index_adjoint(g, x, index):
 def _repeat_like(g, xs):
     if isinstance(xs, (types.List, types.UniTuple)):
         return lambda g, xs: [unbroadcast(g, x) for x in xs]
+    if isinstance(xs, types.Array):  # its rows: each gets the same adjoint
+        dtype = _adjoint_dtype(g, xs)
+
+        def of_rows(g, xs):
+            out = np.zeros(xs.shape, dtype=dtype)
+            for i in range(len(xs)):
+                out[i] = unbroadcast(g, xs[i])
+            return out
+        return of_rows
     return None
 
 
@@ -383,6 +412,11 @@ def _sign(x):
 @overload(log_or_zero)
 def _log_or_zero(x):
     return lambda x: np.log(x + (x == 0))
+
+
+@overload(scaled_power)
+def _scaled_power(c, x, p):
+    return lambda c, x, p: c * (x + ((c == 0) & (x == 0))) ** p
 
 
 @overload(extremum_index)

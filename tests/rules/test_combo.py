@@ -152,6 +152,7 @@ RUNTIME_COVERAGE = {
     "written_adjoint": "x[[0, 1]] += ... [3]",
     "zeros_like_value": "for a, b in zip([x, y], [y, x]) [()+()]",
     "log_or_zero": "x ** y [2x3+3]",
+    "scaled_power": "x ** y [2x3+3]",
 }
 # helpers no first-order derivative code calls, so that second order cannot reach
 # them (their rules run at third order, or in code the harness does not make)
