@@ -61,9 +61,14 @@ def _negated(e: ast.expr) -> ast.expr:
     return ast.UnaryOp(ast.USub(), e)
 
 
+# one context object for every node, as ast.parse shares its own (nodes are
+# built by the ten thousand, and unparse never reads a context)
+_LOAD, _STORE = ast.Load(), ast.Store()
+
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv,
            "%": ast.Mod, "**": ast.Pow, "@": ast.MatMult, "<<": ast.LShift,
            ">>": ast.RShift, "|": ast.BitOr, "&": ast.BitAnd, "^": ast.BitXor}
+_AUGMENTED = {op: symbol for symbol, op in _BINOPS.items()}  # ast.Add -> "+"
 _UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not, "~": ast.Invert}
 _CMP = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
         "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In,
@@ -102,7 +107,7 @@ class Emitter:
             if isinstance(a, Global):
                 root = a.name.split(".")[0]
                 key = (root, id(a.root) if a.root is not None else id(a.obj))
-                if key not in [k for k in roots[root]]:
+                if key not in roots[root]:
                     roots[root].append(key)
                     self._root_obj = getattr(self, "_root_obj", {})
                     self._root_obj[key] = a.root if a.root is not None else a.obj
@@ -145,15 +150,15 @@ class Emitter:
     def global_expr(self, g: Global) -> ast.expr:
         parts = g.name.split(".")
         key = (parts[0], id(g.root) if g.root is not None else id(g.obj))
-        node: ast.expr = ast.Name(self.global_names[key], ast.Load())
+        node: ast.expr = ast.Name(self.global_names[key], _LOAD)
         for p in parts[1:]:
-            node = ast.Attribute(node, p, ast.Load())
+            node = ast.Attribute(node, p, _LOAD)
         return node
 
     def const_expr(self, value) -> ast.expr:
         if _is_literal(value):
             if isinstance(value, tuple):
-                return ast.Tuple([self.const_expr(v) for v in value], ast.Load())
+                return ast.Tuple([self.const_expr(v) for v in value], _LOAD)
             if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
                 return self.bind_const(value)
             if value is Ellipsis:
@@ -171,20 +176,21 @@ class Emitter:
     def bind_const(self, value):
         for k, v in self.namespace.items():
             if v is value and k.startswith("const"):
-                return ast.Name(k, ast.Load())
+                return ast.Name(k, _LOAD)
         name = f"const_{self.const_count}" if self.const_count else "const"
         self.const_count += 1
         self.namespace[name] = value
-        return ast.Name(name, ast.Load())
+        return ast.Name(name, _LOAD)
 
     # -- operands -------------------------------------------------------------
     def operand(self, a) -> ast.expr:
         if isinstance(a, Value):
-            if a in self.inlined:
-                return self.inlined.pop(a)
+            folded = self.inlined.pop(a, None)
+            if folded is not None:
+                return folded
             if a in self.storage.alias_global:
                 return self.global_expr(self.storage.alias_global[a])
-            return ast.Name(self.storage.name(a), ast.Load())
+            return ast.Name(self.storage.name(a), _LOAD)
         if isinstance(a, Const):
             return self.const_expr(a.value)
         if isinstance(a, Global):
@@ -194,7 +200,7 @@ class Emitter:
         raise TypeError(f"not an operand: {a!r}")
 
     def target(self, v: Value) -> ast.expr:
-        return ast.Name(self.storage.name(v), ast.Store())
+        return ast.Name(self.storage.name(v), _STORE)
 
     # -- expressions of primitives --------------------------------------------
     def index_expr(self, template, args) -> ast.expr:
@@ -204,7 +210,7 @@ class Emitter:
         if kind == "slice":
             parts = [None if p is None else self.operand(args[p]) for p in template[1:]]
             return ast.Slice(*parts)
-        return ast.Tuple([self.index_expr(t, args) for t in template[1]], ast.Load())
+        return ast.Tuple([self.index_expr(t, args) for t in template[1]], _LOAD)
 
     def call_args(self, op, first):
         args = op.args
@@ -218,7 +224,7 @@ class Emitter:
             if i in dstar:
                 continue
             node = self.operand(args[i])
-            pos_nodes.append(ast.Starred(node, ast.Load()) if i in star else node)
+            pos_nodes.append(ast.Starred(node, _LOAD) if i in star else node)
         for i in positional:
             if i in dstar:
                 keywords.append(ast.keyword(None, self.operand(args[i])))
@@ -247,12 +253,12 @@ class Emitter:
         if k == "callmethod":
             obj = self.operand(a[0])
             pos, kws = self.call_args(op, 1)
-            return ast.Call(ast.Attribute(obj, op.attrs["method"], ast.Load()), pos, kws)
+            return ast.Call(ast.Attribute(obj, op.attrs["method"], _LOAD), pos, kws)
         if k == "getattr":
-            return ast.Attribute(self.operand(a[0]), op.attrs["attr"], ast.Load())
+            return ast.Attribute(self.operand(a[0]), op.attrs["attr"], _LOAD)
         if k == "getitem":
             return ast.Subscript(self.operand(a[0]), self.index_expr(op.attrs["index"], a),
-                                 ast.Load())
+                                 _LOAD)
         if k == "build":
             t = op.attrs["type"]
             star = set(op.attrs.get("star", ()))
@@ -270,14 +276,14 @@ class Emitter:
                         values.append(self.operand(a[i + 1]))
                         i += 2
                 return ast.Dict(keys, values)
-            elts = [ast.Starred(self.operand(x), ast.Load()) if i in star else self.operand(x)
+            elts = [ast.Starred(self.operand(x), _LOAD) if i in star else self.operand(x)
                     for i, x in enumerate(a)]
             if t == "tuple":
-                return ast.Tuple(elts, ast.Load())
+                return ast.Tuple(elts, _LOAD)
             if t == "list":
-                return ast.List(elts, ast.Load())
+                return ast.List(elts, _LOAD)
             if not elts:
-                return ast.Call(ast.Name("set", ast.Load()), [], [])
+                return ast.Call(ast.Name("set", _LOAD), [], [])
             return ast.Set(elts)
         if k == "copy":
             return self.operand(a[0])
@@ -309,14 +315,14 @@ class Emitter:
         if k in ("setitem", "augsetitem"):
             base = self.operand(a[0])
             value = self.operand(a[1])
-            tgt = ast.Subscript(base, self.index_expr(op.attrs["index"], a), ast.Store())
+            tgt = ast.Subscript(base, self.index_expr(op.attrs["index"], a), _STORE)
             if k == "setitem":
                 return [ast.Assign([tgt], value)]
             return [ast.AugAssign(tgt, _BINOPS[op.attrs["op"]](), value)]
         if k in ("setattr", "augsetattr"):
             base = self.operand(a[0])
             value = self.operand(a[1])
-            tgt = ast.Attribute(base, op.attrs["attr"], ast.Store())
+            tgt = ast.Attribute(base, op.attrs["attr"], _STORE)
             if k == "setattr":
                 return [ast.Assign([tgt], value)]
             return [ast.AugAssign(tgt, _BINOPS[op.attrs["op"]](), value)]
@@ -330,9 +336,9 @@ class Emitter:
             star = op.attrs.get("star")
             elts = []
             for i, r in enumerate(op.results):
-                t = self.target(r) if self.uses.get(r) else ast.Name("_", ast.Store())
-                elts.append(ast.Starred(t, ast.Store()) if i == star else t)
-            return [ast.Assign([ast.Tuple(elts, ast.Store())], self.operand(a[0]))]
+                t = self.target(r) if self.uses.get(r) else ast.Name("_", _STORE)
+                elts.append(ast.Starred(t, _STORE) if i == star else t)
+            return [ast.Assign([ast.Tuple(elts, _STORE)], self.operand(a[0]))]
         value = self.expr(op)
         if not op.results:
             return [ast.Expr(value)]
@@ -350,9 +356,10 @@ class Emitter:
         r = op.results[0]
         if self.uses.get(r) != 1 or r.user or r in self.storage.alias_global or r in self.keep:
             return False
-        if not is_pure(op) and not self._next_use_only(op, block, position):
+        if r not in self.storage.foldable and not self._next_use_only(op, block, position):
+            # (op has one result: it is pure exactly when the storage calls that foldable)
             return False
-        if len(self.storage.group(r)) > 1:
+        if not self.storage.alone(r):
             return False
         if not (self.inline or header):
             return False
@@ -389,6 +396,8 @@ class Emitter:
             for x in op.operands():
                 if isinstance(x, Value) and x not in first:
                     first[x] = j
+            if isinstance(op, Prim):  # no regions
+                continue
             for x in self._region_uses(op):
                 if x not in first:
                     first[x] = ~j
@@ -427,7 +436,9 @@ class Emitter:
         for a in op.operands():
             if isinstance(a, Value):
                 acc.add(self.storage.find(a))
-                acc |= self.inline_reads.get(a, set())
+                folded = self.inline_reads.get(a)
+                if folded:
+                    acc |= folded
         return acc
 
     def emit_block(self, block: Block, indent: int, yields_to=None, header_yields=False,
@@ -447,18 +458,9 @@ class Emitter:
                 indent = self.emit_context(op, indent, opened)
                 continue
             # decide whether to fold this op into a later use
-            if isinstance(op, Prim) and len(op.results) == 1:
-                r = op.results[0]
-                j = self.find_use(block, i + 1, r)
-                header = j is not None and (j < len(ops) and not isinstance(ops[j], Prim)
-                                            or j == len(ops) and header_yields)
-                if j is not None and (j < len(ops) or header_yields) and \
-                        self.can_inline(op, block, i, header) and \
-                        self._safe_between(ops, i, j, op) and \
-                        not (j < len(ops) and self._loop_inits_clobber(op, ops[j])):
-                    self.inline_reads[r] = self.reads(op)
-                    self.inlined[r] = self.expr(op)
-                    continue
+            if isinstance(op, Prim) and len(op.results) == 1 and self._fold(op, block, i,
+                                                                            header_yields):
+                continue
             if self.comments and isinstance(op, Prim) and op.loc is not None and op.loc.text and \
                     op.loc.text != self.last_comment:
                 self.lines.append("    " * indent + "# " + op.loc.text)
@@ -476,6 +478,26 @@ class Emitter:
             indent = self.close_context(indent, opened)
         if yields_to is not None:
             self.parallel_copy(list(zip(yields_to, block.yields)), indent)
+
+    def _fold(self, op: Prim, block: Block, i: int, header_yields: bool) -> bool:
+        """Fold op's result into its later use when it may (then True)."""
+        ops = block.ops
+        r = op.results[0]
+        if self.uses.get(r) != 1 or r.user:  # (can_inline's first question: the usual no)
+            return False
+        j = self.find_use(block, i + 1, r)
+        if j is None or not (j < len(ops) or header_yields):
+            return False
+        header = j < len(ops) and not isinstance(ops[j], Prim) or j == len(ops) and header_yields
+        if not self.can_inline(op, block, i, header):
+            return False
+        reads = self.reads(op)
+        if not self._safe_between(ops, i, j, reads) or \
+                (j < len(ops) and self._loop_inits_clobber(op, ops[j], reads)):
+            return False
+        self.inline_reads[r] = reads
+        self.inlined[r] = self.expr(op)
+        return True
 
     def emit_context(self, op: Prim, indent: int, opened) -> int:
         """``with_enter`` opens a with-statement (the indentation grows),
@@ -495,19 +517,18 @@ class Emitter:
             del self.lines[start - 1:]
         return indent - 1
 
-    def _loop_inits_clobber(self, op, loop) -> bool:
+    def _loop_inits_clobber(self, op, loop, reads) -> bool:
         """Whether a for-loop's carried values, assigned just before its header,
         overwrite a variable that op (folded into the header's iterable) reads."""
         if not isinstance(loop, For) or loop.iter is not op.results[0]:
             return False
-        reads = self.reads(op)
         return any(self.storage.find(a) in reads
                    for a, init in zip(loop.args, loop.inits)
                    if init is not UNDEF and not (isinstance(init, Value) and
                                                  self.storage.find(init) is self.storage.find(a)))
 
-    def _safe_between(self, ops, i, j, op) -> bool:
-        reads = self.reads(op)
+    def _safe_between(self, ops, i, j, reads) -> bool:
+        """Whether an op at i that reads ``reads`` may move down to j."""
         for k in range(i + 1, j):
             mid = ops[k]
             rebinding = isinstance(mid, Prim) and (mid.kind == "copy" or mid.attrs.get("scalar"))
@@ -519,15 +540,10 @@ class Emitter:
         return True
 
     def write(self, stmt: ast.stmt, indent: int):
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
-                isinstance(stmt.targets[0], ast.Tuple) and len(stmt.targets[0].elts) > 1:
-            # a, b = t  (Python 3.9's unparse writes (a, b) = t)
-            value = stmt.value
-            rhs = ", ".join(unparse(e) for e in value.elts) \
-                if isinstance(value, ast.Tuple) and len(value.elts) > 1 else unparse(value)
-            text = ", ".join(unparse(e) for e in stmt.targets[0].elts) + " = " + rhs
-        else:
-            text = unparse(stmt)
+        text = _statement_text(stmt)
+        if text.isprintable() and text:  # one line (no line break is printable): the usual case
+            self.lines.append("    " * indent + text)
+            return
         for line in text.splitlines():
             self.lines.append("    " * indent + line)
 
@@ -554,8 +570,8 @@ class Emitter:
         conflict = any(isinstance(s, Value) and s not in self.inlined and
                        self.storage.name(s) in dst_names for s in srcs) and len(moves) > 1
         if conflict:
-            tgt = ast.Tuple([self.target(d) for d, _ in moves], ast.Store())
-            val = ast.Tuple([self.operand(s) for s in srcs], ast.Load())
+            tgt = ast.Tuple([self.target(d) for d, _ in moves], _STORE)
+            val = ast.Tuple([self.operand(s) for s in srcs], _LOAD)
             self.write(ast.Assign([tgt], val), indent)
         else:
             for d, s in moves:
@@ -601,9 +617,9 @@ class Emitter:
             star = first.attrs.get("star")
             elts = []
             for i, r in enumerate(first.results):
-                t = self.target(r) if self.uses.get(r) or r.user else ast.Name("_", ast.Store())
-                elts.append(ast.Starred(t, ast.Store()) if i == star else t)
-            target = ast.Tuple(elts, ast.Store())
+                t = self.target(r) if self.uses.get(r) or r.user else ast.Name("_", _STORE)
+                elts.append(ast.Starred(t, _STORE) if i == star else t)
+            target = ast.Tuple(elts, _STORE)
             pad = "    " * indent
             self.lines.append(pad + f"for {unparse(target)[1:-1] if len(elts) > 1 else unparse(target)} in {unparse(it)}:")
             start = len(self.lines)
@@ -611,7 +627,7 @@ class Emitter:
             self._loop_tail(op, indent, start)
             return
         item = self.target(op.item) if self.uses.get(op.item) or op.item.user or \
-            len(self.storage.group(op.item)) > 1 else ast.Name("_", ast.Store())
+            len(self.storage.group(op.item)) > 1 else ast.Name("_", _STORE)
         pad = "    " * indent
         self.lines.append(pad + f"for {unparse(item)} in {unparse(it)}:")
         start = len(self.lines)
@@ -691,6 +707,25 @@ class Emitter:
         else:
             self.write(ast.Return(ret_node), 1)
         return "\n".join([header] + self.lines) + "\n"
+
+
+def _statement_text(stmt: ast.stmt) -> str:
+    # ``x = e`` and ``x += e`` to a variable: the name and the operator as
+    # unparse writes them, before the unparsed value (the same text; near a third
+    # of unparse's work in a long function went into those two nodes)
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+            isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id + " = " + unparse(stmt.value)
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        return f"{stmt.target.id} {_AUGMENTED[type(stmt.op)]}= {unparse(stmt.value)}"
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+            isinstance(stmt.targets[0], ast.Tuple) and len(stmt.targets[0].elts) > 1:
+        # a, b = t  (Python 3.9's unparse writes (a, b) = t)
+        value = stmt.value
+        rhs = ", ".join(unparse(e) for e in value.elts) \
+            if isinstance(value, ast.Tuple) and len(value.elts) > 1 else unparse(value)
+        return ", ".join(unparse(e) for e in stmt.targets[0].elts) + " = " + rhs
+    return unparse(stmt)
 
 
 def _uses_in(block, v):

@@ -45,7 +45,7 @@ class Storage:
         self._facts: Dict[Value, tuple] = {}
         self._spans: Dict[Value, tuple] = {}
         self._number(fn)
-        self._force(fn.body)
+        self._force()
         self._coalesce(fn.body)
         if merge_names:
             self._merge_same_names()
@@ -58,12 +58,15 @@ class Storage:
             k += 1
 
         self.foldable = set()  # results of single-result primitives
+        self.mutations = []  # the in-place writes, in _force's order (one walk finds both)
 
         def visit(block):
             nonlocal k
             for op in block.ops:
-                if isinstance(op, Prim) and len(op.results) == 1 and is_pure(op):
-                    self.foldable.add(op.results[0])
+                if is_mutation(op):
+                    self.mutations.append(op)
+                elif isinstance(op, Prim) and len(op.results) == 1 and is_pure(op):
+                    self.foldable.add(op.results[0])  # (a mutation is not pure)
                 for d in op.defined_here():
                     self.order.setdefault(d, k)
                     k += 1
@@ -76,7 +79,9 @@ class Storage:
         visit(fn.body)
 
     def find(self, v):
-        root = v
+        root = self.parent.get(v)
+        if root is None:  # most values are their variable's root: asked very often
+            return v
         while self.parent.get(root, root) is not root:
             root = self.parent[root]
         # path compression
@@ -88,6 +93,10 @@ class Storage:
 
     def group(self, v):
         return self.members.get(self.find(v), [v])
+
+    def alone(self, v) -> bool:
+        """Whether v's variable holds v only (``members`` keeps the others)."""
+        return self.find(v) not in self.members
 
     def union(self, a, b):
         ra, rb = self.find(a), self.find(b)
@@ -120,20 +129,17 @@ class Storage:
                     reach.append(top)
                 self._spans[ra] = sa
 
-    def _force(self, block):
-        for op in block.ops:
-            if is_mutation(op):
-                base = op.args[0]
-                if op.attrs.get("scalar") and self.uses.get(base, 0) > 1:
-                    # a derivative's x_bar += t whose old x_bar is read again:
-                    # write a new variable (a float need not be updated in place)
-                    pass
-                elif isinstance(base, Value):
-                    self.union(base, op.results[0])
-                elif isinstance(base, Global):
-                    self.alias_global[op.results[0]] = base
-            for b in op.blocks():
-                self._force(b)
+    def _force(self):
+        for op in self.mutations:
+            base = op.args[0]
+            if op.attrs.get("scalar") and self.uses.get(base, 0) > 1:
+                # a derivative's x_bar += t whose old x_bar is read again:
+                # write a new variable (a float need not be updated in place)
+                pass
+            elif isinstance(base, Value):
+                self.union(base, op.results[0])
+            elif isinstance(base, Global):
+                self.alias_global[op.results[0]] = base
 
     def facts(self, root):
         """``(aliases a global, the user's names, how many parameters)`` of a
@@ -217,12 +223,13 @@ class Storage:
         """Let values of the same user name share a variable when their lives do
         not overlap, so a reverse sweep reads ``x`` rather than ``x_3``."""
         by_hint: Dict[str, List[Value]] = defaultdict(list)
-        for v in sorted(self.order, key=lambda v: self.order[v]):
+        for v in self.order:  # (keys added in increasing order: no sort needed)
             if v.hint != "t" and v not in self.alias_global and \
                     (v.user or self.uses.get(v, 0) != 1 or v not in self.foldable):
                 by_hint[v.hint].append(v)
         for values in by_hint.values():
-            self._first_fit(values, limit)
+            if len(values) > 1:  # a name of one value has nothing to share
+                self._first_fit(values, limit)
 
     def _first_fit(self, values, limit):
         """Each value, in the order they are defined, joins the first variable
@@ -281,6 +288,8 @@ class Storage:
         the order the emitter writes them, so folded values take no name."""
         self.taken = set(reserved)
         self.suffix: Dict[str, int] = {}
+        # each value's name once asked (no union follows naming)
+        self.value_names: Dict[Value, str] = {}
         names = {}
         for p in sorted(self.params, key=lambda v: self.order[v]):
             name, k = _identifier(p.hint), 1
@@ -294,6 +303,9 @@ class Storage:
         return names
 
     def name(self, v: Value) -> str:
+        name = self.value_names.get(v)
+        if name is not None:  # (asked for every operand the emitter writes)
+            return name
         root = self.find(v)
         name = self.names.get(root)
         if name is None:
@@ -310,6 +322,7 @@ class Storage:
                 self.suffix[base] = k + 1
             self.taken.add(name)
             self.names[root] = name
+        self.value_names[v] = name
         return name
 
 
@@ -318,6 +331,11 @@ def _header_reads(block, uses, acc=None):
     expression reads (when folded into the header): the carried values are
     assigned before the header runs, so they must not share a variable."""
     acc = defaultdict(set) if acc is None else acc
+    if not any(isinstance(op, For) for op in block.ops):  # (most blocks: only their regions)
+        for op in block.ops:
+            for b in op.blocks():
+                _header_reads(b, uses, acc)
+        return acc
     defs = {}
     for op in block.ops:
         if isinstance(op, Prim) and len(op.results) == 1:
