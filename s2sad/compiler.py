@@ -45,7 +45,7 @@ from .backend import compile_function, emit_function
 from .backend.source_text import PythonSource
 from .errors import S2sadError
 from .frontend.lower import lower
-from .frontend.resolve import ABSENT, DATA, is_data
+from .frontend.resolve import ABSENT, BY_NAME, DATA, is_data
 from .frontend.source import FileFunction, _unwrap, get_source_info, unwrap
 from .ir import verify
 from .ir import kinds as _kinds
@@ -141,7 +141,7 @@ def _checker(entries):
         ns[f"h{k}"], ns[f"o{k}"] = holder, obj
         if obj is DATA:
             tests.append(f"_data(h{k}, {name!r})")
-        elif isinstance(holder, dict):
+        elif isinstance(holder, BY_NAME):
             tests.append(f"{name!r} not in h{k}" if obj is ABSENT else f"h{k}[{name!r}] is o{k}")
         else:  # a closure cell
             tests.append(f"_empty(h{k})" if obj is ABSENT else f"h{k}.cell_contents is o{k}")

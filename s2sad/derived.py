@@ -29,6 +29,7 @@ from .backend import compile_function
 from .compiler import (compile_derivative, forget_with_functions, identity, normalize_argnums,
                        positional, weak_key)
 from .errors import S2sadError
+from .frontend.resolve import BY_NAME
 from .ir.kinds import differentiable_kind, kind_of_object, kinds_key
 from .rules.registry import generation, lookup
 
@@ -355,10 +356,10 @@ def binding_tests(entries, ns, data_ok):
     for k, (holder, name, obj) in enumerate(entries):
         if obj is data_ok:  # data read at the call: its guard says it still is
             continue
-        if isinstance(holder, dict) and str(holder.get("__name__", "")).startswith("s2sad."):
+        if isinstance(holder, BY_NAME) and str(holder.get("__name__", "")).startswith("s2sad."):
             continue  # s2sad's own rules and helpers: a rule registered says so
         ns[f"_k_h{k}"], ns[f"_k_o{k}"] = holder, obj
-        if isinstance(holder, dict):
+        if isinstance(holder, BY_NAME):
             tests.append(f"{name!r} not in _k_h{k}" if obj is ns["_k_absent"] else
                          f"_k_h{k}.get({name!r}) is _k_o{k}")
         else:

@@ -14,6 +14,7 @@ import inspect
 import types
 
 from ..errors import LibraryFunctionError, NonDifferentiableError, S2sadError, at_location
+from ..frontend.resolve import class_member
 from ..frontend.source import FileFunction, see_through
 from ..ir.analysis import is_mutation
 from ..ir.clone import clone_function
@@ -26,11 +27,12 @@ def user_function(op: Prim, kinds=None):
 
     ``obj.method(x)`` counts when ``obj``'s kind names its class: the method's
     function is called with ``obj`` first."""
-    if op.kind == "callmethod" and kinds is not None:
-        kind = operand_kind(kinds, op.args[0])
+    if op.kind == "callmethod" or op.kind == "call" and isinstance(op.args[0], Value):
+        # m.f(x), and m(x) through the class's __call__: called with m first
+        kind = operand_kind(kinds or {}, op.args[0])
         if isinstance(kind, tuple) and kind[0] == "object":
-            f = getattr(kind[1], op.attrs["method"], None)
-            if isinstance(f, types.FunctionType):
+            _, raw, f = class_member(kind[1], op.attrs.get("method", "__call__"))
+            if f is raw:  # a staticmethod or a classmethod is not called with m
                 return f
         return None
     if op.kind != "call" or not isinstance(op.args[0], Global):
@@ -55,7 +57,8 @@ def positional_operands(f, op: Prim, defs=None):
     ``defs`` (value -> the op defining it) lets ``g(*args)`` and ``g(**opts)``
     be read through a tuple, a list or a dict literal of the function that
     nothing writes into: their entries are the arguments."""
-    args = op.args[1:] if op.kind == "call" else op.args  # a method's object comes first
+    # a method's object comes first (m.f(x), m(x))
+    args = op.args[1:] if op.kind == "call" and not isinstance(op.args[0], Value) else op.args
     kwnames = op.attrs.get("kw", ())
     if op.attrs.get("star") or op.attrs.get("dstar"):
         spread = _spread(op, defs)
@@ -68,7 +71,9 @@ def positional_operands(f, op: Prim, defs=None):
         not isinstance(target, types.FunctionType) else inspect.signature(target)
     pos = list(args[:npos])
     if isinstance(f, types.MethodType):
-        pos = [Const(f.__self__)] + pos
+        callee = op.args[0]  # model.f: the object is model (a Global's dotted name)
+        owner = callee.name.rpartition(".")[0] if isinstance(callee, Global) else ""
+        pos = [Global(owner, f.__self__, callee.root) if owner else Const(f.__self__)] + pos
     params = [p for p in sig.parameters.values()
               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY) for p in sig.parameters.values()):
@@ -93,7 +98,7 @@ def _spread(op: Prim, defs):
     not made by a literal of known entries)."""
     if defs is None:
         return None
-    first = 1 if op.kind == "call" else 0
+    first = 1 if op.kind == "call" and not isinstance(op.args[0], Value) else 0
     star = set(op.attrs.get("star", ()))
     dstar = set(op.attrs.get("dstar", ()))
     kwnames = list(op.attrs.get("kw", ()))
@@ -148,6 +153,9 @@ def operand_kind(kinds, a):
         return kinds.get(a)
     if isinstance(a, Const):
         return kind_of_object(a.value)
+    if isinstance(a, Global):  # model in model.f(x): an object's kind names its class
+        kind = kind_of_object(a.obj)
+        return kind if isinstance(kind, tuple) and kind[0] == "object" else None
     return None
 
 

@@ -6,12 +6,14 @@ this half uses the statement half's ``branch``, ``assign`` and
 ``lower_stmt_nested`` as well as its state (``env``, ``block``, ``locals``,
 ``names``, ``nested``).
 """
+import builtins
 import operator
 
 import gast
 
 from ..errors import SourceError
 from ..ir.nodes import MISSING, Const, Global, shift_index
+from ..rules.registry import lookup
 from .desugar import comprehension_loop, comprehension_targets
 from .functions import NOT_HANDLED, literal
 from .locations import call_loc
@@ -19,7 +21,8 @@ from .naming import (ACCUMULATOR_HINTS, binop_hint, call_hint, member_hint,
                      subscript_hint, unary_hint)
 from .numpy_forms import (checked_subscripts, einsum_as_string, is_einsum, is_index_trick,
                           lower_index_trick)
-from .resolve import fold_attribute, resolve
+from .resolve import fold_attribute, fold_member, resolve
+from .source import see_through
 from .syntax import UNSUPPORTED, describe
 
 BINOPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/",
@@ -187,9 +190,16 @@ class ExpressionLowering:
     def expr_Call(self, node, hint):
         f = node.func
         if isinstance(f, gast.Attribute):
+            if isinstance(f.value, gast.Call) and isinstance(f.value.func, gast.Name) and \
+                    f.value.func.id == "super" and resolve_is_super(self, f.value):
+                raise self.error(node, "s2sad does not follow super(): which class's "
+                                       "method it calls depends on the object's class",
+                                 super_hint(self.info, f.attr, node))
             base = self.expr(f.value)
             folded = fold_attribute(base, f.attr) if isinstance(base, Global) and \
                 base.obj is not MISSING else None
+            if folded is None and isinstance(base, Global) and base.obj is not MISSING:
+                folded = fold_member(base, f.attr, self.info.bindings)
             if folded is None:
                 entries = self.nested.method(node, base, f.attr)  # a dict of functions
                 if entries is not None:
@@ -201,6 +211,12 @@ class ExpressionLowering:
             func = folded
         else:
             func = self.expr(f)
+            if isinstance(func, Global) and func.obj is not MISSING and \
+                    not isinstance(func.obj, type) and lookup(func.obj) is None and \
+                    see_through(func.obj) is func.obj:
+                # model(x), model a global instance: its class's __call__ (a
+                # jitted function's dispatcher is its py_func: frontend/source.py)
+                func = fold_member(func, "__call__", self.info.bindings) or func
         check = False
         if is_einsum(func):  # the sublist form: subscripts as a string
             node, check = einsum_as_string(self, node)
@@ -398,3 +414,21 @@ def shift_attrs(attrs, k):
         if key in out:
             out[key] = tuple(p + k for p in out[key])
     return out
+
+
+def resolve_is_super(low, call):
+    """Whether ``call`` is ``super()`` or ``super(C, self)`` (the builtin)."""
+    return not call.keywords and "super" not in low.env and \
+        low.info.globals.get("super", builtins.super) is builtins.super
+
+
+def super_hint(info, attr, node):
+    """Say the base class's method by name: ``Model.f(self, x)``."""
+    cls = info.closure.get("__class__")
+    owner = next((k for k in getattr(cls, "__mro__", ())[1:] if attr in vars(k)), None)
+    name = owner.__name__ if owner is not None else "Base"
+    args = info.node.args.args
+    self_name = args[0].id if args else "self"
+    rest = ", ".join(gast.unparse(a) for a in node.args)
+    return (f"call the base class's method by name: {name}.{attr}({self_name}"
+            f"{', ' + rest if rest else ''})")

@@ -36,6 +36,10 @@ class _Absent:
 
 ABSENT = _Absent()
 
+#: What a binding reads by name: a globals dict, an instance's ``__dict__``, a
+#: class's namespace (anything else is a closure cell).
+BY_NAME = (dict, types.MappingProxyType)
+
 
 class _Data:
     """What a global held, for the open lowering: data, read when the code runs."""
@@ -106,6 +110,60 @@ def fold_attribute(base: Global, attr: str):
     if method is not None:  # scipy.stats.norm.pdf: a method with a derivative rule
         return Global(f"{base.name}.{attr}", method, base.root)
     return None
+
+
+def users_class(cls) -> bool:
+    """Whether ``cls`` is the user's own (not Python's, NumPy's, SciPy's or
+    s2sad's)."""
+    return not (cls.__module__ or "builtins").startswith(("builtins", "numpy", "s2sad", "scipy"))
+
+
+def class_member(cls, attr):
+    """``(owner, raw, function)``: the first class of ``cls``'s method resolution
+    order whose namespace has ``attr``, what it holds there (a function, a
+    staticmethod, a classmethod), and the Python function inside (None when
+    it is none of those)."""
+    owner = next((k for k in cls.__mro__ if attr in vars(k)), None)
+    raw = vars(owner).get(attr) if owner is not None else None
+    fn = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
+    return owner, raw, fn if isinstance(fn, types.FunctionType) else None
+
+
+def fold_member(base: Global, attr: str, bindings):
+    """``Model.s`` (a staticmethod), ``Model.c`` (a classmethod), ``Model.f``
+    and ``model.f`` (the method of an instance held by a global, or a function
+    the instance holds itself): the Python function called, resolved when
+    compiling, as ``np.sin`` is.  What the look-up read is a binding: the
+    instance's own entry (or its absence) and the class's (in the first class
+    of the method resolution order that has one), so that a method redefined
+    or shadowed recompiles; the global (the root) is a binding already.  None
+    for anything else."""
+    obj = base.obj
+    cls = obj if isinstance(obj, type) else type(obj)
+    if type(cls) is not type or not users_class(cls):
+        return None
+    inst = None if obj is cls else getattr(obj, "__dict__", None)
+    if obj is not cls and not isinstance(inst, dict):
+        return None
+    if inst is not None and attr in inst:  # the instance's own (not bound to it)
+        own = inst[attr]
+        if not isinstance(own, types.FunctionType):
+            return None
+        bindings.append((inst, attr, own))
+        return Global(f"{base.name}.{attr}", own, base.root)
+    owner, raw, fn = class_member(cls, attr)
+    if fn is None:
+        return None
+    if isinstance(raw, classmethod):
+        value = types.MethodType(fn, cls)
+    elif isinstance(raw, types.FunctionType) and obj is not cls:
+        value = types.MethodType(fn, obj)
+    else:
+        value = fn
+    if inst is not None:
+        bindings.append((inst, attr, ABSENT))
+    bindings.append((vars(owner), attr, raw))
+    return Global(f"{base.name}.{attr}", value, base.root)
 
 
 def _resolve_open(name, info):

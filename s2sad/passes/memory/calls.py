@@ -9,6 +9,8 @@ import numpy as np
 
 from ... import runtime
 from ...errors import S2sadError
+from ...frontend.dataclass_init import NotReadable, readable_init
+from ...frontend.resolve import class_member
 from ...ir.clone import clone_function
 from ...ir.kinds import kind_of_object
 from ...ir.nodes import Const, Global, Prim, Value
@@ -196,6 +198,16 @@ class Calls:
         return True
 
     def call(self, op, args) -> bool:
+        root = self.object_root(op.args[0])
+        if root is not None:  # m(x): the method __call__ of m's class
+            as_method = Prim("callmethod", op.args, op.results,
+                             dict(op.attrs, method="__call__"), op.loc)
+            if self.object_method(as_method, args, root):
+                return True
+            self.out.ops.append(Prim("callmethod", args, list(op.results),
+                                     dict(as_method.attrs), op.loc))
+            self.define(as_method, self.out.ops[-1])
+            return True
         f = op.args[0].obj if isinstance(op.args[0], Global) else None
         kw = op.attrs.get("kw", ())
         if f is None:
@@ -353,13 +365,26 @@ class Calls:
             return ref.root
         return None
 
+    def run_time(self, v):
+        """What a branch or a loop carries for ``v``: an object built in the
+        function has no value when the program runs (it is kept as its
+        attributes), and the versions of an object passed in that had an
+        attribute written (``o.total = ...``) are that object."""
+        root = self.object_root(v)
+        if root is None:
+            return v
+        return Const(None) if root.obj is None else self.val(root.obj)
+
     def construct(self, op, args, cls):
         r = op.results[0]
         root = Root("object", cls.__name__.lower(), cls=cls)
         self.add(r, Ref(root))
         self.state.roots[root] = None
         self.changed = True
-        init = cls.__init__
+        try:  # a dataclass's __init__, made with exec, has no source of its own
+            init = readable_init(cls) or cls.__init__
+        except NotReadable as exc:
+            raise self.error(op, *exc.args) from None
         if isinstance(init, types.FunctionType):
             self.inline(op, init, args[1:], op.args[1:], self_value=(r, r), bind_result=False)
         return True
@@ -420,6 +445,20 @@ class Calls:
             self.add(r, Ref(root))
         self.changed = True
 
+    def attribute_before(self, root, attr, loc):
+        """The attribute ``attr`` of the object ``root`` where the walk is (an
+        object passed in is read), or None where it has none."""
+        if root.obj is not None:
+            fake = Prim("getattr", [root.obj], [Value(attr)], {"attr": attr}, loc)
+            self.frame_of[fake.results[0]] = None
+            self.read_attribute(fake, None)
+            return self.state.attrs[(root, attr)]
+        value = getattr(root.cls, attr, None)
+        if not hasattr(root.cls, attr) or isinstance(value, (types.FunctionType, property)):
+            return None
+        return Const(value) if is_constant(value) else Global(
+            f"{root.cls.__name__}.{attr}", value)
+
     def attribute_value(self, op, root, attr):
         fake = Prim("getattr", [root.obj if root.obj is not None else op.args[0]],
                     [Value(attr)], {"attr": attr}, op.loc)
@@ -428,17 +467,26 @@ class Calls:
         return self.val(fake.results[0])
 
     def object_method(self, op, args, root):
-        f = getattr(root.cls, op.attrs["method"], None)
-        if isinstance(f, (staticmethod,)):
-            f = f.__func__
-            self.inline(op, f, args[1:], op.args[1:])
-            return True
-        if not isinstance(f, types.FunctionType):
+        _, raw, f = class_member(root.cls, op.attrs["method"])
+        # c.add(v) as a statement (a name of list.append's kind: frontend/lower.py)
+        # gives c a new version, not the method's result
+        receiver = bool(op.attrs.get("mutates"))
+        if f is None:
             raise self.error(op, f"cannot follow the method '{op.attrs['method']}' of "
                                  f"'{root.hint}'", "define it in Python in the class")
-        if root.obj is not None and not self.dirty(root) and not function_effects(f, self.lower)[0]:
+        if f is not raw:  # a staticmethod, or a classmethod (called with the class)
+            cls = Global(root.cls.__name__, root.cls)
+            first = [cls] if isinstance(raw, classmethod) else []
+            self.inline(op, f, first + args[1:], first + op.args[1:], bind_result=not receiver)
+        elif root.obj is not None and not self.dirty(root) and \
+                not function_effects(f, self.lower)[0] and not receiver:
             return False  # an argument's method that changes nothing: called as it is
-        self.inline(op, f, args[1:], op.args[1:], self_value=(args[0], op.args[0]))
+        else:
+            self.inline(op, f, args[1:], op.args[1:], self_value=(args[0], op.args[0]),
+                        bind_result=not receiver)
+        if receiver:
+            for r in op.results:
+                self.add(r, Ref(root))
         return True
 
     def dirty(self, root):

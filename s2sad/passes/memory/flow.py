@@ -6,7 +6,7 @@ from ...errors import NonDifferentiableError
 from ...ir.clone import substitute
 from ...ir.nodes import Block, Const, For, If, Prim, UNDEF, Value, While
 from .model import (Ref, Root, Step, changed_entries, defined_in, differing, ends_in_raise, entry,
-                    set_entry)
+                    key_hint, set_entry)
 
 
 class _Diverged(Exception):
@@ -76,6 +76,9 @@ class Flow:
         else_state = self.state
         self.state = before
         raises = [ends_in_raise(F.then), ends_in_raise(F.orelse)]
+        live = [st for st, dead in ((then_state, raises[0]), (else_state, raises[1]))
+                if not dead]
+        unset = self.first_attributes(before, [then_state, else_state], F)
         results = list(F.results)
         for r, y1, y2 in zip(F.results, F.then.yields, F.orelse.yields):
             self.merge_ref(r, [y for y, dead in ((y1, raises[0]), (y2, raises[1]))
@@ -98,10 +101,19 @@ class Flow:
             orelse.yields = [orelse.yields[i] for i in kept]
         extra, same = differing(before, then_state, else_state, raises,
                                  self.local_to(self.frame.pos[id(F)], defined_in(F)))
+        for key in unset:  # set by both branches (that do not raise), not before
+            found = [entry(st, key) for st in live if key[1] in st.attrs]
+            if found and len(found) == len(live):
+                if found[0] is found[-1]:
+                    same.append((key, found[0]))
+                else:
+                    extra.append((key, key_hint(key), found[0], found[-1]))
         for key, value in same:
             set_entry(self.state, key, value)
         self.add_results(extra, results, then, orelse)
         self.merge_bookkeeping(then_state, else_state, raises)
+        then.yields = [self.run_time(y) for y in then.yields]
+        orelse.yields = [self.run_time(y) for y in orelse.yields]
         self.out.ops.append(If(cond, then, orelse, results, F.loc))
         if extra:
             self.changed = True
@@ -118,10 +130,37 @@ class Flow:
             a, b = s1.attr_refs.get(key), s2.attr_refs.get(key)
             st.attr_refs[key] = a if a is b else None
         for key in set(s1.attrs) | set(s2.attrs):
-            if key not in st.attrs and (key not in s1.attrs or key not in s2.attrs):
+            if key[0] in st.roots and key not in st.attrs and \
+                    (key not in s1.attrs or key not in s2.attrs):
                 raise NonDifferentiableError(
                     f"the attribute '{key[1]}' of '{key[0].hint}' is set on one path only",
                     hint="set it before the if")
+
+    def first_attributes(self, before, states, op, loop=False):
+        """The attributes of objects from before a branch or a loop that it
+        reads or sets first: an object passed in is read before it (the
+        caller's object is never written, so that is what it reads), and an
+        attribute of the class is its value before.  Returns the others (an
+        object built in the function whose attribute the region sets first);
+        a loop cannot carry those."""
+        unset = []
+        for key in dict.fromkeys(k for st in states for k in st.attrs):  # in order
+            root, attr = key
+            if key in before.attrs or root not in before.roots:
+                continue  # known before, or the region's own object
+            value = self.attribute_before(root, attr, op.loc)
+            if value is None and loop:
+                raise self.error(op, f"the attribute '{attr}' of the {root.cls.__name__} "
+                                     "object is first set in this loop, so it has no value "
+                                     "if the loop does not run",
+                                 "set it before the loop (in __init__)")
+            if value is None:
+                unset.append(("attrs", key))
+                continue
+            before.attrs[key] = value
+            for st in states:
+                st.attrs.setdefault(key, value)
+        return unset
 
     def merged_root(self, hint):
         root = Root("merged", hint)
@@ -178,6 +217,9 @@ class Flow:
         frame.current = start
         for root in hoisted:
             self.private_copy(root, self.state.roots[root], L.loc)
+        known = len(self.state.attrs)
+        self.first_attributes(self.state, [dry_state], L, loop=True)
+        read_first = len(self.state.attrs) > known
         if hoisted:
             # the loop starts from the copies, and its names stand for themselves
             # (the carried values), not for the copy made before it
@@ -187,7 +229,8 @@ class Flow:
                 if ref is not None and not ref.path and id(ref.root) in copies:
                     inits[k] = copies[id(ref.root)]
                     self.state.cur.pop(L.args[k], None)
-        keys = changed_entries(self.state, dry_state, inner) if hoisted else keys
+        if hoisted or read_first:
+            keys = changed_entries(self.state, dry_state, inner)
         frame.loops.append((start, end))
         unshared = set()
         outer = self.state
@@ -320,7 +363,8 @@ class Flow:
             if inner.attr_refs.get(key) is not outer.attr_refs.get(key):
                 self.state.attr_refs[key] = None
         args = list(L.args) + extra_args
-        all_inits = inits + extra_inits
+        all_inits = [self.run_time(i) for i in inits] + extra_inits
+        body.yields[:len(L.args)] = [self.run_time(y) for y in body.yields[:len(L.args)]]
         if isinstance(L, For):
             new = For(iter_, L.item, args, all_inits, body, results, brk, L.loc)
         else:
