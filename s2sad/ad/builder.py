@@ -401,6 +401,8 @@ class Builder:
             return [self.neg(args[0], hint)]
         if k == "copy":
             return [args[0]]
+        if k == "getitem" and is_zero(args[0]):
+            return [Zero()]  # an entry of a zero tangent or adjoint (max(xs) of a constant)
         if k == "compare" and all(isinstance(a, Const) for a in args):
             try:
                 fn = {"is": operator.is_, "is not": operator.is_not, "==": operator.eq,

@@ -312,6 +312,8 @@ class Storage:
             user = [m for m in self.group(root) if m.user]
             base = (min(user, key=lambda m: self.order.get(m, 0)) if user else root).hint
             base = _identifier(base)
+            if base == "_" and any(self.uses.get(m) for m in self.group(root)):
+                base = "discarded"  # "_" is what the emitter writes for results nobody reads
             # x, x_1, x_2...: the next suffix to try is kept (names are never freed)
             name, k = base, self.suffix.get(base, 1)
             if k > 1 or name in self.taken or keyword.iskeyword(name):
