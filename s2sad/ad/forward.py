@@ -20,6 +20,7 @@ from .calls import derivative_of_call, user_function
 from .checkpoint import take_directives
 from .complexity import rule_for
 from .copies import place_copies
+from .sequences import sequence_form, sequence_jvp
 from .structure import rule_of
 from .transform import Derivative, Transform, primitive_key
 
@@ -141,6 +142,8 @@ class Forward(Transform):
         if not active:
             return
         start = len(self.b.block.ops)
+        if sequence_form(op, self.kinds) is not None and sequence_jvp(self, op):
+            return  # xs + ys, xs * 2: concatenation, repetition
         if structural is not None and structural.structural_jvp is not None:
             structural.structural_jvp(self, op)
             return

@@ -37,6 +37,7 @@ from ..rules.structure import configures, is_context_op
 from .builder import Zero, is_zero, np_global, runtime_global
 from .calls import derivative_of_call, user_function
 from .complexity import real_cotangent, rule_for
+from .sequences import sequence_form, sequence_vjp
 from .structure import rule_of
 from .buffers import Buffers
 from .copies import Storage
@@ -221,6 +222,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
                              and (op.kind in ("getitem", "unpack") or op.kind == "getattr" and
                                   op.attrs["attr"] not in ARRAY_ATTRS) and op.args}
             self._indexed |= {op.iter for op in self.fn.body.walk() if isinstance(op, For)}
+            self._indexed |= {a for op in self.fn.body.walk() for a in _iterated(op)}
         return v in self._indexed
 
     def release(self, values):
@@ -356,6 +358,9 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         structural = rule_of(op)
         if structural is not None and structural.structural_vjp is not None:
             structural.structural_vjp(self, op, bars)
+            return
+        if sequence_form(op, self.kinds) is not None:  # xs + ys, xs * 2
+            sequence_vjp(self, op, bars)
             return
         ybar = self.pack(bars[0]) if isinstance(bars[0], list) else bars[0]
         key, first = primitive_key(op)
@@ -662,6 +667,24 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         kind = self.kinds.get(it)
         self.add_at(it, g, [index], ("val", 1), ranked(kind, rank_of(kind) - 1)
                     if rank_of(kind) else None)
+
+
+# builtins that iterate over their first argument (zip and map: over all), which
+# may be a list when its kind is unknown; min and max only when given one
+_ITERATING = (enumerate, reversed, list, tuple, sorted, sum, iter, min, max)
+
+
+def _iterated(op):
+    """The operands that the call ``op`` iterates over."""
+    if not (isinstance(op, Prim) and op.kind == "call" and isinstance(op.args[0], Global)):
+        return ()
+    f = op.args[0].obj
+    if f is zip or f is map:
+        return op.args[1:]
+    if any(f is g for g in _ITERATING) and len(op.args) > 1 and \
+            not ((f is min or f is max) and (len(op.args) > 2 or op.attrs.get("star"))):
+        return op.args[1:2]
+    return ()
 
 
 def _hint_of(v):

@@ -265,6 +265,8 @@ def setitem_jvp(fwd, op):
 
 
 def setitem_vjp(rev, op, bars):
+    if slice_write_vjp(rev, op, bars):  # xs[i:j] = value for a list: its length may change
+        return
     ybar = _packed(rev, bars[0])
     base, value = op.args[0], op.args[1]
     idx_args = op.args[2:]
@@ -310,6 +312,28 @@ def setitem_vjp(rev, op, bars):
             if rev.kinds.get(base) in ("array", "carray"):
                 rev.buffers.add(cleared)  # a copy of its own, to write into
             rev.accumulate(base, cleared)
+
+
+def slice_write_vjp(rev, op, bars) -> bool:
+    """``xs[i:j] = value`` for a list ``xs``: the value's entries take the place
+    of the slice's, as many as it has (``slice_write_adjoints`` splits the
+    adjoint where they went).  False for any other write."""
+    base, value = op.args[0], op.args[1]
+    if rev.kinds.get(base) != "list" or op.attrs["index"][0] != "slice":
+        return False
+    if op.kind == "augsetitem":
+        raise rev.error(op, f"cannot differentiate '{op.attrs['op']}=' into a slice of a list",
+                        "write xs[i:j] = xs[i:j] + ... instead")
+    ybar = rev.pack(bars[0]) if isinstance(bars[0], list) else bars[0]
+    index = index_object(rev, op.attrs["index"], list(op.args))
+    pair = rev.b.call(runtime_global("slice_write_adjoints"), [ybar, base, index, value],
+                      hint="t")
+    res = rev.b.prim("unpack", [pair], nresults=2, star=None)
+    for x, g in zip((base, value), res.results):
+        g.hint = _hint(x) + "_bar"
+        if isinstance(x, Value) and x in rev.active:
+            rev.accumulate(x, g)
+    return True
 
 
 # -- list methods: xs.append(v), xs.pop() ---------------------------------------

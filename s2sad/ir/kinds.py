@@ -225,6 +225,16 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             o = op.attrs["op"]
             if o in ("or", "and"):
                 res = k(a[0]) if same_kind(k(a[0]), k(a[1])) else None
+            elif sequence_arithmetic(o, a, k) is not None:  # xs + ys, xs * 2
+                res = sequence_arithmetic(o, a, k)
+                got = [elems.get(x) if isinstance(x, Value) else None for x in a]
+                times = [x.value for x in a if isinstance(x, Const) and type(x.value) is int]
+                if o == "+" and None not in got:
+                    elems[op.results[0]] = got[0] + got[1]
+                elif o == "*" and times and any(g is not None for g in got):
+                    elems[op.results[0]] = next(g for g in got if g is not None) * times[0]
+            elif {k(a[0]), k(a[1])} & {"list", "tuple"}:
+                res = None  # a list and an array (or maybe a NumPy integer): not known
             else:
                 res = _num_kind([k(a[0]), k(a[1])])
                 if o == "/" and res == "int":
@@ -331,6 +341,8 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             if base in ("tuple", "list") and index is not None and index[0] == "val" and \
                     isinstance(a[index[1]], Const):
                 res = element(a[0], a[index[1]].value)
+            if base in ("tuple", "list") and index is not None and index[0] == "slice":
+                res = base  # a slice of a list is a list, of a tuple a tuple
         elif kd == "build":
             t = op.attrs.get("type")
             res = t if t in CONTAINER_KINDS else None
@@ -600,6 +612,27 @@ def callee_kind(f, arg_kinds, op, lower):
     return res
 
 
+# list(x), sorted(x), and the NumPy functions that return a list (of arrays)
+_LIST_FUNCS = {list, sorted, np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit}
+
+
+def sequence_arithmetic(o, args, k):
+    """The kind of ``a + b`` or ``a * b`` that concatenates or repeats lists or
+    tuples (``"list"``, ``"tuple"``), from the operands' kinds (``k``); None
+    where it is not known to (arithmetic, or unknown operands).  ``n * xs`` of
+    an int ``n`` that may be a NumPy integer is not: that makes an array."""
+    ka, kb = (k(x) for x in args)
+    if o == "+":
+        return ka if ka == kb and ka in ("list", "tuple") else None
+    if o != "*":
+        return None
+    if ka in ("list", "tuple") and kb == "int":
+        return ka
+    if kb in ("list", "tuple") and isinstance(args[0], Const) and type(args[0].value) is int:
+        return kb
+    return None
+
+
 # What converts a value to another type: str(x), print(x), type(x), np.int64(x),
 # np.float32(x), x.astype(dtype), x.item().
 _STR_FUNCS = {str, repr, ascii, format}
@@ -629,6 +662,10 @@ def _cast_kind(f, args):
         return "none"
     if f is dict:
         return "dict"
+    if f in _LIST_FUNCS:
+        return "list"
+    if f is tuple:
+        return "tuple"
     if f is type and len(args) == 1:
         return "type"
     if isinstance(f, type) and issubclass(f, np.generic) and len(args) <= 1:

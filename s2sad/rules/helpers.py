@@ -21,6 +21,8 @@ from .. import trees
 from ..runtime import (add_any, embed_like, kron_adjoint, matmul_like, no_derivative,
                        norm_gradient_tangent, outer_like, part_like, prod_others_tangent,
                        solve_like, vector_norm_gradient_tangent)
+from ..runtime import (product_adjoints_tangent, product_adjoints_transpose,
+                       slice_write_transpose, sum_adjoints_transpose)
 from ..runtime import (index_adjoint, matrix_power_adjoint, matrix_power_second,
                        matrix_power_tangent, multi_dot_adjoint, multi_dot_adjoint_tangent,
                        multi_dot_second, multi_dot_tangent, residual_adjoint, residuals_like,
@@ -316,6 +318,40 @@ def repeat_like_vjp(g, xs, *, ans_bar):
     # repeat_like(g, xs) is g once per entry of xs, summed to the entry's shape: its
     # transpose sums the entries, broadcast back to g's shape
     return broadcast_like(sum(ans_bar), g)
+
+
+# the adjoints of xs * n, of xs[i:j] = v, and of a + b, a * b whose kinds were not
+# known (tests/ad/test_list_arithmetic.py checks them at second order)
+deflinear(rt.repeated_adjoint, (0,), library=L)
+deflinear(rt.sum_adjoints, (0,), library=L)
+deflinear(rt.slice_write_adjoints, (0,), library=L)
+
+
+@defvjp(rt.repeated_adjoint, library=L)
+def repeated_adjoint_vjp(g, xs, *, ans_bar):
+    # its transpose repeats the adjoint of xs once per copy of xs in xs * n
+    return list(ans_bar) * (len(g) // len(xs))
+
+
+@defvjp(rt.sum_adjoints, library=L)
+def sum_adjoints_vjp(g, a, b, *, ans_bar):
+    return sum_adjoints_transpose(ans_bar, g, a, b)
+
+
+@defjvp(rt.product_adjoints, library=L)
+def product_adjoints_jvp(g, a, b, *, g_dot, a_dot, b_dot):
+    return product_adjoints_tangent(g, a, b, g_dot, a_dot, b_dot)
+
+
+@defvjp(rt.product_adjoints, library=L)
+def product_adjoints_vjp(g, a, b, *, ans_bar):
+    g_bar, a_bar, b_bar = product_adjoints_transpose(ans_bar, g, a, b)
+    return g_bar, a_bar, b_bar
+
+
+@defvjp(rt.slice_write_adjoints, library=L)
+def slice_write_adjoints_vjp(g, xs, index, value, *, ans_bar):
+    return slice_write_transpose(ans_bar, g, xs, index, value)
 
 
 nondifferentiable(rt.extremum_index, rt.piecewise_masks, rt.sign, library=L)

@@ -141,6 +141,14 @@ from .builtins import (  # noqa: F401
     like_sequence,
     unzipped_adjoint,
     unzipped_entry,
+    repeated_adjoint,
+    sum_adjoints,
+    sum_adjoints_transpose,
+    product_adjoints,
+    product_adjoints_tangent,
+    product_adjoints_transpose,
+    slice_write_adjoints,
+    slice_write_transpose,
 )
 from .checkpoint import (  # noqa: F401
     checkpointed,

@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 
-from .core import _pure, _rebuild, index_adjoint, zeros_like_value
+from .core import (_pure, _rebuild, add_any, embed_like, index_adjoint, unbroadcast,
+                   zeros_like_value)
 
 
 # ---------------------------------------------------------------------------
@@ -153,3 +154,107 @@ def unzipped_adjoint(g, seqs, index):
 def unzipped_entry(h, index):
     """Entry ``index`` of ``zip(*h)`` (the transpose of :func:`unzipped_adjoint`)."""
     return tuple(s[index] for s in h)
+
+
+@_pure
+def repeated_adjoint(g, xs):
+    """The adjoint of the list or tuple ``xs`` from the adjoint ``g`` of
+    ``xs * n`` (``n`` copies of its entries one after another): entry ``i``
+    gets the sum of the adjoints of its ``n`` copies."""
+    out = [zeros_like_value(x) for x in xs]
+    size = len(out)
+    for i, gi in enumerate(g):
+        out[i % size] = add_any(out[i % size], gi)
+    return _rebuild(xs, out) if isinstance(xs, tuple) else out
+
+
+@_pure
+def sum_adjoints(g, a, b):
+    """The adjoints of ``a`` and ``b`` from the adjoint ``g`` of ``a + b`` where
+    the kinds could not tell, when compiling, whether ``+`` concatenates two
+    lists or tuples (``g`` splits after ``len(a)`` entries) or adds numbers or
+    arrays (``g`` summed back to each operand's shape)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return g[:len(a)], g[len(a):]
+    return unbroadcast(g, a), unbroadcast(g, b)
+
+
+def _entries(c, like):
+    """The adjoint ``c`` of the list or tuple ``like`` as a list (zeros for none)."""
+    return list(c) if isinstance(c, (list, tuple, np.ndarray)) else \
+        [zeros_like_value(x) for x in like]
+
+
+@_pure
+def sum_adjoints_transpose(parts, g, a, b):
+    """The adjoint of ``g`` in ``sum_adjoints(g, a, b)`` from the adjoints of the
+    two parts it returns: they are put back together."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        out = _entries(parts[0], g[:len(a)]) + _entries(parts[1], g[len(a):])
+        return _rebuild(g, out) if isinstance(g, tuple) else out
+    return add_any(embed_like(parts[0], g), embed_like(parts[1], g))
+
+
+@_pure
+def product_adjoints(g, a, b):
+    """The adjoints of ``a`` and ``b`` from the adjoint ``g`` of ``a * b`` where
+    the kinds could not tell, when compiling, whether ``*`` repeats a list or
+    tuple (by an int: its entries' adjoints add up, the int has none) or
+    multiplies numbers or arrays."""
+    if isinstance(a, (list, tuple)) and hasattr(b, "__index__"):
+        return repeated_adjoint(g, a), None  # xs * n (a NumPy integer too)
+    if isinstance(b, (list, tuple)) and type(a) in (int, bool):
+        return None, repeated_adjoint(g, b)  # n * xs (a NumPy integer makes an array)
+    return unbroadcast(g * b, a), unbroadcast(g * a, b)
+
+
+@_pure
+def product_adjoints_tangent(g, a, b, g_dot, a_dot, b_dot):
+    """The tangent of ``product_adjoints(g, a, b)``: linear in ``g`` for a
+    repetition, the product rule for a product."""
+    if isinstance(a, (list, tuple)) and hasattr(b, "__index__") or \
+            isinstance(b, (list, tuple)) and type(a) in (int, bool):
+        return product_adjoints(g_dot, a, b)
+    return unbroadcast(g_dot * b + g * b_dot, a), unbroadcast(g_dot * a + g * a_dot, b)
+
+
+@_pure
+def product_adjoints_transpose(parts, g, a, b):
+    """The adjoints of ``g``, ``a`` and ``b`` in ``product_adjoints(g, a, b)`` from
+    the adjoints of the two parts it returns."""
+    if isinstance(a, (list, tuple)) and hasattr(b, "__index__"):
+        return _entries(parts[0], a) * (len(g) // max(len(a), 1)), None, None
+    if isinstance(b, (list, tuple)) and type(a) in (int, bool):
+        return _entries(parts[1], b) * (len(g) // max(len(b), 1)), None, None
+    ga, gb = embed_like(parts[0], g * b), embed_like(parts[1], g * a)
+    return unbroadcast(ga * b + gb * a, g), unbroadcast(gb * g, a), unbroadcast(ga * g, b)
+
+
+@_pure
+def slice_write_adjoints(g, xs, index, value):
+    """The adjoints of the list ``xs`` and of ``value`` from the adjoint ``g`` of
+    the list after ``xs[index] = value`` (``index`` a slice): the entries the
+    value took are its adjoint; those it replaced (as many as the slice named in
+    ``xs``, which may be more or fewer) get zeros."""
+    start, stop, step = index.indices(len(xs))
+    if step != 1:  # an extended slice: as many entries as it names, in place
+        positions = range(start, stop, step)
+        taken = [g[i] for i in positions]
+        out = list(g)
+        for i in positions:
+            out[i] = zeros_like_value(xs[i])
+        return out, like_sequence(taken, value)
+    stop = max(stop, start)
+    size = len(g) - len(xs) + stop - start  # how many entries the value gave
+    cleared = [zeros_like_value(x) for x in xs[start:stop]]
+    return list(g[:start]) + cleared + list(g[start + size:]), \
+        like_sequence(list(g[start:start + size]), value)
+
+
+@_pure
+def slice_write_transpose(parts, g, xs, index, value):
+    """The adjoint of ``g`` in ``slice_write_adjoints(g, xs, index, value)`` from
+    the adjoints of the two parts it returns: the write made again."""
+    out = _entries(parts[0], xs)
+    out[index] = _entries(parts[1], list(value))
+    return out

@@ -46,6 +46,10 @@ def unbroadcast(g, x):
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
+    if isinstance(g, (list, tuple)) and isinstance(x, (list, tuple)):
+        raise TypeError("s2sad: '+' or '*' of lists or tuples was differentiated as "
+                        "arithmetic (its operands' kinds were not known when compiling): "
+                        "make one a list (list(...)) or use np.concatenate")
     g = np.asarray(g)
     extra = g.ndim - len(shape)
     if extra > 0:
@@ -102,6 +106,10 @@ def broadcast_like(t, like):
     shape = np.shape(like)
     if np.shape(t) == shape:
         return t
+    if isinstance(t, (list, tuple)) and isinstance(like, (list, tuple)):
+        raise TypeError("s2sad: '+' or '*' of lists or tuples was differentiated as "
+                        "arithmetic (its operands' kinds were not known when compiling): "
+                        "make one a list (list(...)) or use np.concatenate")
     return np.broadcast_to(t, shape)
 
 
