@@ -376,6 +376,11 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
             self.by_partials(rule, op, first, ybar)
         elif rule.vjp is not None:
             self.by_vjp(rule, op, first, ybar)
+        elif rule.name == "zip":  # read only by a for loop (Reverse.item_adjoint)
+            raise self.error(op, "zip(...) is differentiated only as what a for loop "
+                                 "iterates over", "iterate over it in a for loop (for a, b in "
+                                                  "zip(xs, ys)), or build the list of pairs in "
+                                                  "such a loop")
         else:
             raise self.error(op, f"{rule.name} has no reverse rule",
                              f"register one with @s2sad.defvjp({rule.name})")

@@ -206,3 +206,14 @@ def test_a_dict_method_without_rule_says_what_to_write():
     with pytest.raises(NonDifferentiableError, match=r"dict method \.update\(\)") as info:
         s2sad.grad(updates_a_dict)(0.5)
     assert "d[k] = v" in str(info.value)
+
+
+def sorts_pairs(xs):
+    pairs = sorted(zip(xs, range(4)))
+    return pairs[0][0] * 3 + pairs[-1][0]
+
+
+def test_zip_outside_a_loop_says_what_to_write():
+    with pytest.raises(NonDifferentiableError, match="for loop") as info:
+        s2sad.grad(sorts_pairs)([0.3, 0.1, 0.9, 0.5])
+    assert "zip(xs, ys)" in str(info.value)
