@@ -223,20 +223,22 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             return
         if kd == "binop":
             o = op.attrs["op"]
+            ka, kb = k(a[0]), k(a[1])
             if o in ("or", "and"):
-                res = k(a[0]) if same_kind(k(a[0]), k(a[1])) else None
-            elif sequence_arithmetic(o, a, k) is not None:  # xs + ys, xs * 2
-                res = sequence_arithmetic(o, a, k)
+                res = ka if same_kind(ka, kb) else None
+            elif ka in ("list", "tuple") or kb in ("list", "tuple"):
+                res = sequence_arithmetic(o, a, k)  # xs + ys, xs * 2
+                # (None: a list and an array, or maybe a NumPy integer: not known)
                 got = [elems.get(x) if isinstance(x, Value) else None for x in a]
                 times = [x.value for x in a if isinstance(x, Const) and type(x.value) is int]
-                if o == "+" and None not in got:
+                if res is None:
+                    pass
+                elif o == "+" and None not in got:
                     elems[op.results[0]] = got[0] + got[1]
                 elif o == "*" and times and any(g is not None for g in got):
                     elems[op.results[0]] = next(g for g in got if g is not None) * times[0]
-            elif {k(a[0]), k(a[1])} & {"list", "tuple"}:
-                res = None  # a list and an array (or maybe a NumPy integer): not known
             else:
-                res = _num_kind([k(a[0]), k(a[1])])
+                res = _num_kind([ka, kb])
                 if o == "/" and res == "int":
                     res = "float"
                 if o == "/" and res == "intarray":
