@@ -210,6 +210,8 @@ def _like(g, x):
     attributes').  What needs no change is returned as it is."""
     if type(x) is float and type(g) is _npfloat64:
         return float(g)
+    if type(g) is float or g is None:  # (what the checks below return it as)
+        return g
     if type(g) is dict:
         entries = x if isinstance(x, dict) else getattr(x, "__dict__", None)
         if isinstance(entries, dict):
@@ -551,18 +553,28 @@ def _result_lines(call, compiled, single, valued, derived, full, ns, params, pre
         ns[f"_k_x{i}"] = full[i]
         return f"_k_like({g}, _k_x{i})"
 
+    src = "_k_r" if not valued else "_k_g"
     if single:
         grads = grad_of(0)
     elif not precise:
-        grads = "_k_r" if not valued else "_k_g"
+        grads = src
     else:
         grads = "(" + "".join(grad_of(j) + ", " for j in range(len(active))) + ")"
+    # gradients of Python floats that came out as Python floats need no _k_like
+    floats = [j for j, i in enumerate(active) if i in precise and type(full[i]) is float]
+    fast = None
+    if floats and len(floats) == len([i for i in active if i in precise]):
+        fast = (" and ".join(f"_k_type({src}[{j}]) is float" for j in floats),
+                f"{src}[0]" if single else src)
     if not valued:
         if grads == "_k_r":
             return [f"return {call}"]
         if grads == "_k_r[0]":
             return [f"return {call}[0]"]
-        return [f"_k_r = {call}", f"return {grads}"]
+        lines = [f"_k_r = {call}"]
+        if fast is not None:
+            lines += [f"if {fast[0]}:", f"    return {fast[1]}"]
+        return lines + [f"return {grads}"]
     lines = []
     if compiled.out_kind is None:  # a non-scalar output may be why it fails: say so
         ns["_k_failed"] = None  # bound by Derived._bind: the primal of this closure
@@ -574,6 +586,9 @@ def _result_lines(call, compiled, single, valued, derived, full, ns, params, pre
         lines.append("_k_check(_k_out)")
     elif compiled.out_kind != "float":
         lines += ["if _k_type(_k_out) is not float:", "    _k_check(_k_out)"]
+    if fast is not None:
+        lines += [f"if {fast[0]}:",
+                  f"    return _k_out, {fast[1]}" if derived.with_value else f"    return {fast[1]}"]
     lines.append(f"return _k_out, {grads}" if derived.with_value else f"return {grads}")
     return lines
 
