@@ -14,6 +14,7 @@ import inspect
 import types
 
 from ..errors import LibraryFunctionError, NonDifferentiableError, S2sadError, at_location
+from ..frontend.locations import library_function_error, library_module
 from ..frontend.resolve import class_member
 from ..frontend.source import FileFunction, see_through
 from ..ir.analysis import is_mutation
@@ -174,7 +175,23 @@ def derivative_of_call(transform, op, f, mode):
     try:
         compiled = transform.derivative(target, mode, tuple(active), tuple(kinds))
     except LibraryFunctionError as exc:  # at the user's call, not in the library
+        module = library_module(target)
+        if module is not None and exc.function is not target:
+            # deeper in the library: said of the library function the user calls
+            inner = getattr(exc.function, "__qualname__", "a function")
+            why = NonDifferentiableError(f"it calls {inner}, which has no derivative rule "
+                                         "either and whose source s2sad cannot differentiate")
+            raise library_function_error(target, module, why).at_call(op.loc, target) from exc
         raise exc.at_call(op.loc, target) from exc
+    except S2sadError as exc:
+        module = library_module(target)
+        if module is None:
+            raise
+        # what went wrong inside the library's code, said of the user's call of it
+        # (an error without a place, such as a decorator's: its first sentence)
+        why = exc if hasattr(exc, "message") else \
+            NonDifferentiableError(str(exc).split(".  ")[0].split(": ")[0])
+        raise library_function_error(target, module, why).at_call(op.loc, target) from exc
     transform.callees.append(compiled)
     return compiled, pos
 
@@ -184,6 +201,11 @@ def _unbound_call(transform, op, f):
     by one, and what to write instead."""
     target = f.__func__ if isinstance(f, types.MethodType) else f
     name = getattr(target, "__name__", "the function")
+    module = library_module(target)
+    if module is not None:  # a library's function: not the user's to change
+        why = NonDifferentiableError("its parameters do not take the arguments one by one, "
+                                     "as s2sad calls its derivative")
+        return library_function_error(target, module, why).at_call(op.loc, target)
     try:
         params = inspect.signature(target).parameters.values()
     except (TypeError, ValueError):

@@ -201,17 +201,30 @@ _INSTEAD = {"statistics.mean": "np.mean(xs)", "statistics.fmean": "np.mean(xs)",
             "statistics.geometric_mean": "np.exp(np.mean(np.log(xs)))"}
 
 
+def _numpy_twin(module, name):
+    """``np.linalg.inv(...)`` for ``scipy.linalg.inv``: the NumPy function of
+    the same name that has a rule, for scipy's linalg and special functions."""
+    for prefix, twin in (("scipy.linalg", "linalg"), ("scipy.special", None)):
+        if module.startswith(prefix):
+            space = getattr(np, twin) if twin else np
+            f = getattr(space, name, None)
+            if f is not None and lookup(f) is not None:
+                return f"np.{twin + '.' if twin else ''}{name}(...)"
+    return None
+
+
 def library_function_error(func, module, exc):
     """The error for the library function ``func`` whose source cannot be
     differentiated (``exc`` says why): what it is, then what to do."""
     name = f"{module}.{func.__qualname__}"
-    where = f"{os.path.basename(exc.filename)}:{exc.lineno}" if exc.lineno else exc.filename
-    instead = _INSTEAD.get(name)
+    where = f" ({os.path.basename(exc.filename)}:{exc.lineno})" if exc.lineno else \
+        f" ({exc.filename})" if exc.filename not in (None, "<unknown>") else ""
+    instead = _INSTEAD.get(name) or _numpy_twin(module, func.__name__)
     instead = f"call {instead} instead" if instead else \
         "call a NumPy function that computes the same instead"
     err = LibraryFunctionError(
         f"{name} is a library function with no derivative rule, and s2sad cannot "
-        f"differentiate its source: {exc.message} ({where})", exc.filename, exc.lineno,
+        f"differentiate its source: {exc.message}{where}", exc.filename, exc.lineno,
         exc.col, exc.line_text, hint=(
             f"{instead}, or give it a rule: @s2sad.defvjp({name}) or "
             f"@s2sad.defpartials({name})"))
