@@ -18,16 +18,22 @@ from ...rules.registry import lookup
 VIEW_FUNCS = {np.reshape: "reshape", np.ravel: "reshape", np.squeeze: "always",
                np.expand_dims: "always", np.atleast_1d: "always", np.atleast_2d: "always",
                np.atleast_3d: "always", np.transpose: "transpose", np.asarray: "same",
-               np.asanyarray: "same", np.swapaxes: "swap"}
+               np.asanyarray: "same", np.swapaxes: "swap", np.ascontiguousarray: "same?",
+               np.asfortranarray: "same?", np.flip: "flip", np.fliplr: "flip",
+               np.flipud: "flip", np.rot90: "rot90", np.moveaxis: "moveaxis",
+               np.real: "same", np.diagonal: "readonly", np.broadcast_to: "readonly",
+               np.split: "parts", np.array_split: "parts", np.hsplit: "parts",
+               np.vsplit: "parts", np.dsplit: "parts"}
 
 
 VIEW_METHODS = {"reshape": "reshape", "ravel": "reshape", "squeeze": "always",
-                 "transpose": "transpose", "swapaxes": "swap", "view": "same"}
+                 "transpose": "transpose", "swapaxes": "swap", "view": "same",
+                 "diagonal": "readonly"}
 
 
 CONTIGUOUS_MAKERS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
                       np.empty_like, np.full_like, np.arange, np.linspace, np.eye,
-                      np.identity, np.array, np.ascontiguousarray, np.copy}
+                      np.identity, np.array, np.copy}
 
 
 ARRAY_METHODS = {"copy", "reshape", "ravel", "flatten", "astype", "transpose", "squeeze",

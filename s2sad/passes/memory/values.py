@@ -180,7 +180,9 @@ class Values:
             if f in CONTIGUOUS_MAKERS or f in VIEW_FUNCS or f in (
                     np.stack, np.concatenate, np.vstack, np.hstack, np.outer, np.diag,
                     np.tile, np.sort, np.cumsum, np.where, np.kron, runtime.put, runtime.add_at):
-                return "nd" if f not in (np.asarray, np.asanyarray, np.array) or \
+                if VIEW_FUNCS.get(f) == "parts":
+                    return "list"
+                return "nd" if f not in (np.asarray, np.asanyarray, np.array, np.real) or \
                     self.arrayness(args[1]) in ("nd", "list") else None
             if isinstance(f, np.ufunc) and any(self.arrayness(x) == "nd" for x in args[1:]):
                 return "nd"
@@ -266,7 +268,13 @@ class Values:
                     return
                 if self.arrayness(r) == "scalar":
                     return
-                kind = "index" if base_kind != "tuple" else "unknown"
+                ref = self.ref_of(op.args[0])
+                # an entry that may be any of the arrays the container holds
+                index = op.attrs["index"]
+                known = index[0] == "val" and isinstance(op.args[index[1]], Const)
+                shared = ref is not None and ref.root.origin == "fresh" and (
+                    ref.root.maybe or not known and self.entries_of(ref.root))
+                kind = "index" if base_kind != "tuple" and not shared else "unknown"
                 self.child(r, op.args[0], new, kind)
             elif self.ref_of(op.args[0]) is not None and self.arrayness(r) != "scalar":
                 self.child(r, op.args[0], new, "index?")
@@ -279,32 +287,41 @@ class Values:
             elif attr in ("T", "mT") and self.arrayness(op.args[0]) is None:
                 self.child(r, op.args[0], new, "transpose?")
             elif attr == "real" and self.arrayness(op.args[0]) == "nd":
-                self.child(r, op.args[0], new, "same")
+                self.child(r, op.args[0], new, self.real_part(op.args[0]))
             elif self.arrayness(r) != "scalar" and self.ref_of(op.args[0]) is not None:
                 self.child(r, op.args[0], new, "unknown")
         elif k == "callmethod":
             m = op.attrs["method"]
             if self.arrayness(op.args[0]) in ("nd", None) and m in VIEW_METHODS and \
-                    not op.attrs.get("kw") and \
+                    (not op.attrs.get("kw") or VIEW_METHODS[m] == "readonly") and \
                     (m not in ("transpose", "view") or len(op.args) == 1):
                 # of a value whose kind is not known: a view if it is an array
                 self.child(r, op.args[0], new, VIEW_METHODS[m] +
                            ("" if self.arrayness(op.args[0]) == "nd" else "?"))
+            elif self.arrayness(op.args[0]) in ("nd", None) and m in VIEW_METHODS and \
+                    self.ref_of(op.args[0]) is not None:
+                # y.transpose(1, 0), y.reshape(3, 2, order="F"): a view s2sad cannot place
+                self.child(r, op.args[0], new, "unknown")
             else:
                 self.fresh(r, m == "copy" and self.arrayness(op.args[0]) == "nd")
+                if m in SHARING_METHODS and self.arrayness(op.args[0]) in ("list", "dict", None):
+                    self.share_entries(r, op.args[:1])
         elif k == "call" and isinstance(op.args[0], Global):
             f = op.args[0].obj
-            kind = VIEW_FUNCS.get(f) if not is_unhashable(f) else None
-            if kind is not None and len(op.args) > 1 and not op.attrs.get("kw") and \
-                    (kind != "transpose" or len(op.args) == 2) and \
-                    self.arrayness(op.args[1]) == "nd":
+            kind = view_call_kind(op, f) if not is_unhashable(f) and len(op.args) > 1 else None
+            if kind is not None and f is np.real:
+                kind = self.real_part(op.args[1])
+            if kind is not None and self.arrayness(op.args[1]) == "nd":
                 self.child(r, op.args[1], new, kind)
             elif kind is not None and self.arrayness(op.args[1]) is None and \
-                    self.ref_of(op.args[1]) is not None and not op.attrs.get("kw") and \
-                    (kind != "transpose" or len(op.args) == 2):
-                self.child(r, op.args[1], new, kind + "?")  # a view of an array, or a new one
+                    self.ref_of(op.args[1]) is not None:
+                # a view of an array, or a new one
+                self.child(r, op.args[1], new, kind if kind.endswith("?") or
+                           kind == "unknown" else kind + "?")
             else:
                 self.fresh(r, not is_unhashable(f) and f in CONTIGUOUS_MAKERS)
+                if not is_unhashable(f) and f in SHARING_CALLS:
+                    self.share_entries(r, op.args[1:])
         elif k == "unpack":
             self.unpacked(op, new)
         elif k == "build":
@@ -322,6 +339,22 @@ class Values:
         else:
             for v in op.results:
                 self.fresh(v)
+
+    def real_part(self, a):
+        """The view step of ``a.real``: ``a`` itself when it is a real array; of
+        a complex array (or one s2sad cannot tell), a view it cannot place."""
+        return "same" if self.kinds.get(a) in ("array", "intarray") else "unknown"
+
+    def share_entries(self, r, sources):
+        """``r`` (``enumerate(xs)``, ``list(xs)``, ``zip(xs, ys)``, ``d.values()``)
+        holds the entries of ``sources``: a write into one of them through ``r``
+        is one into theirs."""
+        if r not in self.refs:
+            return
+        for a in sources:
+            ref = self.ref_of(a)
+            if ref is not None and self.arrayness(a) not in ("scalar", "nd"):
+                self.refs[r].root.maybe.add(ref.root)
 
     def slot_of(self, op):
         """The Ref of ``xs[i]`` for a constant ``i`` where the analysis knows what
@@ -377,3 +410,36 @@ class Values:
             any(r is not None and r.root is root for r in st.attr_refs.values()) or \
             any(r.root is root for r, _, _ in st.slots.values())
 
+
+# what holds the entries of its arguments (a shallow copy, an iterator over them)
+SHARING_CALLS = {enumerate, zip, reversed, iter, list, tuple, sorted, dict}
+SHARING_METHODS = {"values", "items", "copy"}
+_SELF_INVERSE = {"flip", "readonly"}  # kinds whose keywords are kept as they are
+
+
+def view_call_kind(op, f):
+    """How the result of the NumPy call ``op`` to ``f`` shares the memory of its
+    first argument: a view step's kind, or None for a new array."""
+    kw = op.attrs.get("kw") or ()
+    given = dict(zip(kw, op.args[len(op.args) - len(kw):]))
+    if f is np.array:  # np.array(y, copy=False/None) may be y itself
+        if "copy" not in given:
+            return None
+        copy = given["copy"]
+        if isinstance(copy, Const) and copy.value is True:
+            return None
+        return "same?" if isinstance(copy, Const) else "unknown"
+    kind = VIEW_FUNCS.get(f)
+    if kind is None:
+        return None
+    if op.attrs.get("star") or op.attrs.get("dstar"):
+        return "unknown"
+    if kind == "same":  # np.asarray(y) is y; with a dtype or an order, it may be a copy
+        return kind if len(op.args) == 2 else "same?"
+    if kind == "parts":
+        return "unknown"  # a list of views: a write through one is refused
+    if kind == "same?" or kind in _SELF_INVERSE:
+        return kind
+    if kw or (kind == "transpose" and len(op.args) > 3):
+        return "unknown"
+    return kind

@@ -17,6 +17,8 @@ class Writes:
     def setitem(self, op, args):
         base, value, idx = args[0], args[1], args[2:]
         index = op.attrs["index"]
+        if op.kind == "augsetitem":
+            self.check_entry_in_place(op)
         if op.kind == "augsetitem" and op.attrs["op"] not in ("+", "-"):
             # x[i] *= v is x[i] = x[i] * v (for a slice too: the view is written back)
             self.changed = True
@@ -72,6 +74,70 @@ class Writes:
                     self.hold(vref, op.args[1], container)
                 else:
                     self.state.slots[(container, position)] = (vref, op.args[1], n)
+
+    def check_entry_in_place(self, op):
+        """``xs[i] *= v`` at a position not known changes an array held in ``xs``
+        in place (when the entry is an array): refused where that array is
+        read through another name."""
+        ref = self.ref_of(op.args[0])
+        if ref is None or self.arrayness(op.args[0]) not in ("list", "dict") or \
+                self.slot_of(op) is not None:
+            return
+        shared = sorted((e for e in self.entries_of(ref.root) if self.read_later(e)),
+                        key=lambda e: (e.origin != "param", e.hint))
+        if shared:
+            name = hint_of(op.args[0])
+            raise self.error(op, f"'{name}[...]' may be an array that is also '{shared[0].hint}', "
+                                 f"and s2sad cannot tell which entry of '{name}' this changes "
+                                 "in place",
+                             f"write into '{shared[0].hint}' by its own name, or store "
+                             f"copies in '{name}'")
+
+    def entries_of(self, root):
+        """The objects that may be entries of the container ``root``, or of the
+        containers whose entries it shares (``enumerate(xs)``, ``list(xs)``,
+        ``zip(xs, ys)``, ``d.values()``, a loop over them), other than ``root``."""
+        st = self.state
+        found, todo = set(), [root]
+        while todo:
+            r = todo.pop()
+            more = set(r.maybe) | {sref.root for (c, _), (sref, _, _) in st.slots.items()
+                                   if c is r} | {o for o in st.roots if r in o.holders}
+            for o in more - found - {root}:
+                found.add(o)
+                todo.append(o)
+        return found
+
+    def read_later(self, root):
+        """A live name or an attribute holds the object."""
+        return any(self.refs.get(m) is mref and self.live(m) for m, mref in root.members) or \
+            any(r is not None and r.root is root for r in self.state.attr_refs.values())
+
+    def check_unplaced(self, op, ref, base):
+        """A write through a part of an object that s2sad cannot place (a loop
+        item, a view no inverse is known for) is refused where anything sees
+        the object or an object it may be part of."""
+        unplaced = next((s.op for s in ref.path if s.kind == "unknown"), None)
+        root = ref.root
+        if unplaced is None or not (
+                self.observed(root, op, base) or self.viewed_later(root, ref, op) or
+                any(self.read_later(e) for e in self.entries_of(root))):
+            return
+        if unplaced.kind in ("call", "getattr", "callmethod"):
+            raise self.error(op, f"'{hint_of(base)}' is a view of '{root.hint}' made by "
+                                 f"{made_by(unplaced)}, which s2sad cannot follow, so a "
+                                 f"write into it cannot reach '{root.hint}'",
+                             f"write into '{root.hint}' itself ({root.hint}[a:b] = ...), "
+                             f"or copy '{hint_of(base)}' first if '{root.hint}' should "
+                             "not change")
+        shared = sorted((e for e in self.entries_of(root) if self.read_later(e)),
+                        key=lambda e: (e.origin != "param", e.hint))
+        whole = shared[0].hint if shared else root.hint
+        raise self.error(op, f"'{hint_of(base)}' is a part of '{whole}' that s2sad "
+                             "cannot place (a loop item, or an entry at a position "
+                             f"not known), so a write into it cannot reach '{whole}'",
+                         f"loop over positions and write {whole}[i], or copy "
+                         f"'{hint_of(base)}' first if '{whole}' should not change")
 
     def slot_value(self, op, slot):
         for (container, _), (sref, value, _) in self.state.slots.items():
@@ -239,6 +305,12 @@ class Writes:
         root and every live name of it their new versions."""
         root = ref.root
         self.written.add(root)
+        readonly = next((s.op for s in ref.path if plain(s.kind) == "readonly"), None)
+        if readonly is not None:
+            raise self.error(op, f"'{hint_of(base)}' is a read-only view (made by "
+                                 f"{made_by(readonly)}): NumPy refuses to write into it",
+                             "copy it first (.copy()) and write into the copy")
+        self.check_unplaced(op, ref, base)
         self.check_write(op, ref, base)
         old_root = self.state.roots.get(root)
         self.commit_into(op, ref, base, new_child, old_root)
@@ -276,12 +348,6 @@ class Writes:
         if ref.path:
             if not self.observed(root, op, base) and not self.viewed_later(root, ref, op):
                 return  # nothing else sees the object: nothing to write back
-            if not all(s.kind not in ("unknown",) for s in ref.path):
-                raise self.error(op, f"'{hint_of(base)}' is a part of '{root.hint}' that s2sad "
-                                     "cannot place (a loop item, or an entry at a position "
-                                     f"not known), so a write into it cannot reach '{root.hint}'",
-                                 f"loop over positions and write {root.hint}[i], or copy "
-                                 f"'{hint_of(base)}' first if '{root.hint}' should not change")
             if root.origin == "param" and root not in self.state.private:
                 self.private_copy(root, self.state.roots[root], op.loc)
             if root not in self.state.roots:
@@ -310,7 +376,10 @@ class Writes:
         return copy
 
     def observed(self, root, op, base):
+        """Something else sees the object: another live name, an attribute, a
+        container, or (for a container) a name of an object it may hold."""
         return self.others_live(root, op, base) or any(
+            self.read_later(e) for e in self.entries_of(root)) or any(
             r.root is root for r in self.state.attr_refs.values() if r is not None) or any(
             r.root is root for r, _, _ in self.state.slots.values())
 
@@ -398,11 +467,24 @@ class Writes:
         if kind == "index":
             return self.emit("setitem", [parent, new] + s.args[1:], hint, loc,
                              index=shift_index(s.attrs["index"], 1)).result
-        if kind == "transpose":
+        if kind == "transpose" and len(s.args) > step.at + 1:  # np.transpose(x, axes)
+            ndim = self.emit("getattr", [new], "ndim", loc, attr="ndim").result
+            axes = self.emit("call", [Global("inverse_permutation", runtime.inverse_permutation),
+                                      s.args[2], ndim], "axes", loc).result
+            back = self.emit("call", [s.args[0], new, axes], hint, loc).result
+        elif kind == "transpose":
             back = self.emit("getattr", [new], hint, loc, attr="T").result
         elif kind == "swap":  # x.swapaxes(i, j) or np.swapaxes(x, i, j): its own inverse
             back = self.emit("callmethod", [new] + s.args[step.at + 1:], hint, loc,
                              method="swapaxes").result
+        elif kind == "flip":  # np.flip, np.fliplr, np.flipud: their own inverses
+            back = self.emit("call", [s.args[0], new] + s.args[2:], hint, loc, **s.attrs).result
+        elif kind == "rot90":  # np.rot90(x, k, axes) is undone by a turn of 3 * k
+            k = s.args[2] if len(s.args) > 2 else Const(1)
+            turn = self.emit("binop", [Const(3), k], "k", loc, op="*").result
+            back = self.emit("call", [s.args[0], new, turn] + s.args[3:], hint, loc).result
+        elif kind == "moveaxis":  # np.moveaxis(x, a, b) is undone by np.moveaxis(., b, a)
+            back = self.emit("call", [s.args[0], new, s.args[3], s.args[2]], hint, loc).result
         elif kind in ("reshape", "always"):
             shape = self.emit("getattr", [parent], "shape", loc, attr="shape").result
             back = self.emit("call", [Global("np.reshape", np.reshape, np), new, shape], hint,
@@ -503,3 +585,12 @@ class Writes:
 # methods whose result shares no memory with the array
 _NOT_VIEWS = {"sum", "mean", "prod", "max", "min", "any", "all", "std", "var", "item", "tolist",
               "copy", "argmax", "argmin", "cumsum", "cumprod", "dot", "astype"}
+
+
+def made_by(op):
+    """How the user wrote the call that made a view: ``np.split``, ``.diagonal``."""
+    if op.kind == "call" and isinstance(op.args[0], Global):
+        return op.args[0].name
+    if op.kind == "getattr":
+        return "." + op.attrs["attr"]
+    return "." + op.attrs["method"] if op.kind == "callmethod" else "a call"
