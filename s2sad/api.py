@@ -228,6 +228,9 @@ def _like(g, x):
     if dtype is not None and isinstance(g, (np.ndarray, np.generic)) and \
             np.issubdtype(dtype, np.floating) and g.dtype != dtype:
         return np.asarray(g, dtype=dtype) if isinstance(x, np.ndarray) else dtype.type(g)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, np.generic) and \
+            np.issubdtype(dtype, np.inexact):
+        return np.asarray(g)  # a 0-d array's adjoint is a 0-d array too
     return g
 
 
@@ -541,7 +544,8 @@ def _result_lines(call, compiled, single, valued, derived, full, ns, params, pre
     given = {len(prefix) + k: p for k, p in enumerate(params)}
     # float32 stays float32, a Python float's gradient is a Python float
     precise = [i for i in active if getattr(full[i], "dtype", None) not in (None, _FLOAT64)
-               or type(full[i]) is float or _holds_float(full[i])]
+               or type(full[i]) is float or _holds_float(full[i]) or np.ndim(full[i]) == 0
+               and isinstance(full[i], np.ndarray)]  # (a 0-d array's is a 0-d array)
 
     def grad_of(j):  # the j-th gradient, in the precision of its argument
         g = f"_k_r[{j}]" if not valued else f"_k_g[{j}]"

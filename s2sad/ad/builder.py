@@ -290,10 +290,14 @@ class Builder:
         return self.mul(c, x if _num(p) == 1 else self.binop("**", x, p, hint), hint)
 
     # -- inlining rule templates ----------------------------------------------
-    def inline(self, template: Function, bindings: Dict[Value, object], loc=None):
+    def inline(self, template: Function, bindings: Dict[Value, object], loc=None,
+               cotangents=False):
         """Copy ``template``'s body here with its parameters bound; returns the
         operand it returns, or a list of operands when it returns a tuple
-        literal (whose entries may be :class:`Zero`)."""
+        literal (whose entries may be :class:`Zero`).  For ``cotangents`` (a VJP
+        rule) a lone value returned beside a tuple literal (``if b is None:
+        return ga`` / ``return ga, None, gb``) is the first operand's cotangent,
+        the others' zero."""
         env = dict(bindings)
         body = template.body
         ret = body.yields[0]
@@ -303,6 +307,7 @@ class Builder:
             self._inline_block(Block(body.ops[:-1], []), env, loc)
             return [self._operand(a, env) for a in last.args]
         saved, self._fresh = getattr(self, "_fresh", None), set()
+        saved_ret, self._padded = getattr(self, "_padded", None), ret if cotangents else None
         try:
             out = self._inline_block(body, env, loc)[0]
             # a tuple literal returned from inside an if (``if base is None:
@@ -311,6 +316,7 @@ class Builder:
             return parts if parts is not None else out
         finally:
             self._fresh = saved
+            self._padded = saved_ret
 
     def _fresh_tuple(self, a):
         """The entries of ``a`` if a rule being inlined built it as a tuple literal."""
@@ -354,17 +360,23 @@ class Builder:
                     self.pop(saved)
                 # tuple literals yielded by both branches leave the If entry by entry
                 # (so that ``if a >= b: return ans_bar, 0.0`` gives one cotangent each)
-                widths = []
+                widths, split = [], []
                 for i in range(len(op.results)):
                     parts = [self._fresh_tuple(vals[i]) for vals in branch_vals]
+                    wide = {len(p) for p in parts if p is not None}
+                    if op.results[i] is getattr(self, "_padded", None) and len(wide) == 1:
+                        # the first operand's cotangent alone
+                        parts = [p if p is not None else [vals[i]] + [Zero()] * (max(wide) - 1)
+                                 for vals, p in zip(branch_vals, parts)]
                     same = all(p is not None for p in parts) and len({len(p) for p in parts}) == 1
                     widths.append(len(parts[0]) if same else None)
-                for vals, dst in zip(branch_vals, (new.then, new.orelse)):
+                    split.append(parts)
+                for j, (vals, dst) in enumerate(zip(branch_vals, (new.then, new.orelse))):
                     saved = self.push(dst)
                     ys = []
-                    for v, w in zip(vals, widths):
+                    for i, (v, w) in enumerate(zip(vals, widths)):
                         ys += [self.materialize(v)] if w is None else \
-                            [self.materialize(x) for x in self._fresh_tuple(v)]
+                            [self.materialize(x) for x in split[i][j]]
                     dst.yields = ys
                     self.pop(saved)
                 self.append(new)

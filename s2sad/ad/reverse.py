@@ -452,7 +452,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
     def by_vjp(self, rule, op, first, ybar):
         tmpl, bound, env = self.template_bindings(rule, "vjp", op, first,
                                                   {"ans": op.result, "ans_bar": ybar})
-        cots = self.b.inline(tmpl, env, op.loc)
+        cots = self.b.inline(tmpl, env, op.loc, cotangents=True)
         if not isinstance(cots, list):
             cots = [cots]  # a rule that returns no tuple literal answers for its first argument
         for (name, operand), c in zip(bound.items(), cots):

@@ -138,8 +138,14 @@ def unpack_vjp(rev, op, bars):
         middle = bars[star]
         middle = _packed(rev, middle) if middle is not None else rev.b.call(
             runtime_global("zeros_like_value"), [op.results[star]])
-        rev.accumulate(base, rev.b.call(runtime_global("starred_adjoint"),
-                                        [before, middle, after], hint=_hint(base) + "_bar"))
+        joined = rev.b.call(runtime_global("starred_adjoint"), [before, middle, after],
+                            hint=_hint(base) + "_bar")
+        if rev.kinds.get(base) in ("array", "carray") or \
+                rev.kinds.get(base) is None and _arithmetic_result(rev, base):
+            # a, *rest = x for an array x: the rows' adjoints make an array again
+            joined = rev.b.call(runtime_global("unpacked_adjoint"), [joined, base],
+                                hint=_hint(base) + "_bar")
+        rev.accumulate(base, joined)
         return
     rev.accumulate(base, [b if b is not None else Zero(r) for r, b in zip(op.results, bars)])
 

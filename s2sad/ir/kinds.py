@@ -770,6 +770,10 @@ def _made_array_kind(f, a, k, op, elems):
         return ranked(kind, rank) if kind is not None and rank > 0 else None
     if f in _LIKE:
         proto = k(args[0])
+        items = elems.get(args[0]) if isinstance(args[0], Value) else None
+        if f in (np.array, np.asarray) and proto in ("list", "tuple") and items and \
+                all(e in ("float", "int") for e in items):
+            proto = ranked("array" if "float" in items else "intarray", 1)  # np.array([a, 1.0])
         if not isinstance(proto, Ranked):
             return None
         if f in (np.array, np.asarray) and (npos > 2 or "copy" in kw and f is np.asarray):

@@ -25,6 +25,21 @@ def item_vjp(x, index=None, *, ans_bar):
     return item_adjoint(ans_bar, x, index)
 
 
+def tolist(x):
+    """What ``x.tolist()`` computes: the entries as (nested lists of) Python numbers."""
+    return x.tolist()
+
+
+@defjvp(tolist, library="core")
+def tolist_jvp(x, *, x_dot):
+    return np.asarray(x_dot).tolist()
+
+
+@defvjp(tolist, library="core")
+def tolist_vjp(x, *, ans_bar):
+    return np.reshape(np.asarray(ans_bar), np.shape(x))
+
+
 def astype(x, dtype, copy=True):
     """What ``x.astype(dtype)`` computes for a floating or complex ``dtype`` known
     when compiling (any other goes to ``np.astype``'s rule, which asks at run time)."""
@@ -65,7 +80,7 @@ METHODS = {
     "round": np.round, "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort,
     "all": np.all, "any": np.any, "nonzero": np.nonzero, "astype": getattr(np, "astype", None),
     "item": item,
-    "tolist": None, "sort": None, "fill": None,
+    "tolist": tolist, "sort": None, "fill": None,
 }
 
 SHAPE_VARARGS = {"reshape", "transpose", "item"}  # x.item(1, 2) is x.item((1, 2))

@@ -563,7 +563,8 @@ for _name in ("reshape", "ravel", "squeeze", "expand_dims", "transpose", "matrix
 # ---------------------------------------------------------------------------
 def _construct(fn):
     @defvjp(fn, library=L)
-    def construct_vjp(object, dtype=None, *, ans_bar):
+    def construct_vjp(object, dtype=None, *, copy=True, order="K", ndmin=0, ans_bar):
+        # (copy= and order= change no value, ndmin= adds leading axes of length 1)
         return array_adjoint(ans_bar, object)
 
     deflinear(fn, (0,), library=L)
@@ -790,6 +791,10 @@ nondifferentiable(np.floor, np.ceil, np.trunc, np.rint, np.fix, np.round, np.aro
                   np.spacing, np.nextafter, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
                   np.bitwise_not, np.invert, np.left_shift, np.right_shift, np.gcd, np.lcm,
                   np.isnat, library=L)
+# integer indices: G[np.diag_indices_from(G)] += lam
+nondifferentiable(np.diag_indices, np.diag_indices_from, np.tril_indices, np.tril_indices_from,
+                  np.triu_indices, np.triu_indices_from, np.unravel_index, np.ravel_multi_index,
+                  np.digitize, library=L)
 for _name in ("bitwise_count", "bitwise_invert", "bitwise_left_shift", "bitwise_right_shift"):
     if hasattr(np, _name):  # NumPy >= 2
         nondifferentiable(getattr(np, _name), library=L)

@@ -712,6 +712,7 @@ SPECIAL_FORMS = {
     # the rules of methods (x.item(), x.astype(float), d.copy()): their tests are
     # tests/ad/test_inactive_calls.py and tests/ad/test_dict_and_zip_loops.py
     ("core", "item"): None,
+    ("core", "tolist"): None,  # tests/ad/test_unpack_and_keyword_operands.py
     ("core", "astype"): None,
     ("core", "container_copy"): None,
     ("math", "log"): ["f(x)", "f(x, y)"],

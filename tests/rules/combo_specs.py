@@ -45,6 +45,7 @@ except ImportError:  # the scipy rules are not registered either
 from s2sad import runtime as rt
 from s2sad.rules import lookup
 from s2sad.rules.methods import astype as METHOD_ASTYPE, item as METHOD_ITEM
+from s2sad.rules.methods import tolist as METHOD_TOLIST
 from s2sad.rules.methods import container_copy as METHOD_COPY
 
 from .cases import BINARY, CASES, LINALG_CASES, P, SPREAD, U, UNARY
@@ -230,6 +231,7 @@ spec(divmod, "divmod(x, y)", BINARY["remainder"], SCALAR)
 spec(complex, "complex(x, y)", [U, U], SCALAR)
 spec(METHOD_ITEM, "x.item(1) * x.item(-1)", [U], [((3,),), ((2, 3),), ((2, 3, 4),)], complex=True)
 spec(METHOD_ITEM, "x.item((1, 2)) * x", [U], [((2, 3),)], complex=True)
+spec(METHOD_TOLIST, "np.array(x.tolist()) * x", [U], [((3,),), ((2, 3),)])
 spec(METHOD_COPY, "s = [x, y]\nt = s.copy()\nt[0] = x * y\nreturn t[0] + s[0] * t[1]", [U, U],
      SCALAR, name="list.copy()")
 spec(METHOD_COPY, "d = {'a': x}\ne = d.copy()\ne['a'] = x * x\nreturn d['a'] * e['a']", [U], SCALAR,

@@ -24,6 +24,9 @@ class Calls:
 
     # -- calls that write --------------------------------------------------------------
     def method(self, op, args) -> bool:
+        if op.attrs["method"] == "shuffle" and len(op.args) == 2 and \
+                self.ref_of(op.args[1]) is not None:  # rng.shuffle(y)
+            raise self.shuffled(op, op.args[1])
         m = op.attrs["method"]
         base = op.args[0]
         if isinstance(base, Global) and m == "at" and isinstance(base.obj, np.ufunc):
@@ -229,6 +232,8 @@ class Calls:
             self.write(op, op.args[1], make, result_is_object=False)
             self.none_result(op)
             return True
+        if f is np.random.shuffle and len(op.args) > 1:
+            raise self.shuffled(op, op.args[1])
         if not is_unhashable(f) and f in REFUSED_NUMPY:
             raise self.error(op, f"np.{f.__name__} writes into its argument, which s2sad "
                                  "does not differentiate yet", f"write {REFUSED_NUMPY[f]}")
@@ -488,6 +493,11 @@ class Calls:
             for r in op.results:
                 self.add(r, Ref(root))
         return True
+
+    def shuffled(self, op, seq):
+        return self.error(op, f"shuffle() reorders '{hint_of(seq)}' in place, which s2sad "
+                              "cannot follow", "draw the order and index with it: "
+                              "y = y[rng.permutation(len(y))]")
 
     def dirty(self, root):
         return any(k[0] is root for k in self.state.attrs) and root in self.written

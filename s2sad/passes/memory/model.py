@@ -53,7 +53,8 @@ GROWING = {"append", "extend", "insert"}
 
 REFUSED_NUMPY = {np.place: "a[mask] = values", np.putmask: "a[mask] = values[mask]",
                   np.fill_diagonal: "a[np.diag_indices_from(a)] = v",
-                  np.put_along_axis: "np.take_along_axis to read, a[...] = ... to write"}
+                  np.put_along_axis: "np.take_along_axis to read, a[...] = ... to write",
+                  np.random.shuffle: "a = a[np.random.permutation(len(a))]"}
 
 
 ARITHMETIC = {"+", "-", "*", "/", "//", "%", "**"}
