@@ -544,8 +544,8 @@ def _result_lines(call, compiled, single, valued, derived, full, ns, params, pre
     given = {len(prefix) + k: p for k, p in enumerate(params)}
     # float32 stays float32, a Python float's gradient is a Python float
     precise = [i for i in active if getattr(full[i], "dtype", None) not in (None, _FLOAT64)
-               or type(full[i]) is float or _holds_float(full[i]) or np.ndim(full[i]) == 0
-               and isinstance(full[i], np.ndarray)]  # (a 0-d array's is a 0-d array)
+               or type(full[i]) is float or _holds_float(full[i]) or
+               isinstance(full[i], np.ndarray) and full[i].ndim == 0]  # (a 0-d array's too)
 
     def grad_of(j):  # the j-th gradient, in the precision of its argument
         g = f"_k_r[{j}]" if not valued else f"_k_g[{j}]"

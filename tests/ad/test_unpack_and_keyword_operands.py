@@ -127,3 +127,14 @@ def test_gradient_of_a_zero_dimensional_array_is_one(dtype):
     for g in (s2sad.grad(sine_times)(x), s2sad.value_and_grad(sine_times)(x)[1]):
         assert type(g) is np.ndarray and g.shape == () and g.dtype == dtype
         assert float(g) == pytest.approx(np.cos(0.7) * 0.7 + np.sin(0.7), rel=1e-6)
+
+
+def sum_of_squares_of_arrays(arrs):
+    return sum(np.sum(a ** 2) for a in arrs)
+
+
+def test_a_list_of_arrays_of_different_shapes():
+    # (the caller's check of each argument's precision must not make one array of it)
+    arrs = [np.array([0.5, -1.0, 2.0]), np.array([[1.5], [0.25]])]
+    got = s2sad.grad(sum_of_squares_of_arrays)(arrs)
+    assert all(np.allclose(g, 2 * a) for g, a in zip(got, arrs))
