@@ -16,7 +16,7 @@ from ...ir.kinds import kind_of_object
 from ...ir.nodes import Const, Global, Prim, Value
 from .model import (ARRAY_MUTATORS, GROWING, LIST_MUTATORS, REFUSED_NUMPY, Ref, Root, call_attrs,
                     function_effects, hint_of, is_constant, is_unhashable,
-                    is_user_class, user_function)
+                    is_user_class, opaque_compiled, user_function)
 
 
 class Calls:
@@ -232,6 +232,14 @@ class Calls:
             self.write(op, op.args[1], make, result_is_object=False)
             self.none_result(op)
             return True
+        if opaque_compiled(f):
+            for a in op.args[1:]:
+                if self.ref_of(a) is not None and self.arrayness(a) != "scalar":
+                    raise self.error(op, f"s2sad cannot see whether {f.__name__}() changes "
+                                         f"'{hint_of(a)}': it is compiled code with no "
+                                         "derivative rule", "give it a rule "
+                                         f"(@s2sad.defvjp({f.__name__})), or call a NumPy "
+                                         "function that computes the same")
         if f is np.random.shuffle and len(op.args) > 1:
             raise self.shuffled(op, op.args[1])
         if not is_unhashable(f) and f in REFUSED_NUMPY:

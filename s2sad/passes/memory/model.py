@@ -230,6 +230,28 @@ def user_function(f) -> bool:
         not (f.__module__ or "").startswith(("numpy", "s2sad")) and lookup(f) is None
 
 
+#: modules whose compiled functions change none of their arguments
+_PURE_MODULES = ("builtins", "math", "cmath", "operator", "functools", "itertools", "numpy",
+                 "s2sad", "_operator", "_functools", "time", "copy", "random", "statistics")
+
+
+def opaque_compiled(f) -> bool:
+    """A compiled function (C or Cython) with no rule and no Python source:
+    s2sad cannot see whether it changes the arrays it is given (scipy's
+    ``expm`` hands its array to C code that rewrites it in place)."""
+    if isinstance(f, (types.FunctionType, type, np.ufunc)) or not callable(f) or \
+            type(f).__name__ not in ("builtin_function_or_method", "cython_function_or_method",
+                                     "fused_cython_function"):
+        return False
+    module = getattr(f, "__module__", None) or ""
+    if module.split(".")[0] in _PURE_MODULES or module.startswith("_"):
+        return False
+    try:
+        return lookup(f) is None
+    except TypeError:  # unhashable
+        return False
+
+
 def written_operands(op) -> list:
     """The operands ``op`` writes into, as far as its form tells."""
     if not isinstance(op, Prim):
@@ -349,6 +371,8 @@ def has_effects(fn: Function, lower) -> bool:
             if is_user_class(f):
                 return True
             if user_function(f) and any(function_effects(f, lower)):
+                return True
+            if opaque_compiled(f):
                 return True
         if isinstance(op, Prim) and op.kind == "callmethod" and \
                 not _known_method(op.attrs["method"]) and not isinstance(op.args[0], Global):
