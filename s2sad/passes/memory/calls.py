@@ -8,8 +8,9 @@ from typing import Optional
 import numpy as np
 
 from ... import runtime
-from ...errors import S2sadError
+from ...errors import LibraryFunctionError, NonDifferentiableError, S2sadError
 from ...frontend.dataclass_init import NotReadable, readable_init
+from ...frontend.locations import library_function_error, library_module
 from ...frontend.resolve import class_member
 from ...ir.clone import clone_function
 from ...ir.kinds import kind_of_object
@@ -360,7 +361,10 @@ class Calls:
                 self.add(pv, ref)
             elif ref is not None and self.arrayness(orig) != "scalar":
                 self.add(pv, ref)
-        self.ops(fn.body)
+        try:
+            self.ops(fn.body)
+        except S2sadError as exc:
+            raise _at_library_call(exc, op, f) from exc
         out = fn.body.yields[0]
         result = self.val(out)
         self.frame = caller
@@ -527,3 +531,17 @@ class Calls:
         if root is not None and root.obj is None:
             raise self.error(None, f"returning the object '{root.hint}' built in the function "
                                    "is not supported", "return its attributes")
+
+
+def _at_library_call(exc, op, f):
+    """An error inside a library function being inlined (scipy's ``det``),
+    said of the call ``op`` of it; ``exc`` itself for the user's functions."""
+    module = library_module(f)
+    if module is None or not hasattr(exc, "message") or \
+            isinstance(exc, LibraryFunctionError) and exc.function is f:
+        return exc
+    if isinstance(exc, LibraryFunctionError):  # deeper in the library
+        inner = getattr(exc.function, "__qualname__", "a function")
+        exc = NonDifferentiableError(f"it calls {inner}, which has no derivative rule either "
+                                     "and whose source s2sad cannot differentiate")
+    return library_function_error(f, module, exc).at_call(op.loc, f)
