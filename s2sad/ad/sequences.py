@@ -19,11 +19,13 @@ from ..ir.kinds import kind_of_object, sequence_arithmetic
 from ..ir.nodes import Const, Global, Value
 from ..runtime import zeros_like_value
 from .builder import Zero, is_zero, runtime_global
+from .structure import _hint, _packed
 
 SEQUENCES = ("list", "tuple")
 
 
 def _kind(kinds, a):
+    # (a Global is of unknown kind here, as before the rules for sequences)
     return kinds.get(a) if isinstance(a, Value) else \
         kind_of_object(a.value) if isinstance(a, Const) else None
 
@@ -54,10 +56,6 @@ def _whole(fwd, a):
     if isinstance(a, Const):
         return Const(zeros_like_value(a.value))  # (1.0,) has the tangent (0.0,)
     return fwd.b.materialize(t, hint=_hint(a) + "_dot")
-
-
-def _hint(v):
-    return v.hint if isinstance(v, Value) else "t"
 
 
 def sequence_jvp(fwd, op):
@@ -103,7 +101,7 @@ def sequence_vjp(rev, op, bars):
     ybar = bars[0]
     form = sequence_form(op, rev.kinds)
     if form == "maybe":
-        ybar = rev.pack(ybar) if isinstance(ybar, list) else ybar
+        ybar = _packed(rev, ybar)
         helper = "sum_adjoints" if op.attrs["op"] == "+" else "product_adjoints"
         pair = rev.b.call(runtime_global(helper), [ybar, a, b], hint="t")
         res = rev.b.prim("unpack", [pair], nresults=2, star=None)
@@ -117,7 +115,7 @@ def sequence_vjp(rev, op, bars):
         if isinstance(ybar, list) and isinstance(n, Const) and len(ybar) >= n.value:
             parts = [ybar[:n.value], ybar[n.value:]]  # the entries, split where a ends
         else:
-            ybar = rev.pack(ybar) if isinstance(ybar, list) else ybar
+            ybar = _packed(rev, ybar)
             parts = [rev.b.value("getitem", [ybar, n], _hint(a) + "_bar",
                                  index=("slice", None, 1, None)) if _active(rev, a) else None,
                      rev.b.value("getitem", [ybar, n], _hint(b) + "_bar",
@@ -128,6 +126,6 @@ def sequence_vjp(rev, op, bars):
         return
     seq = a if _kind(rev.kinds, a) in SEQUENCES else b
     if _active(rev, seq):
-        ybar = rev.pack(ybar) if isinstance(ybar, list) else ybar
+        ybar = _packed(rev, ybar)
         rev.accumulate(seq, rev.b.call(runtime_global("repeated_adjoint"), [ybar, seq],
                                        hint=_hint(seq) + "_bar"))
