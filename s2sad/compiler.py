@@ -728,7 +728,8 @@ def _compile(func, mode, active, kinds, name, checkpoint=None):
                          checkpoint=checkpoint)
     stats[mode] += 1
     out, keep = optimize(verify(result.function), fn, kind_map, active_values,
-                         "forward" if mode == "reverse_split" else mode, lowered, result.keep)
+                         "forward" if mode == "reverse_split" else mode, lowered, result.keep,
+                         result.out_kind if mode in ("reverse", "reverse_value") else None)
     out = verify(dce(out))
     lists = {}
     src, ns = emit_function(out, inline=True, keep=keep, lists=lists)

@@ -56,9 +56,12 @@ def np_global(name):
 
 
 def _num(a):
-    if isinstance(a, Const) and isinstance(a.value, numbers.Number) and \
-            not isinstance(a.value, bool):
-        return a.value
+    if not isinstance(a, Const):
+        return None
+    v = a.value
+    # float and int first: numbers.Number, an ABC, is slower to ask
+    if type(v) in (float, int) or isinstance(v, numbers.Number) and not isinstance(v, bool):
+        return v
     return None
 
 
@@ -96,7 +99,9 @@ class Builder:
     def prim(self, kind, args, hint="t", user=False, nresults=1, loc=None, **attrs):
         results = [Value(hint, user) for _ in range(nresults)]
         op = Prim(kind, list(args), results, attrs, loc or self.loc)
-        self.append(op)
+        self.block.ops.append(op)
+        for r in results:
+            self.defs[r] = op
         return op
 
     def value(self, kind, args, hint="t", **attrs):
@@ -125,9 +130,9 @@ class Builder:
         return self.call(runtime_global("zeros_like_value"), [like], hint=hint)
 
     def add(self, a, b, hint="t"):
-        if is_zero(a):
+        if isinstance(a, Zero):
             return b
-        if is_zero(b):
+        if isinstance(b, Zero):
             return a
         if _num(a) == 0:
             return b
@@ -176,9 +181,9 @@ class Builder:
         return self.value("unary", [a], hint, op="-")
 
     def mul(self, a, b, hint="t"):
-        if is_zero(a):
+        if isinstance(a, Zero):
             return a
-        if is_zero(b):
+        if isinstance(b, Zero):
             return b
         na, nb = _num(a), _num(b)
         if na == 1:
@@ -255,7 +260,7 @@ class Builder:
         return self.binop("/", a, b, hint)
 
     def binop(self, op, a, b, hint="t"):
-        if is_zero(a) or is_zero(b):
+        if isinstance(a, Zero) or isinstance(b, Zero):
             if op == "+":
                 return self.add(a, b, hint)
             if op == "-":
@@ -269,9 +274,9 @@ class Builder:
         kw = kw or {}
         args = list(args)
         if func.obj is runtime.scaled_power and not kw and len(args) == 3 and \
-                _num(args[0]) is not None and not any(is_zero(a) for a in args):
+                _num(args[0]) is not None and not any(isinstance(a, Zero) for a in args):
             return self.scaled_power(*args, hint)
-        if any(is_zero(a) for a in args) or any(is_zero(v) for v in kw.values()):
+        if any(isinstance(a, Zero) for a in args) or any(isinstance(v, Zero) for v in kw.values()):
             lin = linear_args(func.obj)
             zero_pos = [i for i, a in enumerate(args) if is_zero(a)]
             if lin is not None and zero_pos and all(i in lin for i in zero_pos):
@@ -304,7 +309,7 @@ class Builder:
         last = body.ops[-1] if body.ops else None
         if isinstance(last, Prim) and last.kind == "build" and last.attrs["type"] == "tuple" \
                 and last.results[0] is ret and not last.attrs.get("star"):
-            self._inline_block(Block(body.ops[:-1], []), env, loc)
+            self._inline_ops(body.ops[:-1], env, loc)
             return [self._operand(a, env) for a in last.args]
         saved, self._fresh = getattr(self, "_fresh", None), set()
         saved_ret, self._padded = getattr(self, "_padded", None), ret if cotangents else None
@@ -333,7 +338,11 @@ class Builder:
         return a
 
     def _inline_block(self, block: Block, env, loc):
-        for op in block.ops:
+        self._inline_ops(block.ops, env, loc)
+        return [self._operand(y, env) for y in block.yields]
+
+    def _inline_ops(self, ops, env, loc):
+        for op in ops:
             if isinstance(op, Prim):
                 args = [self._operand(a, env) for a in op.args]
                 res = self.clone_prim(op, args, loc)
@@ -392,7 +401,6 @@ class Builder:
                             Prim("build", entries, [Value("t")], {"type": "tuple"}), entries)[0]
             else:
                 raise NotImplementedError("loops inside derivative rules are not supported")
-        return [self._operand(y, env) for y in block.yields]
 
     def clone_prim(self, op: Prim, args, loc=None):
         """Re-create a primitive on new operands, simplifying where possible."""

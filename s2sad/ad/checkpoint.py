@@ -107,11 +107,12 @@ def take_directives(fn: Function, default=None):
     s2sad.checkpointed(xs, snapshots=K)``, which now iterate over ``xs`` itself
     (the directive's call is dropped where nothing else reads it).  Changes
     ``fn``: the transforms run it on their own copy."""
+    loops = [op for op in fn.body.walk() if isinstance(op, For) and isinstance(op.iter, Value)]
+    if not loops:
+        return {}
     defs = {r: op for op in fn.body.walk() if isinstance(op, Prim) for r in op.results}
     out, done = {}, []
-    for op in fn.body.walk():
-        if not (isinstance(op, For) and isinstance(op.iter, Value)):
-            continue
+    for op in loops:
         made = defs.get(op.iter)
         if not is_checkpointed_call(made):
             continue

@@ -25,6 +25,8 @@ _NOT_COMPLEX = {"float", "array", "int", "bool", "intarray", "str", "none", "ran
 
 
 def _complex_object(v) -> bool:
+    if type(v) in (float, int, bool):  # most constants: answered before the slower checks
+        return False
     if isinstance(v, (complex, np.complexfloating)):
         return True
     if isinstance(v, (np.ndarray, np.dtype)):
@@ -42,9 +44,9 @@ def has_complex(t) -> bool:
     found = getattr(t, "_has_complex", None)
     if found is None:
         found = any(k in COMPLEX_KINDS for k in t.kinds.values()) or any(
-            isinstance(a, Const) and _complex_object(a.value) or
-            isinstance(a, Global) and _complex_object(a.obj)
-            for op in t.fn.body.walk() if isinstance(op, Prim) for a in op.args)
+            _complex_object(a.value if isinstance(a, Const) else a.obj)
+            for op in t.fn.body.walk() if isinstance(op, Prim)
+            for a in op.args if isinstance(a, (Const, Global)))
         t._has_complex = found
     return found
 
@@ -75,8 +77,8 @@ def real_cotangent(rev, v, contrib):
     """``contrib`` for the adjoint of ``v``: its real part where ``v`` is real and
     the operation being reversed (``rev.op_now``) may compute with complex numbers."""
     op = getattr(rev, "op_now", None)
-    if op is None or isinstance(contrib, list) or rev.kinds.get(v) not in REAL_KINDS or \
-            not has_complex(rev):
+    if op is None or not has_complex(rev) or isinstance(contrib, list) or \
+            rev.kinds.get(v) not in REAL_KINDS:
         return contrib
     if all(_kind(rev, a) in _NOT_COMPLEX for a in list(op.results) + list(op.args)):
         return contrib

@@ -225,6 +225,7 @@ class _Places:
                     visit(b, op)
 
         visit(main, None)
+        visit = None  # a recursive closure is a reference cycle: freed now, not by gc
 
     def fresh(self, v, seen=None) -> bool:
         """Whether ``v``'s storage was made by this function (an allocation, a

@@ -27,6 +27,8 @@ _VIEWS = ("items", "values", "keys")
 
 def rewrite_loops(fn: Function, kinds) -> bool:
     """Rewrite the loops of ``fn`` in place; whether anything changed."""
+    if not any(_may_rewrite(op) for op in fn.body.walk()):
+        return False  # a function of arithmetic alone: spare the analyses below
     defs = {}  # value -> (block, op) defining it
     blocks = [fn.body]
     while blocks:
@@ -69,6 +71,13 @@ def rewrite_loops(fn: Function, kinds) -> bool:
             block.ops[block.ops.index(view):block.ops.index(view) + 1] = _as_list(view)
             changed = True
     return changed
+
+
+def _may_rewrite(op) -> bool:
+    """Whether ``op`` is of the ops rewritten here: a for loop, a method call, a
+    call with ``*``."""
+    return isinstance(op, For) or isinstance(op, Prim) and (
+        op.kind == "callmethod" or op.kind == "call" and bool(op.attrs.get("star")))
 
 
 def _dict_get(op, kinds) -> bool:

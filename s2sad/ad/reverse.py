@@ -22,7 +22,7 @@ from their SSA names.
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 
 import numpy as np
 from typing import Dict, List, Optional, Sequence, Set
@@ -98,10 +98,10 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         self.produced: Set[Value] = set()
         self.scope = Scope(None, "function", on_slot=self.new_slot)
         self.stacks = []  # the ops making the (empty) stacks of the tape
-        self.defs_outside = {r: op for op in fn.body.walk() if isinstance(op, Prim)
-                             for r in op.results}
+        prims = [op for op in fn.body.walk() if isinstance(op, Prim)]
+        self.defs_outside = {r: op for op in prims for r in op.results}
         self.b.primal_defs = self.defs_outside  # what rules being inlined may ask of
-        self.holders: Counter = Counter()
+        self.holders: Dict[object, int] = defaultdict(int)
         # adjoints that are arrays this derivative made (zeros, a sum) and may
         # write into: ``v_bar[i] += g`` for the adjoint of ``v[i]``
         # (copy_before_writes copies one that is read again)
@@ -116,8 +116,8 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         self._indexed = None
         self._entries = None  # a tuple's primal entries (add_entries)
         # lists that pop in place: their literal's entries are not theirs for long
-        self.popped = {op.args[0] for op in fn.body.walk() if isinstance(op, Prim) and
-                       op.kind == "callmethod" and op.attrs["method"] == "pop" and op.args}
+        self.popped = {op.args[0] for op in prims if op.kind == "callmethod" and
+                       op.attrs["method"] == "pop" and op.args}
         self.find_checkpointed(checkpoint)
 
     # -- adjoint bookkeeping --------------------------------------------------
@@ -146,7 +146,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         if isinstance(contrib, list):
             if all(is_zero(c) for c in contrib):
                 return
-            cur = self.bar(v)
+            cur = self.scope.get(v)
             if cur is None:
                 self.set_bar(v, contrib)
                 return
@@ -154,7 +154,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
                 self.set_bar(v, self.add_entries(cur, contrib, v))
                 return
             contrib = self.pack(contrib)
-        cur = self.bar(v)
+        cur = self.scope.get(v)
         if isinstance(cur, list):
             cur = self.pack(cur)
         if cur is None:
@@ -170,12 +170,12 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
                     cur in self.produced:
                 op.attrs["inplace"] = True
                 op.attrs["scalar"] = True  # rebinds a float: touches no other variable
-        if isinstance(new, Value) and not new.user and self.b.defs.get(new) is not None \
-                and self.holders[new] == 0:
-            new.hint, new.user = v.hint + "_bar", v.user
-        if isinstance(new, Value) and self.b.defs.get(new) is not None:
+        made = self.b.defs.get(new) if isinstance(new, Value) else None
+        if made is not None:
+            if not new.user and self.holders[new] == 0:
+                new.hint, new.user = v.hint + "_bar", v.user
             self.produced.add(new)
-            if self.is_buffer(cur) and self.kinds.get(v) in ("array", "carray"):
+            if self.kinds.get(v) in ("array", "carray") and self.is_buffer(cur):
                 self.buffers.add(new)  # buffer + contribution: a fresh array of its shape
         self.set_bar(v, new)
 
@@ -288,7 +288,8 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         after the write, pushed on the tape (the reverse sweep reads it), read
         by a later iteration of a loop around the write, or is an argument."""
         def writes_in_place(op):
-            return is_mutation(op) and op.kind != "binop" and isinstance(op.args[0], Value)
+            return isinstance(op, Prim) and op.kind != "binop" and is_mutation(op) and \
+                isinstance(op.args[0], Value)
 
         if not any(writes_in_place(op) for op in main.walk()):
             return  # nothing to copy: the storage analysis would find nothing
@@ -314,6 +315,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
             block.ops = new_ops
 
         visit(main)
+        visit = None  # a recursive closure is a reference cycle: freed now, not by gc
 
     def reverse_ops(self, ops):
         for op in reversed(ops):
@@ -349,7 +351,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
 
     # -- primitives -------------------------------------------------------------
     def prim(self, op: Prim):
-        if not op.results or not any(r in self.active for r in op.results):
+        if not any(r in self.active for r in op.results):
             return
         bars = [self.bar(r) for r in op.results]
         pops = op.kind == "callmethod" and op.attrs["method"] == "pop"
@@ -434,11 +436,12 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
 
     def by_partials(self, rule, op, first, ybar):
         _, partials = self.active_partials(rule, op, first)
+        result = op.result
         for operand, partial in partials.items():
             contrib = self.b.mul(ybar, partial)
             if self.list_built_in_place(operand) and not is_zero(contrib):
                 contrib = self.b.call(Global("list", list), [contrib], hint=operand.hint + "_bar")
-            self.contribute(operand, contrib, op.result)
+            self.contribute(operand, contrib, result)
 
     def list_built_in_place(self, operand) -> bool:
         """Whether ``operand`` is a list that appends made (not a literal): its

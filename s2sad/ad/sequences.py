@@ -38,12 +38,12 @@ def sequence_form(op, kinds):
     if op.kind != "binop" or op.attrs["op"] not in ("+", "*") or len(op.args) != 2:
         return None
 
-    def k(a):
-        return _kind(kinds, a)
-    if sequence_arithmetic(op.attrs["op"], op.args, k) is not None:
+    found = [_kind(kinds, a) for a in op.args]
+    if "list" not in found and "tuple" not in found:  # arithmetic: nearly every + and *
+        return None
+    if sequence_arithmetic(op.attrs["op"], op.args, lambda a: _kind(kinds, a)) is not None:
         return "sure"
-    found = [k(a) for a in op.args]
-    if any(f in SEQUENCES for f in found) and (None in found or "intarray" in found):
+    if None in found or "intarray" in found:
         return "maybe"  # an int array may be a NumPy integer, that repeats a list
     return None
 

@@ -8,6 +8,9 @@ from ..passes.dce import dce
 
 def rule_template(rule, which: str):
     """The rule function ``which`` ('partials', 'jvp', 'vjp') of ``rule`` as IR."""
+    fn = rule.lowered.get(which)  # (lowered once: read without the lock from then on)
+    if fn is not None:
+        return fn
     with rule.lock:
         fn = rule.lowered.get(which)
         if fn is None:

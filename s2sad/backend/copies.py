@@ -39,4 +39,5 @@ def copy_sources(fn: Function, storage) -> Set[Value]:
                 visit(b)
 
     visit(fn.body)
+    visit = None  # a recursive closure is a reference cycle: freed now, not by gc
     return out

@@ -24,10 +24,10 @@ import math
 from collections import defaultdict
 from typing import Dict, List, Optional, Set
 
-from ..ir.nodes import (MISSING, Block, Const, For, Function, Global, If, Op, Prim, UNDEF,
+from ..ir.nodes import (MISSING, Block, Const, For, Function, Global, If, Prim, UNDEF,
                         Value, While)
 from ..ir.analysis import count_uses, is_pure
-from ..rules.structure import is_context_op
+from ..rules.structure import CONTEXT_OPS
 from .copies import copy_sources
 from .storage import Storage
 
@@ -58,21 +58,24 @@ def _negated(e: ast.expr) -> ast.expr:
         return ast.BinOp(_negated(e.left), e.op, e.right)
     if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
         return e.operand
-    return ast.UnaryOp(ast.USub(), e)
+    return ast.UnaryOp(_MINUS, e)
 
 
-# one context object for every node, as ast.parse shares its own (nodes are
-# built by the ten thousand, and unparse never reads a context)
+# one context and one operator object for every node, as ast.parse shares its
+# own (nodes are built by the ten thousand, and unparse reads an operator's
+# class only)
 _LOAD, _STORE = ast.Load(), ast.Store()
+_MINUS = ast.USub()
 
-_BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv,
-           "%": ast.Mod, "**": ast.Pow, "@": ast.MatMult, "<<": ast.LShift,
-           ">>": ast.RShift, "|": ast.BitOr, "&": ast.BitAnd, "^": ast.BitXor}
-_AUGMENTED = {op: symbol for symbol, op in _BINOPS.items()}  # ast.Add -> "+"
-_UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not, "~": ast.Invert}
-_CMP = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq,
-        "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In,
-        "not in": ast.NotIn}
+_BINOPS = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(), "/": ast.Div(),
+           "//": ast.FloorDiv(), "%": ast.Mod(), "**": ast.Pow(), "@": ast.MatMult(),
+           "<<": ast.LShift(), ">>": ast.RShift(), "|": ast.BitOr(), "&": ast.BitAnd(),
+           "^": ast.BitXor()}
+_AUGMENTED = {type(op): symbol for symbol, op in _BINOPS.items()}  # ast.Add -> "+"
+_UNARY = {"-": _MINUS, "+": ast.UAdd(), "not": ast.Not(), "~": ast.Invert()}
+_CMP = {"<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(), ">=": ast.GtE(), "==": ast.Eq(),
+        "!=": ast.NotEq(), "is": ast.Is(), "is not": ast.IsNot(), "in": ast.In(),
+        "not in": ast.NotIn()}
 
 # ---------------------------------------------------------------------------
 # Code generation
@@ -92,7 +95,7 @@ class Emitter:
         self.storage = Storage(fn, reserved, merge_names=inline, uses=self.uses)
         self.copy_sources = copy_sources(fn, self.storage)
         self.inlined: Dict[Value, ast.expr] = {}
-        self.inline_reads: Dict[Value, Set] = {}  # storage a folded value reads
+        self.folded_ops: Dict[Value, Prim] = {}  # each folded value's op (for reads)
         self._first_use: Dict[int, tuple] = {}  # id(block) -> (block, where values are read)
         self._region_use: Dict[int, Set] = {}  # id(op) -> what its regions read
         self.lines: List[str] = []
@@ -101,38 +104,13 @@ class Emitter:
 
     # -- globals and constants ----------------------------------------------
     def _collect_globals(self, fn):
-        roots: Dict[str, list] = defaultdict(list)
-
-        def visit_operand(a):
-            if isinstance(a, Global):
-                root = a.name.split(".")[0]
-                key = (root, id(a.root) if a.root is not None else id(a.obj))
-                if key not in roots[root]:
-                    roots[root].append(key)
-                    self._root_obj = getattr(self, "_root_obj", {})
-                    self._root_obj[key] = a.root if a.root is not None else a.obj
-
-        def visit(block):
-            for y in block.yields:
-                visit_operand(y)
-            for op in block.ops:
-                for a in op.operands():
-                    visit_operand(a)
-                if isinstance(op, (For, While)) and op.brk is not None:
-                    visit_operand(op.brk)
-                for b in op.blocks():
-                    visit(b)
-
-        for p in fn.params:
-            if p.default is not None:
-                visit_operand(p.default)
-        visit(fn.body)
+        roots, objects = _global_roots(fn)
         reserved = set()
         fixed = {self.fname} | {p.value.hint for p in fn.params}  # may not be shadowed
         for root, keys in roots.items():
             k = 0
             for key in keys:
-                if root == self.fname and getattr(self._root_obj[key], "stands_for", None) == root:
+                if root == self.fname and getattr(objects[key], "stands_for", None) == root:
                     self.global_names[key] = root  # a recursive derivative calls itself
                     continue
                 name = root if k == 0 else f"{root}_{k}"
@@ -141,7 +119,7 @@ class Emitter:
                     name = f"{root}_{k}"
                 k += 1
                 self.global_names[key] = name
-                obj = self._root_obj[key]
+                obj = objects[key]
                 if obj is not MISSING:
                     self.namespace[name] = obj
                 reserved.add(name)
@@ -156,6 +134,8 @@ class Emitter:
         return node
 
     def const_expr(self, value) -> ast.expr:
+        if type(value) is float and 0.0 < value < math.inf or type(value) is int and value >= 0:
+            return ast.Constant(value)  # the usual constant, as below
         if _is_literal(value):
             if isinstance(value, tuple):
                 return ast.Tuple([self.const_expr(v) for v in value], _LOAD)
@@ -166,10 +146,10 @@ class Emitter:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and \
                     (value < 0 or (value == 0 and math.copysign(1.0, value) < 0)):
                 # -2.0 as an operator, so that unparse writes (-2.0) ** n, not -2.0 ** n
-                return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+                return ast.UnaryOp(_MINUS, ast.Constant(-value))
             if isinstance(value, complex) and value.real == 0 and value.imag < 0 and \
                     math.copysign(1.0, value.real) < 0:
-                return ast.UnaryOp(ast.USub(), ast.Constant(-value))  # -1j, not (-0-1j)
+                return ast.UnaryOp(_MINUS, ast.Constant(-value))  # -1j, not (-0-1j)
             return ast.Constant(value)
         return self.bind_const(value)
 
@@ -239,13 +219,13 @@ class Emitter:
             if o in ("or", "and"):
                 return ast.BoolOp(ast.Or() if o == "or" else ast.And(),
                                   [self.operand(a[0]), self.operand(a[1])])
-            return ast.BinOp(self.operand(a[0]), _BINOPS[o](), self.operand(a[1]))
+            return ast.BinOp(self.operand(a[0]), _BINOPS[o], self.operand(a[1]))
         if k == "unary" and op.attrs.get("product"):  # derivative code's -(u * v)
             return _negated(self.operand(a[0]))
         if k == "unary":
-            return ast.UnaryOp(_UNARY[op.attrs["op"]](), self.operand(a[0]))
+            return ast.UnaryOp(_UNARY[op.attrs["op"]], self.operand(a[0]))
         if k == "compare":
-            return ast.Compare(self.operand(a[0]), [_CMP[op.attrs["op"]]()], [self.operand(a[1])])
+            return ast.Compare(self.operand(a[0]), [_CMP[op.attrs["op"]]], [self.operand(a[1])])
         if k == "call":
             func = self.operand(a[0])
             pos, kws = self.call_args(op, 1)
@@ -308,53 +288,54 @@ class Emitter:
         raise NotImplementedError(f"no expression for primitive {k}")
 
     # -- statements -----------------------------------------------------------
-    def stmts_for_prim(self, op: Prim) -> List[ast.stmt]:
+    def emit_prim(self, op: Prim, indent: int):
+        """Write op's statement.  Most are ``x = e`` or ``x += e``, written as
+        the variable and the operator before the unparsed value (the text
+        unparse gives the statement, without building its nodes)."""
         k, a = op.kind, op.args
         if k == "raise":
-            return [ast.Raise(self.operand(a[0]) if a else None, None)]
-        if k in ("setitem", "augsetitem"):
+            self.write(ast.Raise(self.operand(a[0]) if a else None, None), indent)
+            return
+        if k in ("setitem", "augsetitem", "setattr", "augsetattr"):
             base = self.operand(a[0])
             value = self.operand(a[1])
-            tgt = ast.Subscript(base, self.index_expr(op.attrs["index"], a), _STORE)
-            if k == "setitem":
-                return [ast.Assign([tgt], value)]
-            return [ast.AugAssign(tgt, _BINOPS[op.attrs["op"]](), value)]
-        if k in ("setattr", "augsetattr"):
-            base = self.operand(a[0])
-            value = self.operand(a[1])
-            tgt = ast.Attribute(base, op.attrs["attr"], _STORE)
-            if k == "setattr":
-                return [ast.Assign([tgt], value)]
-            return [ast.AugAssign(tgt, _BINOPS[op.attrs["op"]](), value)]
+            if k.endswith("item"):
+                tgt = ast.Subscript(base, self.index_expr(op.attrs["index"], a), _STORE)
+            else:
+                tgt = ast.Attribute(base, op.attrs["attr"], _STORE)
+            self.write(ast.Assign([tgt], value) if k.startswith("set") else
+                       ast.AugAssign(tgt, _BINOPS[op.attrs["op"]], value), indent)
+            return
         if k == "binop" and op.attrs.get("inplace") and isinstance(a[0], Value) \
                 and self.storage.find(a[0]) is self.storage.find(op.results[0]):
-            value = self.operand(a[1])
-            return [ast.AugAssign(self.target(op.results[0]), _BINOPS[op.attrs["op"]](), value)]
+            value = unparse(self.operand(a[1]))
+            self.write_text(f"{self.storage.name(op.results[0])} {op.attrs['op']}= {value}",
+                            indent)
+            return
         if op.attrs.get("mutates"):
-            return [ast.Expr(self.expr(op))]
+            self.write(ast.Expr(self.expr(op)), indent)
+            return
         if k == "unpack":
             star = op.attrs.get("star")
             elts = []
             for i, r in enumerate(op.results):
                 t = self.target(r) if self.uses.get(r) else ast.Name("_", _STORE)
                 elts.append(ast.Starred(t, _STORE) if i == star else t)
-            return [ast.Assign([ast.Tuple(elts, _STORE)], self.operand(a[0]))]
+            self.write(ast.Assign([ast.Tuple(elts, _STORE)], self.operand(a[0])), indent)
+            return
         value = self.expr(op)
-        if not op.results:
-            return [ast.Expr(value)]
-        r = op.results[0]
-        if not self.uses.get(r) and k in ("call", "callmethod"):
-            return [ast.Expr(value)]
-        if isinstance(value, ast.Name) and value.id == self.storage.name(r):
-            return []  # a copy into its own variable
-        return [ast.Assign([self.target(r)], value)]
+        if not op.results or (not self.uses.get(op.results[0]) and k in ("call", "callmethod")):
+            self.write(ast.Expr(value), indent)
+            return
+        name = self.storage.name(op.results[0])
+        if not (isinstance(value, ast.Name) and value.id == name):  # a copy into its own variable
+            self.write_text(name + " = " + unparse(value), indent)
 
-    def can_inline(self, op: Op, block: Block, position: int, header: bool) -> bool:
-        """Whether op's single result may be folded into its single use."""
-        if not isinstance(op, Prim) or len(op.results) != 1 or op.kind in ("unpack", "copy"):
-            return False
+    def can_inline(self, op: Prim, block: Block, position: int, header: bool) -> bool:
+        """Whether op's single result, read once and not a user's variable,
+        may be folded into its use."""
         r = op.results[0]
-        if self.uses.get(r) != 1 or r.user or r in self.storage.alias_global or r in self.keep:
+        if op.kind in ("unpack", "copy") or r in self.storage.alias_global or r in self.keep:
             return False
         if r not in self.storage.foldable and not self._next_use_only(op, block, position):
             # (op has one result: it is pure exactly when the storage calls that foldable)
@@ -393,11 +374,14 @@ class Emitter:
         that reads it itself, or ``~position`` of the op whose regions do."""
         first: dict = {}
         for j, op in enumerate(block.ops):
+            if isinstance(op, Prim):  # (no regions)
+                for x in op.args:
+                    if isinstance(x, Value) and x not in first:
+                        first[x] = j
+                continue
             for x in op.operands():
                 if isinstance(x, Value) and x not in first:
                     first[x] = j
-            if isinstance(op, Prim):  # no regions
-                continue
             for x in self._region_uses(op):
                 if x not in first:
                     first[x] = ~j
@@ -414,7 +398,8 @@ class Emitter:
                     out.update(x for x in inner.operands() if isinstance(x, Value))
                     if isinstance(inner, (For, While)) and isinstance(inner.brk, Value):
                         out.add(inner.brk)
-                    out |= self._region_uses(inner)
+                    if not isinstance(inner, Prim):
+                        out |= self._region_uses(inner)
             self._region_use[id(op)] = out
         return out
 
@@ -430,15 +415,16 @@ class Emitter:
             return len(block.ops)
         return None
 
-    def reads(self, op, acc=None) -> Set:
+    def reads(self, op: Prim) -> Set:
         """Storage roots an op's expression reads (through folded operands)."""
-        acc = set() if acc is None else acc
-        for a in op.operands():
-            if isinstance(a, Value):
-                acc.add(self.storage.find(a))
-                folded = self.inline_reads.get(a)
-                if folded:
-                    acc |= folded
+        acc, todo = set(), [op]
+        while todo:
+            for a in todo.pop().args:
+                if isinstance(a, Value):
+                    acc.add(self.storage.find(a))
+                    folded = self.folded_ops.get(a)
+                    if folded is not None:
+                        todo.append(folded)
         return acc
 
     def emit_block(self, block: Block, indent: int, yields_to=None, header_yields=False,
@@ -454,20 +440,18 @@ class Emitter:
                 self.last_comment = None
         opened = []  # kept with-blocks open in this block: where each header is
         for i, op in enumerate(ops):
-            if is_context_op(op):
-                indent = self.emit_context(op, indent, opened)
-                continue
-            # decide whether to fold this op into a later use
-            if isinstance(op, Prim) and len(op.results) == 1 and self._fold(op, block, i,
-                                                                            header_yields):
-                continue
-            if self.comments and isinstance(op, Prim) and op.loc is not None and op.loc.text and \
-                    op.loc.text != self.last_comment:
-                self.lines.append("    " * indent + "# " + op.loc.text)
-                self.last_comment = op.loc.text
             if isinstance(op, Prim):
-                for st in self.stmts_for_prim(op):
-                    self.write(st, indent)
+                if op.kind in CONTEXT_OPS:
+                    indent = self.emit_context(op, indent, opened)
+                    continue
+                # decide whether to fold this op into a later use
+                if len(op.results) == 1 and self._fold(op, block, i, header_yields):
+                    continue
+                if self.comments and op.loc is not None and op.loc.text and \
+                        op.loc.text != self.last_comment:
+                    self.lines.append("    " * indent + "# " + op.loc.text)
+                    self.last_comment = op.loc.text
+                self.emit_prim(op, indent)
             elif isinstance(op, If):
                 self.emit_if(op, indent)
             elif isinstance(op, For):
@@ -483,7 +467,7 @@ class Emitter:
         """Fold op's result into its later use when it may (then True)."""
         ops = block.ops
         r = op.results[0]
-        if self.uses.get(r) != 1 or r.user:  # (can_inline's first question: the usual no)
+        if self.uses.get(r) != 1 or r.user:
             return False
         j = self.find_use(block, i + 1, r)
         if j is None or not (j < len(ops) or header_yields):
@@ -491,11 +475,14 @@ class Emitter:
         header = j < len(ops) and not isinstance(ops[j], Prim) or j == len(ops) and header_yields
         if not self.can_inline(op, block, i, header):
             return False
-        reads = self.reads(op)
-        if not self._safe_between(ops, i, j, reads) or \
-                (j < len(ops) and self._loop_inits_clobber(op, ops[j], reads)):
-            return False
-        self.inline_reads[r] = reads
+        # what the expression reads is asked only where something could
+        # overwrite it: statements between, or a for-loop's carried values
+        if j > i + 1 or (j < len(ops) and isinstance(ops[j], For)):
+            reads = self.reads(op)
+            if not self._safe_between(ops, i, j, reads) or \
+                    (j < len(ops) and self._loop_inits_clobber(op, ops[j], reads)):
+                return False
+        self.folded_ops[r] = op
         self.inlined[r] = self.expr(op)
         return True
 
@@ -529,18 +516,23 @@ class Emitter:
 
     def _safe_between(self, ops, i, j, reads) -> bool:
         """Whether an op at i that reads ``reads`` may move down to j."""
+        find, pure = self.storage.find, self.storage.foldable
         for k in range(i + 1, j):
             mid = ops[k]
-            rebinding = isinstance(mid, Prim) and (mid.kind == "copy" or mid.attrs.get("scalar"))
-            if not is_pure(mid) and not rebinding:  # scalar x += v only rebinds x
-                return False
-            for r in mid.results:
-                if self.storage.find(r) in reads:
+            results = mid.results
+            # (an op of one result is pure exactly when the storage calls it foldable)
+            if not (len(results) == 1 and results[0] in pure) and not is_pure(mid) and \
+                    not (isinstance(mid, Prim) and (mid.kind == "copy" or mid.attrs.get("scalar"))):
+                return False  # (a scalar x += v only rebinds x)
+            for r in results:
+                if find(r) in reads:
                     return False
         return True
 
     def write(self, stmt: ast.stmt, indent: int):
-        text = _statement_text(stmt)
+        self.write_text(_statement_text(stmt), indent)
+
+    def write_text(self, text: str, indent: int):
         if text.isprintable() and text:  # one line (no line break is printable): the usual case
             self.lines.append("    " * indent + text)
             return
@@ -707,6 +699,44 @@ class Emitter:
         else:
             self.write(ast.Return(ret_node), 1)
         return "\n".join([header] + self.lines) + "\n"
+
+
+def _global_operands(fn):
+    """The Global operands of ``fn`` in the order the code reads them:
+    parameters' defaults, then each block's yields and its ops' operands."""
+    for p in fn.params:
+        if isinstance(p.default, Global):
+            yield p.default
+    yield from _globals_in(fn.body)
+
+
+def _globals_in(block):
+    for y in block.yields:
+        if isinstance(y, Global):
+            yield y
+    for op in block.ops:
+        for a in op.operands():
+            if isinstance(a, Global):
+                yield a
+        if isinstance(op, (For, While)) and isinstance(op.brk, Global):
+            yield op.brk
+        for b in op.blocks():
+            yield from _globals_in(b)
+
+
+def _global_roots(fn: Function):
+    """The first names of the function's globals, each with the distinct objects
+    it stands for (``(name, id)`` keys, in the order they are first read), and
+    the object of each key."""
+    roots: Dict[str, list] = defaultdict(list)
+    objects: Dict[tuple, object] = {}
+    for a in _global_operands(fn):
+        root = a.name.split(".")[0]
+        key = (root, id(a.root) if a.root is not None else id(a.obj))
+        if key not in objects:
+            roots[root].append(key)
+            objects[key] = a.root if a.root is not None else a.obj
+    return roots, objects
 
 
 def _statement_text(stmt: ast.stmt) -> str:

@@ -63,10 +63,16 @@ class Storage:
         def visit(block):
             nonlocal k
             for op in block.ops:
-                if is_mutation(op):
-                    self.mutations.append(op)
-                elif isinstance(op, Prim) and len(op.results) == 1 and is_pure(op):
-                    self.foldable.add(op.results[0])  # (a mutation is not pure)
+                if isinstance(op, Prim):
+                    if is_pure(op):  # (a mutation is not pure)
+                        if len(op.results) == 1:
+                            self.foldable.add(op.results[0])
+                    elif is_mutation(op):
+                        self.mutations.append(op)
+                    for r in op.results:  # (a primitive has no regions)
+                        self.order.setdefault(r, k)
+                        k += 1
+                    continue
                 for d in op.defined_here():
                     self.order.setdefault(d, k)
                     k += 1
@@ -77,11 +83,14 @@ class Storage:
                     k += 1
 
         visit(fn.body)
+        visit = None  # a recursive closure is a reference cycle: freed now, not by gc
 
     def find(self, v):
         root = self.parent.get(v)
         if root is None:  # most values are their variable's root: asked very often
             return v
+        if root not in self.parent:  # (then the path is as short as it gets)
+            return root
         while self.parent.get(root, root) is not root:
             root = self.parent[root]
         # path compression
@@ -95,8 +104,9 @@ class Storage:
         return self.members.get(self.find(v), [v])
 
     def alone(self, v) -> bool:
-        """Whether v's variable holds v only (``members`` keeps the others)."""
-        return self.find(v) not in self.members
+        """Whether v's variable holds v only: v is its own root (not in
+        ``parent``) and ``members`` keeps nothing for it."""
+        return v not in self.parent and v not in self.members
 
     def union(self, a, b):
         ra, rb = self.find(a), self.find(b)
@@ -202,6 +212,8 @@ class Storage:
 
     def _coalesce(self, block):
         for op in block.ops:
+            if isinstance(op, Prim):  # (no regions, nothing joined)
+                continue
             for b in op.blocks():
                 self._coalesce(b)
             if isinstance(op, If):
@@ -309,10 +321,11 @@ class Storage:
         root = self.find(v)
         name = self.names.get(root)
         if name is None:
-            user = [m for m in self.group(root) if m.user]
+            group = self.members.get(root, [root])
+            user = [m for m in group if m.user]
             base = (min(user, key=lambda m: self.order.get(m, 0)) if user else root).hint
             base = _identifier(base)
-            if base == "_" and any(self.uses.get(m) for m in self.group(root)):
+            if base == "_" and any(self.uses.get(m) for m in group):
                 base = "discarded"  # "_" is what the emitter writes for results nobody reads
             # x, x_1, x_2...: the next suffix to try is kept (names are never freed)
             name, k = base, self.suffix.get(base, 1)
@@ -333,8 +346,9 @@ def _header_reads(block, uses, acc=None):
     expression reads (when folded into the header): the carried values are
     assigned before the header runs, so they must not share a variable."""
     acc = defaultdict(set) if acc is None else acc
-    if not any(isinstance(op, For) for op in block.ops):  # (most blocks: only their regions)
-        for op in block.ops:
+    regions = [op for op in block.ops if not isinstance(op, Prim)]
+    if not any(isinstance(op, For) for op in regions):  # (most blocks: only their regions)
+        for op in regions:
             for b in op.blocks():
                 _header_reads(b, uses, acc)
         return acc
@@ -365,7 +379,9 @@ def _header_reads(block, uses, acc=None):
 def _identifier(s):
     if s == "_":
         return "_"
-    s = "".join(c if c.isalnum() or c == "_" else "_" for c in s).strip("_") or "t"
+    if not (s.isascii() and s.isidentifier()):  # (then every character is kept)
+        s = "".join(c if c.isalnum() or c == "_" else "_" for c in s)
+    s = s.strip("_") or "t"
     if s[0].isdigit():
         s = "v" + s
     return s

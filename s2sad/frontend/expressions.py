@@ -255,26 +255,27 @@ class ExpressionLowering:
     def index(self, node):
         """Lower a subscript's index; returns (operands, template)."""
         args = []
-
-        def walk(n):
-            if isinstance(n, gast.Slice):
-                parts = []
-                for p in (n.lower, n.upper, n.step):
-                    if p is None:
-                        parts.append(None)
-                    else:
-                        args.append(self.expr(p))
-                        parts.append(len(args) - 1)
-                return ("slice",) + tuple(parts)
-            if isinstance(n, gast.Tuple) and any(isinstance(e, gast.Slice) for e in n.elts):
-                return ("tuple", tuple(walk(e) for e in n.elts))
-            if isinstance(n, gast.Tuple) and not any(isinstance(e, gast.Starred) for e in n.elts):
-                return ("tuple", tuple(walk(e) for e in n.elts))
-            args.append(self.expr(n))
-            return ("val", len(args) - 1)
-
-        template = walk(node)
+        template = self._index_template(node, args)
         return args, template
+
+    def _index_template(self, n, args):
+        # a method, not a recursive closure: that would be a reference cycle,
+        # garbage only the cyclic collector frees
+        if isinstance(n, gast.Slice):
+            parts = []
+            for p in (n.lower, n.upper, n.step):
+                if p is None:
+                    parts.append(None)
+                else:
+                    args.append(self.expr(p))
+                    parts.append(len(args) - 1)
+            return ("slice",) + tuple(parts)
+        if isinstance(n, gast.Tuple) and any(isinstance(e, gast.Slice) for e in n.elts):
+            return ("tuple", tuple(self._index_template(e, args) for e in n.elts))
+        if isinstance(n, gast.Tuple) and not any(isinstance(e, gast.Starred) for e in n.elts):
+            return ("tuple", tuple(self._index_template(e, args) for e in n.elts))
+        args.append(self.expr(n))
+        return ("val", len(args) - 1)
 
     def expr_Subscript(self, node, hint):
         base = self.expr(node.value)

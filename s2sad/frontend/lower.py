@@ -166,10 +166,11 @@ class Lowerer(ExpressionLowering):
         for i, s in enumerate(stmts):
             if self.dead:
                 return
-            rest = stmts[i + 1:]
-            if isinstance(s, gast.If) and rest:
+            last = i + 1 == len(stmts)
+            if isinstance(s, gast.If) and not last:
                 body_exits, else_exits = always_exits(s.body), always_exits(s.orelse)
                 if body_exits or else_exits:
+                    rest = stmts[i + 1:]
                     self.set_loc(s)
                     body = s.body if body_exits else s.body + rest
                     orelse = s.orelse if else_exits else s.orelse + rest
@@ -177,13 +178,13 @@ class Lowerer(ExpressionLowering):
                     return
             self.lower_stmt(s)
             flags = exits(s)
-            if flags and rest and not self.dead:
+            if flags and not last and not self.dead:
                 stop = self.flag_test(flags)
                 if isinstance(stop, Const):
                     if stop.value:
                         return
                     continue
-                self.branch(stop, lambda: None, lambda: self.lower_stmts(rest))
+                self.branch(stop, lambda: None, lambda: self.lower_stmts(stmts[i + 1:]))
                 return
 
     def flag_test(self, flags):

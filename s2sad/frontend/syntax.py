@@ -46,6 +46,15 @@ def describe(node):
     return names.get(type(node).__name__, type(node).__name__)
 
 
+# nodes below which no name is written: leaves and operators
+_WRITES_NOTHING = frozenset(
+    [gast.Name, gast.Constant] +
+    [c for c in vars(gast).values() if isinstance(c, type) and issubclass(
+        c, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop))])
+_ONE_TARGET = frozenset([gast.AugAssign, gast.AnnAssign, gast.For, gast.NamedExpr])
+_COMPREHENSIONS = frozenset([gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp])
+
+
 def local_names(fdef):
     names = set()
     a = fdef.args
@@ -65,55 +74,65 @@ def assigned_names(stmts, mutations=True):
     """Names written by the statements, in order of first write (not descending
     into comprehensions, whose targets are their own)."""
     out = []
-
-    def target(t):
-        if isinstance(t, gast.Name):
-            out.append(t.id)
-        elif isinstance(t, (gast.Tuple, gast.List)):
-            for e in t.elts:
-                target(e)
-        elif isinstance(t, gast.Starred):
-            target(t.value)
-        elif mutations and isinstance(t, (gast.Subscript, gast.Attribute)):
-            base = t.value
-            while isinstance(base, (gast.Subscript, gast.Attribute)):
-                base = base.value
-            if isinstance(base, gast.Name):
-                out.append(base.id)
-
-    def visit(n):
-        if isinstance(n, (gast.Assign,)):
-            for t in n.targets:
-                target(t)
-        elif isinstance(n, (gast.AugAssign, gast.AnnAssign)):
-            target(n.target)
-        elif isinstance(n, gast.For):
-            target(n.target)
-        elif isinstance(n, gast.NamedExpr):
-            target(n.target)
-        elif mutations and isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and \
-                n.func.attr in MUTATING_METHODS and isinstance(n.func.value, gast.Name):
-            out.append(n.func.value.id)
-        if isinstance(n, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)):
-            for gen in n.generators:
-                visit(gen.iter)
-                for c in gen.ifs:
-                    visit(c)
-            for field in ("elt", "key", "value"):
-                if hasattr(n, field):
-                    visit(getattr(n, field))
-            return
-        if isinstance(n, gast.FunctionDef):
-            out.append(n.name)  # a nested def binds its name (frontend/inline.py)
-        if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
-            return
-        for child in gast.iter_child_nodes(n):
-            visit(child)
-
     for s in stmts:
-        visit(s)
+        _assigned(s, mutations, out)
     # comprehension internals named '.compN' are carried too
     return list(dict.fromkeys(out))
+
+
+def _assigned_target(t, mutations, out):
+    if isinstance(t, gast.Name):
+        out.append(t.id)
+    elif isinstance(t, (gast.Tuple, gast.List)):
+        for e in t.elts:
+            _assigned_target(e, mutations, out)
+    elif isinstance(t, gast.Starred):
+        _assigned_target(t.value, mutations, out)
+    elif mutations and isinstance(t, (gast.Subscript, gast.Attribute)):
+        base = t.value
+        while isinstance(base, (gast.Subscript, gast.Attribute)):
+            base = base.value
+        if isinstance(base, gast.Name):
+            out.append(base.id)
+
+
+def _assigned(n, mutations, out):
+    # functions of the module, not closures (see _exits)
+    t = type(n)
+    if t in _WRITES_NOTHING:
+        return
+    if t is gast.Assign:
+        for each in n.targets:
+            _assigned_target(each, mutations, out)
+    elif t in _ONE_TARGET:
+        _assigned_target(n.target, mutations, out)
+    elif t is gast.Call:
+        f = n.func
+        if mutations and type(f) is gast.Attribute and f.attr in MUTATING_METHODS and \
+                type(f.value) is gast.Name:
+            out.append(f.value.id)
+    elif t in _COMPREHENSIONS:
+        for gen in n.generators:
+            _assigned(gen.iter, mutations, out)
+            for c in gen.ifs:
+                _assigned(c, mutations, out)
+        for field in ("elt", "key", "value"):
+            if hasattr(n, field):
+                _assigned(getattr(n, field), mutations, out)
+        return
+    elif t is gast.FunctionDef:
+        out.append(n.name)  # a nested def binds its name (frontend/inline.py)
+        return
+    elif t is gast.Lambda or t is gast.ClassDef:
+        return
+    for field in n._fields:
+        child = getattr(n, field, None)
+        if type(child) is list:
+            for c in child:
+                if isinstance(c, gast.AST):
+                    _assigned(c, mutations, out)
+        elif isinstance(child, gast.AST):
+            _assigned(child, mutations, out)
 
 
 def target_names(target):
@@ -139,32 +158,34 @@ _STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 def exits(stmt):
     """Which of break / continue / return may leave the statement early."""
     flags = set()
-
-    def visit(n, in_loop):
-        if isinstance(n, gast.Return):
-            flags.add("return")
-        elif isinstance(n, gast.Break) and not in_loop:
-            flags.add("break")
-        elif isinstance(n, gast.Continue) and not in_loop:
-            flags.add("continue")
-        if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
-            return
-        # statements only: no expression holds a return, break or continue
-        for field in _STATEMENT_LISTS:
-            # break/continue in a loop's body are its own; in its else part they
-            # belong to the enclosing loop
-            inner = in_loop or field == "body" and isinstance(n, (gast.For, gast.While))
-            for child in getattr(n, field, None) or ():
-                visit(child, inner)
-
     if isinstance(stmt, (gast.For, gast.While)):
         for child in stmt.body:
-            visit(child, True)
+            _exits(child, True, flags)
         for child in stmt.orelse:
-            visit(child, False)
+            _exits(child, False, flags)
         return flags
-    visit(stmt, False)
+    _exits(stmt, False, flags)
     return flags
+
+
+def _exits(n, in_loop, flags):
+    # a function of the module, not a closure: a recursive closure is a
+    # reference cycle, garbage only the cyclic collector frees
+    if isinstance(n, gast.Return):
+        flags.add("return")
+    elif isinstance(n, gast.Break) and not in_loop:
+        flags.add("break")
+    elif isinstance(n, gast.Continue) and not in_loop:
+        flags.add("continue")
+    if isinstance(n, (gast.FunctionDef, gast.Lambda, gast.ClassDef)):
+        return
+    # statements only: no expression holds a return, break or continue
+    for field in _STATEMENT_LISTS:
+        # break/continue in a loop's body are its own; in its else part they
+        # belong to the enclosing loop
+        inner = in_loop or field == "body" and isinstance(n, (gast.For, gast.While))
+        for child in getattr(n, field, None) or ():
+            _exits(child, inner, flags)
 
 
 def exits_loop(body):

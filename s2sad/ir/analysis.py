@@ -49,24 +49,26 @@ def _facts(kind):
 
 def is_mutation(op) -> bool:
     """Ops whose result is their first operand, changed in place."""
-    if not isinstance(op, Prim):
+    if type(op) is not Prim:
         return False
-    return (_facts(op.kind).writes or op.attrs.get("mutates")
-            or (op.kind == "binop" and op.attrs.get("inplace")))
+    kind, attrs = op.kind, op.attrs
+    return (_facts(kind).writes or attrs.get("mutates")
+            or (kind == "binop" and attrs.get("inplace")))
 
 
 def is_pure(op) -> bool:
-    if not isinstance(op, Prim):
+    if type(op) is not Prim:
         return False
-    facts, attrs = _facts(op.kind), op.attrs  # (is_mutation, written out: asked often)
-    if facts.writes or attrs.get("mutates") or (op.kind == "binop" and attrs.get("inplace")):
+    kind, attrs = op.kind, op.attrs
+    facts = _facts(kind)  # (is_mutation, written out: asked often)
+    if facts.writes or attrs.get("mutates") or (kind == "binop" and attrs.get("inplace")):
         return False
     if facts.pure:
         return True
-    if op.kind == "call":
+    if kind == "call":
         f = op.args[0]
-        return isinstance(f, Global) and is_pure_call(f.obj, op.attrs.get("kw", ()),
-                                                      op.attrs.get("dstar", ()))
+        return type(f) is Global and is_pure_call(f.obj, attrs.get("kw", ()),
+                                                  attrs.get("dstar", ()))
     return False
 
 
@@ -240,4 +242,5 @@ def count_uses(fn: Function) -> Dict[Value, int]:
                 visit(b)
 
     visit(fn.body)
+    visit = None  # a recursive closure is a reference cycle: freed now, not by gc
     return uses

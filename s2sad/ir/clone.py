@@ -43,10 +43,12 @@ class _Cloner:
         return Block([self.op(op) for op in b.ops], [operand(a) for a in b.yields])
 
     def op(self, op):
+        if type(op) is Prim:  # most ops: written out, without a call per operand
+            get = self.mapping.get
+            args = [get(a, a) if type(a) is Value else a for a in op.args]
+            return Prim(op.kind, args, [self.fresh(r) for r in op.results], dict(op.attrs),
+                        op.loc)
         fresh, operand, block = self.fresh, self.operand, self.block
-        if isinstance(op, Prim):
-            args = [operand(a) for a in op.args]
-            return Prim(op.kind, args, [fresh(r) for r in op.results], dict(op.attrs), op.loc)
         if isinstance(op, If):
             cond = operand(op.cond)
             return If(cond, block(op.then), block(op.orelse), [fresh(r) for r in op.results],

@@ -82,7 +82,15 @@ def kinds_key(kinds) -> tuple:
     return tuple((k, k.rank) if isinstance(k, Ranked) else k for k in kinds)
 
 
+# the kinds of the types constants have most often, found at once
+_LITERAL_KINDS = {float: "float", int: "int", bool: "bool", complex: "complex", str: "str",
+                  type(None): "none"}
+
+
 def kind_of_object(x) -> Optional[str]:
+    kind = _LITERAL_KINDS.get(type(x))
+    if kind is not None:
+        return kind
     if isinstance(x, bool) or isinstance(x, np.bool_):
         return "bool"
     if isinstance(x, numbers.Integral):
@@ -149,7 +157,7 @@ def _real_part_kind(k):
 def _num_kind(kinds):
     if "carray" in kinds or "complex" in kinds and ({"array", "intarray", None} & set(kinds)):
         return "carray"  # complex, whatever the others are (an unknown one may be an array)
-    if any(k is None for k in kinds):
+    if None in kinds:
         return None
     if "complex" in kinds:
         return "complex"
@@ -178,9 +186,9 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
         return None
 
     def k(a):
-        if isinstance(a, Value):
+        if type(a) is Value:
             return kinds.get(a)
-        if isinstance(a, Const):
+        if type(a) is Const:
             return kind_of_object(a.value)
         return None
 
@@ -217,13 +225,14 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
         if kd == "call" and isinstance(a[0], Global) and a[0].obj in (enumerate, zip, reversed) \
                 and len(a) > 1 and not op.attrs.get("kw") and not op.attrs.get("star"):
             iterators[op.results[0]] = (a[0].obj, a[1:])
-        if any(k(x) is _UNSET for x in a):
+        ks = [kinds.get(x) if type(x) is Value else k(x) for x in a]  # the operands' kinds
+        if _UNSET in ks:
             for r in op.results:
                 kinds[r] = _UNSET  # not known until the loop around has been seen once
             return
         if kd == "binop":
             o = op.attrs["op"]
-            ka, kb = k(a[0]), k(a[1])
+            ka, kb = ks[0], ks[1]
             if o in ("or", "and"):
                 res = ka if same_kind(ka, kb) else None
             elif ka in ("list", "tuple") or kb in ("list", "tuple"):
@@ -247,13 +256,13 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                     res = "float"
         elif kd == "unary":
             o = op.attrs["op"]
-            res = "bool" if o == "not" else k(a[0])
+            res = "bool" if o == "not" else ks[0]
         elif kd == "compare":
-            ka, kb = k(a[0]), k(a[1])
+            ka, kb = ks[0], ks[1]
             res = "intarray" if {"array", "intarray", "carray"} & {ka, kb} else "bool"
         elif kd == "call" and isinstance(a[0], Global):
             f = a[0].obj
-            args = [k(x) for x in a[1:]]
+            args = ks[1:]
             try:
                 made = _made_array_kind(f, a, k, op, elems)
                 if made is not None:
@@ -320,18 +329,18 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                 res = None
         elif kd == "getattr" and op.attrs["attr"] in ("shape", "ndim", "size", "dtype"):
             res = {"ndim": "int", "size": "int"}.get(op.attrs["attr"], "none")
-            if op.attrs["attr"] == "shape" and k(a[0]) in ELEMENT_KINDS:
+            if op.attrs["attr"] == "shape" and ks[0] in ELEMENT_KINDS:
                 shapes.add(op.results[0])
         elif kd == "getattr" and op.attrs["attr"] == "T":
-            res = k(a[0])
+            res = ks[0]
         elif kd == "getattr" and op.attrs["attr"] in ("real", "imag") and \
-                k(a[0]) in ("complex", "carray", "float", "array"):
-            res = _real_part_kind(k(a[0]))
+                ks[0] in ("complex", "carray", "float", "array"):
+            res = _real_part_kind(ks[0])
         elif kd == "callmethod" and op.attrs.get("method") in ("conj", "conjugate") and \
-                k(a[0]) in ("complex", "carray", "float", "array"):
-            res = k(a[0])
+                ks[0] in ("complex", "carray", "float", "array"):
+            res = ks[0]
         elif kd == "getitem":
-            base = k(a[0])
+            base = ks[0]
             if base == "intarray":
                 res = "intarray"
             if a[0] in shapes and op.attrs.get("index", ("",))[0] == "val" and \
@@ -349,7 +358,7 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
             t = op.attrs.get("type")
             res = t if t in CONTAINER_KINDS else None
             if t in ("tuple", "list") and not op.attrs.get("star"):
-                elems[op.results[0]] = [k(x) for x in a]
+                elems[op.results[0]] = list(ks)
         elif kd == "unpack":
             got = elems.get(a[0]) if isinstance(a[0], Value) else None
             if got is not None and len(got) == len(op.results) and not op.attrs.get("star"):
@@ -357,32 +366,32 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                     kinds[r] = kr
                 return
         elif kd == "copy":
-            res = k(a[0])
+            res = ks[0]
         elif kd == "callmethod" and op.attrs.get("method") in ("astype", "item", "copy"):
-            res = _method_cast_kind(op, [k(x) for x in a])
+            res = _method_cast_kind(op, ks)
         elif kd == "fstring":
             res = "str"
         if res is None and kd in ("call", "callmethod") and op.results:
-            res = _complex_result(op, [k(x) for x in a], elems)
+            res = _complex_result(op, ks, elems)
         if res in ELEMENT_KINDS and not isinstance(res, Ranked) or res is None:
-            res = _product_kind(op, [k(x) for x in a]) or res
+            res = _product_kind(op, ks) or res
         if res in ELEMENT_KINDS and not isinstance(res, Ranked) and (
                 kd == "binop" and op.attrs["op"] != "@" or kd == "unary" or
                 kd == "call" and isinstance(a[0], Global) and isinstance(a[0].obj, np.ufunc)
                 and not op.attrs.get("kw") and not op.attrs.get("star")):
-            res = ranked(res, _broadcast_rank([k(x) for x in (a if kd != "call" else a[1:])]))
+            res = ranked(res, _broadcast_rank(ks if kd != "call" else ks[1:]))
         for r in op.results:
             kinds[r] = res
         if op.attrs.get("inplace") or op.kind in ("setitem", "augsetitem") or \
                 (kd == "callmethod" and op.attrs.get("mutates") and op.results):
-            kinds[op.results[0]] = k(a[0])
+            kinds[op.results[0]] = ks[0]
 
     def join(a, b):
         return a if a == b else (None if a is not None and b is not None else (a or b))
 
     def block(b):
         for op in b.ops:
-            if isinstance(op, Prim):
+            if type(op) is Prim:
                 prim(op)
             elif isinstance(op, If):
                 block(op.then)
@@ -413,6 +422,8 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                     kinds[r] = kinds.get(a_)
 
     block(fn.body)
+    block = prim = element = k = item_of = None  # recursive closures are reference
+    # cycles: freed now, not by the cyclic collector
     for v, kv in kinds.items():
         if kv is _UNSET:
             kinds[v] = None

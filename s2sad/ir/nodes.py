@@ -138,6 +138,7 @@ def shift_index(template, k):
 
 
 class Op:
+    __slots__ = ()
     results: List[Value]
     loc: Optional[Loc]
 
@@ -156,7 +157,7 @@ class Op:
         return []
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Prim(Op):
     """One primitive operation.
 
@@ -208,8 +209,9 @@ class Block:
         """Every op of this block and of the regions nested in it, in order."""
         for op in self.ops:
             yield op
-            for b in op.blocks():
-                yield from b.walk()
+            if type(op) is not Prim:  # (a primitive has no regions)
+                for b in op.blocks():
+                    yield from b.walk()
 
 
 @dataclass(eq=False)

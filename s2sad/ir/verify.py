@@ -105,4 +105,5 @@ def verify(fn: Function) -> Function:
         define(p.value, "params")
         scope.add(p.value)
     block(fn.body, scope, 1, fn.name)
+    block = None  # a recursive closure is a reference cycle: freed now, not by gc
     return fn

@@ -35,18 +35,24 @@ def copyprop(fn: Function, kinds: Optional[Dict] = None) -> Function:
     def block(b: Block):
         kept = []
         for op in b.ops:
+            if type(op) is Prim:
+                # one look-up suffices: repl never maps to a value it replaces
+                if repl:
+                    op.args = [repl.get(a, a) if type(a) is Value else a for a in op.args]
+                args = op.args
+                if op.kind == "copy" and len(op.results) == 1 and len(args) == 1:
+                    y, x = op.results[0], args[0]
+                    if x is not UNDEF and (not y.user or isinstance(x, Const)) and \
+                            y not in bases and not (isinstance(x, Value) and x in bases):
+                        repl[y] = x
+                        continue
+                kept.append(op)
+                continue
             op.replace_operands(resolve)
-            if isinstance(op, Prim) and op.kind == "copy" and len(op.results) == 1 and \
-                    len(op.args) == 1:
-                y, x = op.results[0], op.args[0]
-                if x is not UNDEF and (not y.user or isinstance(x, Const)) and \
-                        y not in bases and not (isinstance(x, Value) and x in bases):
-                    repl[y] = x
-                    continue
             if isinstance(op, If):
                 block(op.then)
                 block(op.orelse)
-            elif not isinstance(op, Prim):
+            else:
                 if isinstance(op, While):
                     block(op.cond)
                 block(op.body)
@@ -57,4 +63,5 @@ def copyprop(fn: Function, kinds: Optional[Dict] = None) -> Function:
         b.yields = [resolve(y) for y in b.yields]
 
     block(fn.body)
+    block = None  # a recursive closure is a reference cycle: freed now, not by gc
     return fn

@@ -32,12 +32,10 @@ dropped result had one, else one made from the expression (``x_dot_x`` for
 """
 from __future__ import annotations
 
-from collections import ChainMap
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
-from ..ir.analysis import is_pure
 from ..ir.nodes import Block, Const, Function, Global, If, Prim, Value, While
 from .effects import _UNHASHABLE, Effects, freeze, is_clean_global, operand_key
 
@@ -74,11 +72,14 @@ class _CSE:
         self.kinds = kinds or {}
         self.eff = effects if effects is not None else Effects(fn, self.kinds)
         self.repl: Dict[Value, object] = {}
+        # what is computed where the walk is: a block's entries are forgotten
+        # when it ends (one table for the whole walk, not one per block)
+        self.table: Dict[tuple, _Entry] = {}
         self.local = 0  # bumped by each in-place write
         self.opaque = 0  # bumped by each unknown call
 
     def run(self):
-        self.block(self.fn.body, ChainMap())
+        self.block(self.fn.body)
 
     def resolve(self, a):
         while isinstance(a, Value) and a in self.repl:
@@ -92,13 +93,19 @@ class _CSE:
         elif effect == "local":
             self.local += 1
 
-    def block(self, block: Block, outer: ChainMap) -> ChainMap:
-        table = outer.new_child()
+    def block(self, block: Block) -> List[tuple]:
+        """Eliminate in ``block``; returns what it put in the table (each key
+        with the entry it hid), for :meth:`forget` once its scope ends."""
+        table, repl, eff = self.table, self.repl, self.eff
+        added = []
         kept = []
         for op in block.ops:
-            op.replace_operands(self.resolve)
-            if isinstance(op, Prim):
-                if self.candidate(op):
+            if type(op) is Prim:
+                # one look-up suffices: repl never maps to a value it replaces
+                if repl:
+                    op.args = [repl.get(a, a) if type(a) is Value else a for a in op.args]
+                pure = eff.pure(op)
+                if pure and self.candidate(op):
                     key = self.key(op)
                     if key is not None:
                         hit = table.get(key)
@@ -107,40 +114,55 @@ class _CSE:
                         if hit is not None and self.reusable(hit, op):
                             self.replace(op, hit.op)
                             continue
+                        added.append((key, table.get(key)))
                         table[key] = _Entry(op, (self.local, self.opaque))
-                self.bump(self.eff.effect(op))
+                if not pure:
+                    self.bump(eff.effect(op))
                 kept.append(op)
                 continue
+            op.replace_operands(self.resolve)
             if isinstance(op, If):
-                self.block(op.then, table)
-                self.block(op.orelse, table)
+                self.forget(self.block(op.then))
+                self.forget(self.block(op.orelse))
             else:
                 # a later iteration runs after everything the loop does
-                self.bump(self.eff.effect(op))
+                self.bump(eff.effect(op))
                 if isinstance(op, While):
-                    inner = self.block(op.cond, table)
-                    self.block(op.body, inner)
+                    cond = self.block(op.cond)  # seen in the body too
+                    self.forget(self.block(op.body))
+                    self.forget(cond)
                 else:
-                    self.block(op.body, table)
+                    self.forget(self.block(op.body))
                 if op.brk is not None:
                     op.brk = self.resolve(op.brk)
             kept.append(op)
         block.ops = kept
         block.yields = [self.resolve(y) for y in block.yields]
-        return table
+        return added
+
+    def forget(self, added: List[tuple]):
+        table = self.table
+        for key, hidden in reversed(added):
+            if hidden is None:
+                del table[key]
+            else:
+                table[key] = hidden
 
     # -- what may be shared -------------------------------------------------------
     def candidate(self, op: Prim) -> bool:
-        if not is_pure(op) or not op.results or op.kind == "copy":
+        """Whether a pure primitive may be shared."""
+        kind = op.kind
+        if not op.results or kind == "copy":
             return False
-        if op.kind == "build" and op.attrs.get("type") != "tuple":
-            return False
-        if op.kind == "unpack" and op.attrs.get("star") is not None:
-            return False  # the starred target is a fresh list
-        if op.kind in ("binop", "unary", "compare") and \
-                all(self.eff.immutable(a) for a in list(op.args) + list(op.results)):
-            return False  # ``x * y`` of numbers: cheaper to recompute than to name
-        if op.kind == "call":
+        if kind in ("binop", "unary", "compare"):
+            # ``x * y`` of numbers: cheaper to recompute than to name
+            eff = self.eff
+            return not (eff.all_immutable(op.args) and eff.all_immutable(op.results))
+        if kind == "build":
+            return op.attrs.get("type") == "tuple"
+        if kind == "unpack":
+            return op.attrs.get("star") is None  # the starred target is a fresh list
+        if kind == "call":
             f = getattr(op.args[0], "obj", None)
             try:
                 if f in _NOT_SHARED_CALLS:

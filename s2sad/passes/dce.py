@@ -20,32 +20,27 @@ def _has_effect(op) -> bool:
 
 def dce(fn: Function) -> Function:
     live: Set[Value] = set()
-    changed = True
     # outside loops every use is visited before its definition (the walk runs
     # backwards), so a mark there changes no decision made already: only one
     # inside a loop body (a carried value) calls for another round
-    loop_depth = 0
+    changed = True
     effects = _Effects()
     _has_effect, _block_has_effect, _loop_has_effect = \
         effects.op, effects.block, effects.loop  # each asked once per op
 
     def mark(a):
-        nonlocal changed
-        if isinstance(a, Value) and a not in live:
+        if isinstance(a, Value):
             live.add(a)
-            if loop_depth:
-                changed = True
 
     def visit(block: Block, yields_live):
-        nonlocal loop_depth
+        nonlocal changed
         for y, keep in zip(block.yields, yields_live):
             if keep:
                 mark(y)
         for op in reversed(block.ops):
-            if isinstance(op, Prim):
-                if _has_effect(op) or any(r in live for r in op.results):
-                    for a in op.args:
-                        mark(a)
+            if type(op) is Prim:
+                if not live.isdisjoint(op.results) or _has_effect(op):
+                    live.update([a for a in op.args if type(a) is Value])
             elif isinstance(op, If):
                 needed = [r in live for r in op.results]
                 inner_effect = _block_has_effect(op.then) or _block_has_effect(op.orelse)
@@ -60,7 +55,7 @@ def dce(fn: Function) -> Function:
                 for init, keep in zip(op.inits, needed):
                     if keep:
                         mark(init)
-                loop_depth += 1
+                before = len(live)  # (marks only add: a new one makes it grow)
                 if isinstance(op, For):
                     mark(op.iter)
                 else:
@@ -68,11 +63,13 @@ def dce(fn: Function) -> Function:
                 if op.brk is not None:
                     mark(op.brk)
                 visit(op.body, needed)
-                loop_depth -= 1
+                if len(live) != before:
+                    changed = True
 
     while changed:
         changed = False
         visit(fn.body, [True] * len(fn.body.yields))
+    visit = None  # a recursive closure is a reference cycle: freed now, not by gc
     _sweep(fn.body, live, effects)
     return fn
 
@@ -85,15 +82,15 @@ class _Effects:
         self.ops, self.blocks = {}, {}
 
     def op(self, op) -> bool:
-        found = self.ops.get(id(op))
+        found = self.ops.get(op)
         if found is None:
-            found = self.ops[id(op)] = _has_effect(op)
+            found = self.ops[op] = _has_effect(op)
         return found
 
     def block(self, block: Block) -> bool:
-        found = self.blocks.get(id(block))
+        found = self.blocks.get(block)
         if found is None:
-            found = self.blocks[id(block)] = any(
+            found = self.blocks[block] = any(
                 self.op(op) or any(self.block(b) for b in op.blocks()) for op in block.ops)
         return found
 
@@ -104,8 +101,8 @@ class _Effects:
 def _sweep(block: Block, live, effects):
     kept = []
     for op in block.ops:
-        if isinstance(op, Prim):
-            if effects.op(op) or any(r in live for r in op.results):
+        if type(op) is Prim:
+            if not live.isdisjoint(op.results) or effects.op(op):
                 kept.append(op)
             continue
         if isinstance(op, If):

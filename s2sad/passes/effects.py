@@ -36,7 +36,7 @@ from ..ir.nodes import MISSING, Const, For, Function, Global, If, Prim, UNDEF, V
 
 IMMUTABLE_KINDS = frozenset({"float", "int", "bool", "complex", "str", "none", "range"})
 # methods of a list that change only the list (never its entries)
-_LITERAL_TYPES = (int, float, complex, bool, str, bytes, type(None), type(Ellipsis))
+_LITERAL_TYPES = frozenset({int, float, complex, bool, str, bytes, type(None), type(Ellipsis)})
 
 
 def is_literal(value) -> bool:
@@ -77,24 +77,44 @@ class Effects:
         self.world = _Node()  # what globals and non-literal constants may point to
         self.escaped.add(self.world)
         self._region_effects: Dict[int, Optional[str]] = {}
+        self._pure: Dict[Prim, bool] = {}
         self._visit(fn.body)
         self._finish()
 
     # -- queries ------------------------------------------------------------
     def kind(self, a):
-        if isinstance(a, Value):
+        if type(a) is Value:
             return self.kinds.get(a)
-        if isinstance(a, Const):
+        if type(a) is Const:
             return kind_of_object(a.value)
         return None
 
     def immutable(self, a) -> bool:
         """Values of this operand can never change (a number, a string...)."""
-        if isinstance(a, Const):
-            return is_literal(a.value)
-        if isinstance(a, Value):
+        if type(a) is Value:
             return self.kinds.get(a) in IMMUTABLE_KINDS
+        if type(a) is Const:
+            return is_literal(a.value)
         return False
+
+    def pure(self, op: Prim) -> bool:
+        """:func:`~s2sad.ir.analysis.is_pure`, asked once per op: the passes
+        that share these facts never change an op's kind, attributes or callee
+        (they replace Values by Values or Consts)."""
+        found = self._pure.get(op)
+        if found is None:
+            found = self._pure[op] = is_pure(op)
+        return found
+
+    def all_immutable(self, operands) -> bool:
+        kinds = self.kinds
+        for a in operands:
+            if type(a) is Value:  # (most often: looked up here)
+                if kinds.get(a) not in IMMUTABLE_KINDS:
+                    return False
+            elif not self.immutable(a):
+                return False
+        return True
 
     def is_base(self, a) -> bool:
         return isinstance(a, Value) and a in self.bases
@@ -138,7 +158,7 @@ class Effects:
                         break
                 self._region_effects[key] = worst
             return self._region_effects[key]
-        if is_pure(op) or op.kind == "raise" or is_context_op(op):
+        if self.pure(op) or op.kind == "raise" or is_context_op(op):
             return None
         if is_mutation(op):
             if op.kind == "binop" and (op.attrs.get("scalar") or self.immutable(op.args[0])):
@@ -183,8 +203,8 @@ class Effects:
 
     def _node(self, a):
         """The points-to node of an operand (None: it can hold no mutable object)."""
-        if isinstance(a, Value):
-            return None if self.immutable(a) else a
+        if type(a) is Value:
+            return None if self.kinds.get(a) in IMMUTABLE_KINDS else a
         if isinstance(a, Global):
             return None if is_clean_global(a.obj) else self.world
         if isinstance(a, Const):
@@ -252,10 +272,11 @@ class Effects:
 
     # -- the walk -----------------------------------------------------------------
     def _visit(self, block):
+        defs = self.defs
         for op in block.ops:
-            if isinstance(op, Prim):
+            if type(op) is Prim:
                 for r in op.results:
-                    self.defs[r] = op
+                    defs[r] = op
                 self._prim(op)
             elif isinstance(op, If):
                 self._visit(op.then)
@@ -281,7 +302,8 @@ class Effects:
 
     def _prim(self, op: Prim):
         k, args = op.kind, op.args
-        if is_mutation(op):
+        pure = self.pure(op)  # (then neither a mutation nor with effects)
+        if not pure and is_mutation(op):
             base = args[0]
             if isinstance(base, Value):
                 self.bases.add(base)
@@ -302,7 +324,7 @@ class Effects:
                     self.contains(base, a)
                     self.share_elements(base, a)
             return
-        effect = self.effect(op)
+        effect = None if pure else self.effect(op)
         if k == "callmethod" and effect != "opaque":
             base = args[0]
             if op.attrs.get("method") == "copy":
@@ -324,8 +346,9 @@ class Effects:
         if k in ("binop", "unary", "compare", "fstring"):
             if k == "binop":  # ``t1 + t2`` and ``xs * 2`` hold the entries of their operands
                 for r in op.results:
-                    for a in args:
-                        self.share_elements(r, a)
+                    if self._node(r) is not None:  # (a number holds nothing)
+                        for a in args:
+                            self.share_elements(r, a)
             return
         if k == "copy":
             self.same(op.results[0], args[0])
@@ -392,7 +415,7 @@ def mutation_bases(fn: Function):
     """Values whose variable an in-place op takes over (see :class:`Effects`)."""
     bases = set()
     for op in fn.walk():
-        if is_mutation(op) and isinstance(op.args[0], Value):
+        if is_mutation(op) and type(op.args[0]) is Value:
             bases.add(op.args[0])
     return bases
 

@@ -29,7 +29,6 @@ import math
 import operator
 from typing import Dict, Optional
 
-from ..ir.analysis import is_pure
 from ..ir.nodes import (Block, Const, For, Function, If, Prim, UNDEF, Value, While,
                         region_operands)
 from .effects import Effects, number, operand_key
@@ -214,19 +213,23 @@ class _Fold:
         return a
 
     def block(self, block: Block):
+        repl, defs = self.repl, self.defs
         kept = []
         for op in block.ops:
-            op.replace_operands(self.resolve)
-            if isinstance(op, Prim):
+            if type(op) is Prim:
+                # one look-up suffices: repl never maps to a value it replaces
+                if repl:
+                    op.args = [repl.get(a, a) if type(a) is Value else a for a in op.args]
                 for r in op.results:
-                    self.defs[r] = op
-                if len(op.results) == 1 and is_pure(op):
+                    defs[r] = op
+                if len(op.results) == 1 and self.eff.pure(op):
                     new = self.simplify(op)
                     if new is not None and self.may_replace(op.results[0], new):
                         self.repl[op.results[0]] = new
                         continue
                 kept.append(op)
                 continue
+            op.replace_operands(self.resolve)
             if isinstance(op, If):
                 self.block(op.then)
                 self.block(op.orelse)
@@ -299,6 +302,8 @@ class _Fold:
         k, args = op.kind, op.args
         o = op.attrs.get("op")
         if k == "binop" and not op.attrs.get("inplace"):
+            if type(args[0]) is not Const and type(args[1]) is not Const:
+                return None  # every rule below needs a constant
             if o in ("or", "and"):
                 a = args[0]
                 if isinstance(a, Const) and type(a.value) in (bool, int, float, str, type(None)):
@@ -308,7 +313,7 @@ class _Fold:
                     return args[1] if truthy else a
                 return None
             values = [_const_value(a) for a in args]
-            if all(v is not None for v in values):
+            if None not in values:
                 out = fold_constants(k, o, values)
                 return None if out is None else Const(out)
             return self.algebra(o, args[0], args[1])

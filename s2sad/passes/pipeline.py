@@ -25,16 +25,18 @@ from .fold import fold
 
 def optimize(out: Function, primal: Optional[Function] = None, kind_map: Optional[Dict] = None,
              active: Sequence[Value] = (), mode: str = "forward", lower=None,
-             keep: FrozenSet[Value] = frozenset()) -> Tuple[Function, FrozenSet[Value]]:
+             keep: FrozenSet[Value] = frozenset(),
+             out_kind=None) -> Tuple[Function, FrozenSet[Value]]:
     """Run copy propagation, folding and CSE on the derivative ``out`` of
     ``primal`` (compiled for the parameter kinds ``kind_map`` with respect to
     the ``active`` parameters, in ``mode``; ``lower`` gives the IR of the user
-    functions it calls).  Returns the optimized copy, and ``keep`` (values the
+    functions it calls; ``out_kind``, the kind of what the primal returns,
+    when the transform knows it).  Returns the optimized copy, and ``keep`` (values the
     emitter keeps on lines of their own) carried over to the copy's values;
     ``out`` is left unchanged."""
     out, copies = clone_function(out)
     keep = frozenset(copies.get(v, v) for v in keep)
-    kinds = derivative_kinds(out, primal, kind_map, active, mode, lower) \
+    kinds = derivative_kinds(out, primal, kind_map, active, mode, lower, out_kind) \
         if primal is not None else None
     copyprop(out, kinds)
     # what fold replaces is never written nor escapes, so the facts about effects
@@ -46,7 +48,7 @@ def optimize(out: Function, primal: Optional[Function] = None, kind_map: Optiona
 
 
 def derivative_kinds(out: Function, primal: Function, kind_map, active, mode,
-                     lower=None) -> Optional[Dict]:
+                     lower=None, out_kind=None) -> Optional[Dict]:
     """The kinds of the derivative's values (None when they cannot be inferred).
 
     Its parameters are the primal's, then the tangents of the active ones
@@ -68,7 +70,9 @@ def derivative_kinds(out: Function, primal: Function, kind_map, active, mode,
             for p, a in zip(extra, order):
                 params[p] = kind_map.get(a)
             return infer_kinds(out, params, lower)
-        if extra:  # the cotangent of the output has the output's kind
+        if extra and out_kind is not None:  # the cotangent of the output has its kind
+            params[extra[0]] = out_kind
+        elif extra:
             ret = primal.body.yields[0]
             params[extra[0]] = infer_kinds(primal, kind_map, lower).get(ret) \
                 if isinstance(ret, Value) else \

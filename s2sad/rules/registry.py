@@ -64,7 +64,7 @@ class Rule:
         self.real_only = False
         self.lock = threading.Lock()
         self._signatures = {}  # which -> (rule function, its signature)
-        self._positional = {}  # which -> (signature, its positional parameters)
+        self._positional = {}  # which -> (rule function, its positional parameters)
 
     def __repr__(self):
         return f"<Rule {self.library}.{self.name}>"
@@ -101,15 +101,15 @@ class Rule:
         """``((name, default), ...)`` of :meth:`signature` when every parameter
         is positional (None otherwise): binding positional operands by it is
         what ``signature(which).bind(*args)`` with its defaults applied gives."""
-        sig = self.signature(which)
+        fn = getattr(self, which)
         cached = self._positional.get(which)
-        if cached is not None and cached[0] is sig:
+        if cached is not None and cached[0] is fn:  # the same rule function as before
             return cached[1]
-        params = sig.parameters.values()
+        params = self.signature(which).parameters.values()
         plan = tuple((p.name, p.default) for p in params) \
             if all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params) \
             else None
-        self._positional[which] = (sig, plan)
+        self._positional[which] = (fn, plan)
         return plan
 
 
