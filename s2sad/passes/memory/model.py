@@ -66,6 +66,20 @@ _IMMUTABLE_KINDS = {"float", "int", "bool", "complex", "str", "none", "range"}
 PENDING = object()  # an arrayness being worked out
 
 
+class Roots(dict):
+    """A set of roots that iterates in the order they were added: a set of
+    objects hashed by address iterates by address, and the code emitted for
+    each root would change with the allocations before it."""
+
+    __slots__ = ()
+
+    def add(self, root):
+        self[root] = None
+
+    def update(self, roots):
+        dict.update(self, dict.fromkeys(roots))
+
+
 class Root:
     """One Python object: the values that are it, or views into it."""
 
@@ -77,8 +91,8 @@ class Root:
         self.members: List = []  # (value, Ref)
         self.contiguous = contiguous
         self.cls = cls  # the class of an object kept as its attributes
-        self.maybe = set()  # merged: the roots this may be
-        self.holders = set()  # containers holding this object where we lost track
+        self.maybe = Roots()  # merged: the roots this may be
+        self.holders = Roots()  # containers holding this object where we lost track
         self.obj = obj  # an object passed in: the value to read attributes from
 
     def __repr__(self):

@@ -7,7 +7,7 @@ import numpy as np
 from ... import runtime
 from ...errors import NonDifferentiableError
 from ...ir.nodes import Block, Const, Global, If, Prim, Value, shift_index
-from .model import differing, hint_copy, hint_of, plain, set_entry
+from .model import Roots, differing, hint_copy, hint_of, plain, set_entry
 
 
 class Writes:
@@ -98,14 +98,15 @@ class Writes:
         containers whose entries it shares (``enumerate(xs)``, ``list(xs)``,
         ``zip(xs, ys)``, ``d.values()``, a loop over them), other than ``root``."""
         st = self.state
-        found, todo = set(), [root]
+        found, todo = Roots(), [root]
         while todo:
             r = todo.pop()
-            more = set(r.maybe) | {sref.root for (c, _), (sref, _, _) in st.slots.items()
-                                   if c is r} | {o for o in st.roots if r in o.holders}
-            for o in more - found - {root}:
-                found.add(o)
-                todo.append(o)
+            more = list(r.maybe) + [sref.root for (c, _), (sref, _, _) in st.slots.items()
+                                    if c is r] + [o for o in st.roots if r in o.holders]
+            for o in more:
+                if o is not root and o not in found:
+                    found.add(o)
+                    todo.append(o)
         return found
 
     def read_later(self, root):
