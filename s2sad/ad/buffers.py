@@ -4,16 +4,31 @@ The reverse sweep adds the adjoint of an entry read into the adjoint of the
 whole array.  Into a *buffer*, an array this derivative made (zeros, a sum of
 adjoints, what an earlier in-place addition left), it adds in place, in O(1)
 per entry; any other adjoint (the caller's ``y_bar``, one shared with another
-value) first becomes a buffer by the out-of-place sum.  A loop's reverse
+value) first becomes a buffer by the out-of-place sum.  A list's adjoint is a
+buffer too when the derivative made it (``zeros_like_value``, a copy): its
+entry ``k`` is replaced by ``add_any(xs_bar[k], g)``, which leaves the entry's
+own object alone (entries may be shared, and of any kind).  A loop's reverse
 carries a buffer when it starts with one.  ``copy_before_writes`` copies a
 buffer that is read again after the write, so sharing stays safe.
 """
 from __future__ import annotations
 
-from ..ir.nodes import Const, Value, shift_index
+from ..ir.nodes import Const, Global, Value, shift_index
 from .builder import Zero, is_zero, np_global, runtime_global
 from .complexity import real_cotangent
 from .structure import index_object
+
+
+_BUFFER_KINDS = ("array", "carray", "list")
+
+
+def _one_entry(template, args, kinds) -> bool:
+    """The index names one entry of a list: an int."""
+    if template[0] != "val":
+        return False
+    a = args[template[1] - 1]
+    return isinstance(a, Const) and type(a.value) is int or \
+        isinstance(a, Value) and kinds.get(a) == "int"
 
 
 class Buffers:
@@ -24,10 +39,12 @@ class Buffers:
         """A loop's reverse carries ``slot``, the adjoint of the outer ``v``: an
         array to write into when it starts as one (zeros, or one before the loop)."""
         self.produced.add(slot)
+        if self.kinds.get(v) == "list":
+            self.list_slots.add(slot)
         outer = scope.parent.get(v)
-        if outer is not None and self.kinds.get(v) in ("array", "carray"):
+        if outer is not None and self.kinds.get(v) in _BUFFER_KINDS:
             self.want_buffer(outer)
-        if self.is_buffer(outer) or outer is None and self.kinds.get(v) in ("array", "carray"):
+        if self.is_buffer(outer) or outer is None and self.kinds.get(v) in _BUFFER_KINDS:
             self.buffers.add(slot)
 
     def want_buffer(self, g):
@@ -46,6 +63,8 @@ class Buffers:
         self.want_buffer(init)  # an enclosing loop's carried adjoint: a buffer too
         if self.is_buffer(init):
             return init
+        if slot in self.list_slots:  # a list's adjoint may be a tuple: list() copies both
+            return self.b.call(Global("list", list), [init], hint=slot.hint)
         return self.b.call(np_global("copy"), [init], hint=slot.hint)  # a copy to write into
 
     def is_buffer(self, g) -> bool:
@@ -54,7 +73,14 @@ class Buffers:
         if g in self.buffers:
             return True
         made = self.b.defs.get(g)
-        return made is not None and made.kind == "call" and made.args[0] == np_global("zeros_like")
+        return made is not None and made.kind == "call" and (
+            made.args[0] == np_global("zeros_like") or
+            made.args[0] == runtime_global("zeros_like_value") and self.kinds.get(
+                self._zeros_of(made)) == "list")
+
+    @staticmethod
+    def _zeros_of(made):
+        return made.args[1] if len(made.args) > 1 else None
 
     def add_at(self, v, g, index_args, template, entry_kind=None):
         """Add ``g``, the adjoint of ``v[index]`` (of kind ``entry_kind``), to the
@@ -67,6 +93,10 @@ class Buffers:
         if not (isinstance(v, Value) and v in self.active) or g is None or is_zero(g):
             return
         g = real_cotangent(self, v, g)
+        if not isinstance(cur, list) and self.kinds.get(v) == "list" and \
+                _one_entry(template, index_args, self.kinds):
+            self.add_at_list_entry(v, g, cur, index_args, template)
+            return
         if isinstance(cur, list) or entry_kind not in ("float", "complex") or \
                 not self.basic_index(v, template, index_args):
             cur = None
@@ -83,6 +113,25 @@ class Buffers:
             return
         new = self.b.value("augsetitem", [cur, g] + list(index_args), v.hint + "_bar",
                            index=shift_index(template, 1), op="+")
+        new.user = v.user
+        self.buffers.add(new)
+        self.produced.add(new)
+        self.set_bar(v, new)
+
+    def add_at_list_entry(self, v, g, cur, index_args, template):
+        """``xs_bar[k] = add_any(xs_bar[k], g)``: O(1), into a list this
+        derivative made (zeros of ``xs``'s entries, or a copy of an adjoint)."""
+        if cur is None:
+            cur = self.b.materialize(Zero(v), hint=v.hint + "_bar")
+        elif not self.is_buffer(cur):
+            self.want_buffer(cur)
+            if not self.is_buffer(cur):
+                cur = self.b.call(Global("list", list), [cur], hint=v.hint + "_bar")
+        entry = self.b.value("getitem", [cur] + list(index_args), v.hint + "_bar_entry",
+                             index=template)
+        total = self.b.call(runtime_global("add_any"), [entry, g], hint=v.hint + "_bar_entry")
+        new = self.b.value("setitem", [cur, total] + list(index_args), v.hint + "_bar",
+                           index=shift_index(template, 1))
         new.user = v.user
         self.buffers.add(new)
         self.produced.add(new)

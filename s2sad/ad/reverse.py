@@ -111,6 +111,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         self.carried_slots: Set[Value] = set()  # reverse loops' carried array adjoints
         self.eager: Set[Value] = set()  # those that start from a buffer
         self.wanted: Set[Value] = set()  # those written into in place
+        self.list_slots: Set[Value] = set()  # carried adjoints of lists
         self._blocks = None  # forward op -> its block (keep_tape)
         self.tape_holds: Dict[Value, list] = {}  # a callee's tape -> what it may hold
         self._indexed = None

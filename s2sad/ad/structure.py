@@ -311,13 +311,22 @@ def setitem_vjp(rev, op, bars):
             if single and not rev.is_buffer(ybar):
                 rev.want_buffer(ybar)
             own = single and rev.is_buffer(ybar)
-            copied = ybar if own else rev.b.value("callmethod", [ybar], base.hint + "_bar",
-                                                  method="copy")
+            copied = ybar if own else _copy_of_adjoint(rev, base, ybar)
             cleared = rev.b.value("setitem", [copied, Const(0.0)] + idx_args,
                                    base.hint + "_bar", index=shifted)
             if rev.kinds.get(base) in ("array", "carray"):
                 rev.buffers.add(cleared)  # a copy of its own, to write into
             rev.accumulate(base, cleared)
+
+
+def _copy_of_adjoint(rev, base, ybar):
+    """A copy of ``base``'s adjoint to write into: a list's may be a tuple (the
+    adjoints of its entries, packed), which has no ``copy``."""
+    made = rev.b.defs.get(ybar) if isinstance(ybar, Value) else None
+    if rev.kinds.get(base) == "list" or made is not None and made.kind == "build" and \
+            made.attrs.get("type") == "tuple":
+        return rev.b.call(Global("list", list), [ybar], hint=_hint(base) + "_bar")
+    return rev.b.value("callmethod", [ybar], _hint(base) + "_bar", method="copy")
 
 
 def slice_write_vjp(rev, op, bars) -> bool:

@@ -319,6 +319,9 @@ def infer_kinds(fn: Function, param_kinds: Dict[Value, Optional[str]],
                         _num_kind(args[:-1] + (elems.get(a[-1]) or [None]))
                 elif f in (abs, min, max, sum):
                     res = _num_kind(args) if args else None
+                elif f is runtime.zeros_like_value and len(args) == 1 and \
+                        args[0] in CONTAINER_KINDS:
+                    res = args[0]  # rebuilt as it is: a list of zeros is a list
                 elif f in _SAME_STRUCTURE and not op.attrs.get("kw") and \
                         not op.attrs.get("star"):
                     got = {args[i] if i < len(args) else None for i in _SAME_STRUCTURE[f]}
