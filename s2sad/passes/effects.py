@@ -265,7 +265,10 @@ class Effects:
         if kind in ("array", "carray"):
             self.same(result, base)
         elif kind in ("tuple", "list", "dict") or isinstance(kind, tuple):
-            self.contains(base, result)
+            # ``t[i]`` may be any entry: written in place, each may change
+            nb, nr = self._node(base), self._node(result)
+            if nb is not None and nr is not None:
+                self.union(self.element(nb), nr)
         else:
             self.same(result, base)
             self.contains(base, result)
@@ -319,6 +322,11 @@ class Effects:
                 self.mutated.add(self.find(node))
             if k in ("setitem", "augsetitem", "setattr", "augsetattr"):
                 self.contains(base, args[1])
+                if k == "augsetitem" and node is not None and \
+                        self.kind(base) not in ("array", "carray"):
+                    # ``xs[i] += v`` adds into the entry itself when it is an array
+                    # (``__iadd__``), not only into the container
+                    self.mutated.add(self.find(self.element(node)))
             else:  # ``xs += ys``, ``xs.extend(ys)``, ``xs.append(y)``
                 for a in args[1:]:
                     self.contains(base, a)
