@@ -29,7 +29,7 @@ from .frontend.resolve import ABSENT, DATA, is_data
 from .frontend.source import unwrap
 from .ir.kinds import differentiable_kind, kind_of_object, kinds_key
 from .rules.registry import generation
-from .trees import flatten, has_integer_leaf, is_namedtuple, tree_map
+from .trees import attribute_dicts, has_integer_leaf, is_namedtuple, number_leaves, tree_map
 
 # the plain Python function behind grad(f) for argument kinds, with the
 # derivative it calls: ``key -> (compiled, function)``
@@ -115,6 +115,7 @@ def jvp(func, primals, tangents, *, backend=None):
     full = _complete(func, primals)
     primals, tangents = full, tangents + (None,) * (len(full) - len(primals))
     kinds = [kind_of_object(x) for x in primals]
+    tangents = tuple(map(attribute_dicts, tangents))  # an object's tangent: a dict
     for i, (k, t) in enumerate(zip(kinds, tangents)):
         if not differentiable_kind(k) and t is not None:
             raise S2sadError(f"jvp: argument {i} is {type(primals[i]).__name__} {primals[i]!r}, "
@@ -892,7 +893,7 @@ class _Jacobian:
             fn = with_jitted_calls(fn, self.options)
         out = fn(*full)
         _, nums = normalize_argnums(self.argnums, len(full))
-        if all(type(leaf) is float for i in nums for leaf in flatten(full[i])[0]):
+        if all(type(leaf) is float for i in nums for leaf in number_leaves(full[i])):
             # of Python floats (or containers of them): Python floats
             return _python_floats(out)
         return out
@@ -907,8 +908,8 @@ def _python_floats(out):
     Python floats: the derivatives with respect to Python floats."""
     if type(out) is _npfloat64:
         return float(out)
-    if type(out) in (tuple, list):
-        return type(out)(_python_floats(v) for v in out)
+    if type(out) in (tuple, list) or is_namedtuple(out):
+        return tree_map(_python_floats, out)
     if type(out) is dict:
         return {k: _python_floats(v) for k, v in out.items()}
     return out

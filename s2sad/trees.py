@@ -108,22 +108,59 @@ def zeros_like_tree(tree):
 # results, as JAX nests them:
 # the output's structure outside, the input's inside, each leaf of shape
 # out.shape + in.shape.  Numbers and arrays are leaves; tuples, lists and dicts
-# are walked in order; anything else (a string, None) has no entries.
+# are walked in order, and so is a user object, whose derivatives are (as grad
+# gives them) a dict of its attributes' ones: those that hold numbers but no
+# integers, which are never differentiated; anything else (a string, None) has
+# no entries.
 # ---------------------------------------------------------------------------
+def _attributes(x):
+    """A user object's differentiable attributes as a dict, or None for anything else."""
+    cls = type(x)
+    if isinstance(x, (tuple, list, dict, str, np.ndarray, np.generic, int, float, complex)) \
+            or cls.__module__ == "builtins" or cls.__module__.startswith("numpy") or \
+            not hasattr(x, "__dict__"):
+        return None
+    return {k: v for k, v in vars(x).items() if not _is_integer(v) and not has_integer_leaf(v)
+            and any(map(_has_entries, _tree_leaves(v)))}
+
+
+def attribute_dicts(t):
+    """``t`` with each user object in it as the dict of its attributes: a tangent
+    given as an object of the argument's class, as generated code takes it."""
+    if isinstance(t, (tuple, list)):
+        return _rebuild(t, [attribute_dicts(v) for v in t])
+    if isinstance(t, dict):
+        return {k: attribute_dicts(v) for k, v in t.items()}
+    entries = _attributes(t)
+    return t if entries is None else attribute_dicts(entries)
+
+
 def _tree_leaves(x):
     if isinstance(x, (tuple, list)):
         return [leaf for v in x for leaf in _tree_leaves(v)]
     if isinstance(x, dict):
         return [leaf for v in x.values() for leaf in _tree_leaves(v)]
+    entries = _attributes(x)
+    if entries is not None:
+        return _tree_leaves(entries)
     return [x]
 
 
+def number_leaves(x):
+    """The numbers and arrays in ``x``, in order (a user object's attributes too)."""
+    return [v for v in _tree_leaves(x) if _has_entries(v)]
+
+
 def _tree_build(x, leaves):
-    """A value shaped as ``x`` whose leaves are taken from the iterator ``leaves``."""
+    """A value shaped as ``x`` whose leaves are taken from the iterator ``leaves``
+    (a dict of attributes for a user object)."""
     if isinstance(x, (tuple, list)):
         return _rebuild(x, [_tree_build(v, leaves) for v in x])
     if isinstance(x, dict):
         return {k: _tree_build(v, leaves) for k, v in x.items()}
+    entries = _attributes(x)
+    if entries is not None:
+        return _tree_build(entries, leaves)
     return next(leaves)
 
 
@@ -138,6 +175,9 @@ def _tree_parts(x, g):
         if not isinstance(g, dict):
             return [None] * len(_tree_leaves(x))
         return [p for k, v in x.items() for p in _tree_parts(v, g.get(k))]
+    entries = _attributes(x)
+    if entries is not None:
+        return _tree_parts(entries, g)
     return [g]
 
 

@@ -52,12 +52,15 @@ def user_function(op: Prim, kinds=None):
     return None
 
 
-def positional_operands(f, op: Prim, defs=None):
+def positional_operands(f, op: Prim, defs=None, keywords=False):
     """The call's operands in the callee's parameter order (defaults filled in).
 
     ``defs`` (value -> the op defining it) lets ``g(*args)`` and ``g(**opts)``
     be read through a tuple, a list or a dict literal of the function that
-    nothing writes into: their entries are the arguments."""
+    nothing writes into: their entries are the arguments.  With ``keywords``
+    a callee may have keyword-only parameters: the operands the call gives them
+    come third, as ``(name, operand)`` (the others keep their defaults, which
+    the callee's derivative takes as the callee does)."""
     # a method's object comes first (m.f(x), m(x))
     args = op.args[1:] if op.kind == "call" and not isinstance(op.args[0], Value) else op.args
     kwnames = op.attrs.get("kw", ())
@@ -77,11 +80,20 @@ def positional_operands(f, op: Prim, defs=None):
         pos = [Global(owner, f.__self__, callee.root) if owner else Const(f.__self__)] + pos
     params = [p for p in sig.parameters.values()
               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY) for p in sig.parameters.values()):
+    P = inspect.Parameter
+    excluded = (P.VAR_POSITIONAL, P.VAR_KEYWORD) + (() if keywords else (P.KEYWORD_ONLY,))
+    if any(p.kind in excluded for p in sig.parameters.values()):
         return None
+    kwonly = {p.name: p for p in sig.parameters.values() if p.kind == P.KEYWORD_ONLY}
     bound = dict(zip([p.name for p in params], pos))
+    given = []
     for name, a in zip(kwnames, args[npos:]):
-        bound[name] = a
+        if name in kwonly:
+            given.append((name, a))
+        else:
+            bound[name] = a
+    if any(p.default is p.empty and p.name not in dict(given) for p in kwonly.values()):
+        return None
     out = []
     for p in params:
         if p.name in bound:
@@ -90,7 +102,7 @@ def positional_operands(f, op: Prim, defs=None):
             out.append(Const(p.default))
         else:
             return None
-    return target, out
+    return (target, out, given) if keywords else (target, out)
 
 
 def _spread(op: Prim, defs):
@@ -164,10 +176,17 @@ def derivative_of_call(transform, op, f, mode):
     """For a call of the user function ``f`` in ``transform`` (a Forward or a
     Reverse): the callee's compiled derivative and the call's operands in the
     callee's order, or None when no argument carries a derivative."""
-    found = positional_operands(f, op, _literals(transform))
+    found = positional_operands(f, op, _literals(transform), keywords=True)
     if found is None:
         raise _unbound_call(transform, op, f)
-    target, pos = found
+    target, pos, keywords = found
+    for name, a in keywords:
+        if isinstance(a, Value) and a in transform.active:
+            callee = getattr(target, "__name__", "the function")
+            raise transform.error(op, f"cannot differentiate with respect to {name}, a "
+                                      f"keyword-only parameter of {callee}()",
+                                  f"make {name} an ordinary parameter of {callee} (before "
+                                  "the *)")
     active = [i for i, a in enumerate(pos) if isinstance(a, Value) and a in transform.active]
     if not active:
         return None
@@ -193,7 +212,14 @@ def derivative_of_call(transform, op, f, mode):
             NonDifferentiableError(str(exc).split(".  ")[0].split(": ")[0])
         raise library_function_error(target, module, why).at_call(op.loc, target) from exc
     transform.callees.append(compiled)
-    return compiled, pos
+    return compiled, pos, keywords
+
+
+def keyword_call(fn: Global, operands, keywords):
+    """The operands and attributes of a call of ``fn``: the positional
+    ``operands``, then the ``(name, operand)`` keywords."""
+    attrs = {"kw": tuple(k for k, _ in keywords)} if keywords else {}
+    return [fn] + list(operands) + [a for _, a in keywords], attrs
 
 
 def _unbound_call(transform, op, f):
@@ -217,10 +243,6 @@ def _unbound_call(transform, op, f):
     if any(p.kind == p.VAR_KEYWORD for p in params):
         return transform.error(op, f"cannot differentiate through {name}(), which takes **kwargs",
                                f"give {name} one parameter per argument")
-    if any(p.kind == p.KEYWORD_ONLY for p in params):
-        return transform.error(op, f"cannot differentiate through {name}(), which has "
-                                   "keyword-only parameters",
-                               f"make them ordinary parameters of {name} (before the *)")
     if op.attrs.get("star") or op.attrs.get("dstar"):
         return transform.error(op, f"cannot differentiate through this call of {name}() with "
                                    "*args or **kwargs: s2sad spreads only a tuple, list or "

@@ -42,7 +42,7 @@ from ..ir.clone import clone_function
 from ..ir.nodes import Block, Const, For, Function, Global, If, Param, Prim, UNDEF, Value, While
 from ..runtime.checkpoint import checkpointed as _checkpointed
 from .builder import Zero, runtime_global
-from .calls import derivative_of_call
+from .calls import derivative_of_call, keyword_call
 from .tape import defined_deep, used_deep
 
 CHECKPOINTABLE = ("float", "array")
@@ -271,9 +271,10 @@ class Checkpointing:
         found = derivative_of_call(self, op, f, "reverse")
         if found is None:
             return True
-        compiled, pos = found
-        grads = self.b.value("call", [Global(compiled.name, compiled.fn)] + list(pos) +
-                             [self.b.materialize(ybar)], "grads")
+        compiled, pos, keywords = found
+        args, attrs = keyword_call(Global(compiled.name, compiled.fn),
+                                   list(pos) + [self.b.materialize(ybar)], keywords)
+        grads = self.b.value("call", args, "grads", **attrs)
         res = self.b.prim("unpack", [grads], nresults=len(compiled.active), star=None)
         for i, g in zip(compiled.active, res.results):
             g.hint = (pos[i].hint if isinstance(pos[i], Value) else "t") + "_bar"

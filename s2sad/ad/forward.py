@@ -16,7 +16,7 @@ from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UN
                         Value, While)
 from ..rules import registry
 from .builder import Zero, is_zero, runtime_global
-from .calls import derivative_of_call, user_function
+from .calls import derivative_of_call, keyword_call, user_function
 from .checkpoint import take_directives
 from .complexity import rule_for
 from .copies import place_copies
@@ -177,9 +177,10 @@ class Forward(Transform):
         found = derivative_of_call(self, op, f, "forward")
         if found is None:
             return False
-        compiled, pos = found
+        compiled, pos, keywords = found
         tangents = [self.b.materialize(self.t(pos[i])) for i in compiled.active]
-        pair = self.b.value("call", [Global(compiled.name, compiled.fn)] + pos + tangents, "pair")
+        args, attrs = keyword_call(Global(compiled.name, compiled.fn), pos + tangents, keywords)
+        pair = self.b.value("call", args, "pair", **attrs)
         r = op.result
         dot = _dot(r)
         self.b.append(Prim("unpack", [pair], [r, dot], {"star": None}, op.loc))

@@ -425,8 +425,8 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         found = derivative_of_call(self, op, f, "reverse_split")
         if found is None:
             return True
-        compiled, pos = found
-        tape = self.keep_tape(op, compiled, pos)
+        compiled, pos, keywords = found
+        tape = self.keep_tape(op, compiled, pos, keywords)
         grads = self.b.value("call", [Global(compiled.back_name, compiled.back), tape, ybar],
                              "grads")
         res = self.b.prim("unpack", [grads], nresults=len(compiled.active), star=None)

@@ -11,6 +11,7 @@ sweep reads (the stacks of its loops among them); ``g_bwd`` takes the tape and
 from __future__ import annotations
 
 from ..ir.nodes import Block, Function, Global, Param, Prim, Value
+from .calls import keyword_call
 from .tape import define_everywhere, defined_deep, substitute, used_deep
 
 
@@ -70,7 +71,7 @@ class SplitCalls:
                            rev, fn.filename, fn.firstlineno, None, fn.source)
         return forward_fn, back_fn
 
-    def keep_tape(self, op, compiled, pos) -> Value:
+    def keep_tape(self, op, compiled, pos, keywords=()) -> Value:
         """Make the forward sweep's ``y = g(x)`` call ``g_fwd``, which also returns
         its tape; the tape, which may hold ``x`` and ``y``, shares their storage."""
         if self._blocks is None:
@@ -83,7 +84,8 @@ class SplitCalls:
         name = getattr(op.args[0], "name", "g") if op.kind == "call" else op.attrs["method"]
         tape = Value(name.rpartition(".")[2] + "_tape")
         pair = Value("t")
-        call = Prim("call", [Global(compiled.name, compiled.fn)] + list(pos), [pair], {}, op.loc)
+        args, attrs = keyword_call(Global(compiled.name, compiled.fn), pos, keywords)
+        call = Prim("call", args, [pair], attrs, op.loc)
         unpack = Prim("unpack", [pair], [op.results[0], tape], {"star": None}, op.loc)
         block.ops[block.ops.index(op):block.ops.index(op) + 1] = [call, unpack]
         self._blocks[id(call)] = self._blocks[id(unpack)] = block

@@ -127,6 +127,14 @@ def unpack_vjp(rev, op, bars):
         rev.accumulate(base, rev.b.call(runtime_global("unpacked_adjoint"), [parts, base],
                                         hint=_hint(base) + "_bar"))
         return
+    if rev.kinds.get(base) is None and star is None and isinstance(base, Value):
+        # an array or a tuple, known when it runs: the adjoint is of the same kind
+        parts = rev.b.value("build", [rev.b.materialize(_packed(rev, b) if b is not None
+                                                        else Zero(r))
+                                      for r, b in zip(op.results, bars)], "parts", type="list")
+        rev.accumulate(base, rev.b.call(runtime_global("unpacked_adjoint"), [parts, base],
+                                        hint=_hint(base) + "_bar"))
+        return
     if star is not None:
         # a, *mid, b = t: mid's adjoint (a list) spreads over the entries it took
         def part(i):
@@ -212,11 +220,18 @@ def getattr_jvp(fwd, op):
     if fwd.kinds.get(op.args[0]) in ("array", "float", "int"):
         raise fwd.error(op, f"cannot differentiate the attribute read '.{attr}'",
                         "only .T, .real and .imag of arrays carry derivatives")
-    # an object's tangent is a dict of its attributes' tangents
+    # an object's tangent is a dict of its attributes' tangents, a named tuple's
+    # a named tuple
     td = fwd.t(op.args[0])
-    fwd.tan[op.result] = td if is_zero(td) else fwd.b.call(
-        Global("dict.get", dict.get, dict), [td, Const(attr), Const(0.0)],
-        hint=op.result.hint + "_dot")
+    if is_zero(td):
+        fwd.tan[op.result] = td
+    elif isinstance(fwd.kinds.get(op.args[0]), tuple):
+        fwd.tan[op.result] = fwd.b.call(
+            Global("dict.get", dict.get, dict), [td, Const(attr), Const(0.0)],
+            hint=op.result.hint + "_dot")
+    else:
+        fwd.tan[op.result] = fwd.b.call(runtime_global("attribute_entry"), [td, Const(attr)],
+                                        hint=op.result.hint + "_dot")
 
 
 def getattr_vjp(rev, op, bars):

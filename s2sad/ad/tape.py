@@ -76,6 +76,8 @@ class Tape:
         """Push what the reverse body reads of each forward iteration; pop it back.
         ``item``: the reverse loop's own item, which stands for the forward one."""
         own = set(own_values(L.body)) | set(L.args)
+        if isinstance(L, While):  # what the condition computed, the body may read again
+            own |= set(own_values(L.cond))
         if not use_range and isinstance(L, For):
             own.add(L.item)
         needed = [v for v in used_deep(body) if v in own]

@@ -337,7 +337,7 @@ def _source_info(func, bound, node, filename, offset, all_lines) -> SourceInfo:
 def _lambda_fragments(text):
     """The lambdas of a line that is not a whole statement (``try: g(lambda x: x)``),
     as a module of expressions on the lines where they stand."""
-    found = []
+    per_line = {}  # line -> its lambdas' texts, kept on that line (joined by ";")
     start = text.find("lambda")
     while start != -1:
         for end in range(len(text), start, -1):
@@ -346,16 +346,37 @@ def _lambda_fragments(text):
             except SyntaxError:
                 continue
             line = text.count("\n", 0, start)
-            found.append("\n" * (line - sum(f.count("\n") for f in found))
-                         + text[start:end].strip().replace("\n", " "))
+            per_line.setdefault(line, []).append(text[start:end].strip().replace("\n", " "))
             break
         start = text.find("lambda", start + 6)
-    if not found:
+    if not per_line:
         return None
     try:
-        return gast.parse("\n".join(found))
+        return gast.parse("\n".join("; ".join(per_line.get(k, ()))
+                                    for k in range(max(per_line) + 1)))
     except SyntaxError:
         return None
+
+
+def _code_fingerprint(code):
+    """What a lambda's code object shows of its text, whatever scope it was
+    compiled in (a name the enclosing function defines is free there, global
+    when the lambda is compiled alone): its constants, nested code, names."""
+    consts = tuple(_code_fingerprint(c) if isinstance(c, types.CodeType) else (type(c), c)
+                   for c in code.co_consts)
+    names = frozenset(code.co_names) | frozenset(code.co_freevars)
+    return consts, names, code.co_varnames, code.co_argcount, code.co_kwonlyargcount
+
+
+def _same_code(lam, code) -> bool:
+    """Whether the lambda node ``lam`` compiles to code like ``code``."""
+    try:
+        tree = ast.fix_missing_locations(ast.Expression(body=gast.gast_to_ast(lam)))
+        compiled = compile(tree, "<lambda>", "eval")
+    except (SyntaxError, ValueError, TypeError):
+        return False
+    inner = [c for c in compiled.co_consts if isinstance(c, types.CodeType)]
+    return len(inner) == 1 and _code_fingerprint(inner[0]) == _code_fingerprint(code)
 
 
 def _find_function(module, func, offset):
@@ -366,7 +387,8 @@ def _find_function(module, func, offset):
         argnames = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
         cands = [n for n in lambdas
                  if [a.id for a in n.args.args + n.args.kwonlyargs] == argnames]
-        if len(cands) > 1:
+        if len(cands) > 1:  # the one whose code it is (two on one line share its number)
+            cands = [n for n in cands if _same_code(n, code)]
             on_line = [n for n in cands if n.lineno == want_line]
             cands = on_line or cands
         if len(cands) != 1:

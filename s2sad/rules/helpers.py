@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import runtime as rt
 # named directly, so that generated code calls them by their names (not rt.name)
+from ..runtime import attribute_adjoint, attribute_entry
 from ..runtime import (item_adjoint, item_of, log_or_zero, polygamma, scaled_power,
                        unzipped_adjoint, unzipped_entry, written_adjoint, written_adjoint_transpose)
 from ..runtime import (add_at, broadcast_like, concatenate_pieces, dot_adjoint, gather,
@@ -190,6 +191,21 @@ def dict_entry_vjp(g, key, *, ans_bar):
 @defvjp(rt.index_adjoint, library=L)
 def index_adjoint_vjp(g, x, index, *, ans_bar):
     return ans_bar[index]
+
+
+# an attribute's part of an object's tangent or adjoint, and its transpose
+deflinear(rt.attribute_adjoint, (0,), library=L)
+deflinear(rt.attribute_entry, (0,), library=L)
+
+
+@defvjp(rt.attribute_adjoint, library=L)
+def attribute_adjoint_vjp(g, x, name, *, ans_bar):
+    return attribute_entry(ans_bar, name)
+
+
+@defvjp(rt.attribute_entry, library=L)
+def attribute_entry_vjp(t, name, *, ans_bar):
+    return attribute_adjoint(ans_bar, t, name)
 
 
 deflinear(rt.written_adjoint, (0,), library=L)

@@ -110,6 +110,7 @@ from .numpy_more import (  # noqa: F401
     real_eig,
     written_adjoint,
     attribute_adjoint,
+    attribute_entry,
     written_adjoint_transpose,
     piecewise_masks,
 )

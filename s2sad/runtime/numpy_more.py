@@ -388,6 +388,16 @@ def attribute_adjoint(g, x, name):
 
 
 @_pure
+def attribute_entry(t, name):
+    """The part of ``t``, the tangent (or adjoint) of an object or named tuple,
+    that belongs to its attribute ``name``: a named tuple's field, or a dict's
+    entry (0.0 where the dict has none: that attribute's is zero)."""
+    if isinstance(t, tuple) and hasattr(t, "_fields"):
+        return getattr(t, name)
+    return t.get(name, 0.0)
+
+
+@_pure
 def written_adjoint_transpose(a, g, index):
     """The transpose of :func:`written_adjoint`: ``a`` put back at ``index`` in
     zeros shaped like ``g`` (where a position repeats, its last write stays)."""

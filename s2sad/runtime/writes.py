@@ -86,7 +86,12 @@ def unpermuted(g, order):
 @_pure
 def unpacked_adjoint(parts, x):
     """The adjoint of an array ``x`` unpacked as ``a, b, c = x``, from the
-    adjoints of its rows (None where a row has none)."""
+    adjoints of its rows (None where a row has none).  Derivative code that could
+    not tell whether ``x`` is an array (a parameter of a helper called with the
+    result of another) calls it with every part given: of a tuple or list ``x``
+    the adjoint is the tuple of the parts."""
+    if not isinstance(x, np.ndarray):
+        return tuple(parts)
     out = np.zeros(np.shape(x), dtype=np.result_type(x, float))
     for i, p in enumerate(parts):
         if p is not None:

@@ -126,7 +126,7 @@ def test_spread_calls_both_modes(f):
 
 @pytest.mark.parametrize("f, message", [
     (spread_argument, "spreads only a tuple, list or dict literal"),
-    (calls_keyword_only, "keyword-only parameters"),
+    (calls_keyword_only, "with respect to scale, a keyword-only parameter of keyword_only()"),
     (calls_varargs, "which takes *args"),
 ])
 def test_calls_that_cannot_be_bound_say_why(f, message):
