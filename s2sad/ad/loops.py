@@ -50,8 +50,10 @@ def rewrite_loops(fn: Function, kinds) -> bool:
                 changed = True
             if isinstance(op, Prim) and op.kind == "callmethod" and \
                     op.attrs.get("method") == "copy" and len(op.args) == 1 and \
-                    kinds.get(op.args[0]) in ("dict", "list"):
-                op.attrs["container"] = True  # d.copy() of a dict: rules/methods.py
+                    kinds.get(op.args[0]) in ("dict", "list", None):
+                # d.copy() of a dict: rules/methods.py (of an entry of a list
+                # written through, which may be one: "maybe")
+                op.attrs["container"] = True if kinds.get(op.args[0]) else "maybe"
             if _dict_get(op, kinds):
                 i = block.ops.index(op)
                 block.ops[i:i + 1] = _as_lookup(op)

@@ -326,6 +326,13 @@ def setitem_vjp(rev, op, bars):
             if single and not rev.is_buffer(ybar):
                 rev.want_buffer(ybar)
             own = single and rev.is_buffer(ybar)
+            if rev.kinds.get(base) in CONTAINER_KINDS and shifted[0] == "val" and \
+                    entry not in ("float", "complex", "int", "bool"):
+                # the entry may be a list, a dict or an array: its zero has its structure
+                cleared = rev.b.call(runtime_global("entry_cleared"),
+                                     [ybar, op.args[shifted[1]]], hint=base.hint + "_bar")
+                rev.accumulate(base, cleared)
+                return
             copied = ybar if own else _copy_of_adjoint(rev, base, ybar)
             cleared = rev.b.value("setitem", [copied, Const(0.0)] + idx_args,
                                    base.hint + "_bar", index=shifted)

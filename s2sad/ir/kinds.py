@@ -147,7 +147,8 @@ _REAL_PARTS = {abs, operator.abs, np.absolute, np.real, np.imag, np.angle}
 # these positions all are (the adjoint of a dict is a dict: differentiated again,
 # derivative code adds such adjoints entry by entry and copies them as dicts)
 _SAME_STRUCTURE = {runtime.add_any: (0, 1), runtime.index_adjoint: (1,),
-                   runtime.embed_like: (1,), runtime.zeros_like_value: (0,)}
+                   runtime.embed_like: (1,), runtime.zeros_like_value: (0,),
+                   runtime.entry_cleared: (0,), runtime.copy_adjoint: (0,)}
 
 
 def _real_part_kind(k):

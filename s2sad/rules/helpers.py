@@ -24,10 +24,10 @@ from ..runtime import (add_any, embed_like, kron_adjoint, matmul_like, no_deriva
                        solve_like, vector_norm_gradient_tangent)
 from ..runtime import (product_adjoints_tangent, product_adjoints_transpose,
                        slice_write_transpose, sum_adjoints_transpose)
-from ..runtime import (index_adjoint, matrix_power_adjoint, matrix_power_second,
-                       matrix_power_tangent, multi_dot_adjoint, multi_dot_adjoint_tangent,
-                       multi_dot_second, multi_dot_tangent, residual_adjoint, residuals_like,
-                       starred_adjoint)
+from ..runtime import (copy_adjoint, entry_cleared, index_adjoint, matrix_power_adjoint,
+                       matrix_power_second, matrix_power_tangent, multi_dot_adjoint,
+                       multi_dot_adjoint_tangent, multi_dot_second, multi_dot_tangent,
+                       residual_adjoint, residuals_like, starred_adjoint)
 from ..trees import (jacobian_columns, jacobian_columns_adjoint, jacobian_rows,
                      jacobian_rows_adjoint)
 from .registry import defjvp, defpartials, defvjp, deflinear, nondifferentiable
@@ -180,6 +180,20 @@ def embed_like_vjp(c, g, *, ans_bar):
 
 deflinear(rt.index_adjoint, (0,), library=L)
 deflinear(rt.dict_entry, (0,), library=L)
+deflinear(rt.entry_cleared, (0,), library=L)
+deflinear(rt.copy_adjoint, (0,), library=L)
+
+
+@defvjp(rt.entry_cleared, library=L)
+def entry_cleared_vjp(g, index, *, ans_bar):
+    # a projection (zero at one entry, the rest as it is): its own transpose
+    return entry_cleared(ans_bar, index)
+
+
+@defvjp(rt.copy_adjoint, library=L)
+def copy_adjoint_vjp(g, x, *, ans_bar):
+    # the identity, or a reshape to x's shape: undone by a reshape to g's
+    return copy_adjoint(ans_bar, g)
 
 
 @defvjp(rt.dict_entry, library=L)

@@ -6,7 +6,7 @@ methods in ``SHAPE_VARARGS`` their shape as one tuple).
 """
 import numpy as np
 
-from ..runtime import item_adjoint, item_of
+from ..runtime import copy_adjoint, item_adjoint, item_of
 from .registry import defjvp, deflinear, defvjp
 
 
@@ -70,6 +70,20 @@ def container_copy_vjp(x, *, ans_bar):
 deflinear(container_copy, (0,), library="core")
 
 
+def value_copy(x):
+    """What ``x.copy()`` computes where ``x`` may be an array, a list or a dict
+    (an entry of a list written through: s2sad/passes/memory copies it)."""
+    return x.copy()
+
+
+@defvjp(value_copy, library="core")
+def value_copy_vjp(x, *, ans_bar):
+    return copy_adjoint(ans_bar, x)
+
+
+deflinear(value_copy, (0,), library="core")
+
+
 METHODS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
     "std": np.std, "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod,
@@ -91,6 +105,8 @@ def method_function(op):
     method = op.attrs["method"]
     if method == "astype" and _inexact(op.args[1] if len(op.args) > 1 else None):
         return astype
+    if method == "copy" and op.attrs.get("container") == "maybe":
+        return value_copy
     if method == "copy" and op.attrs.get("container"):
         return container_copy
     return METHODS.get(method)

@@ -19,6 +19,8 @@ from .core import (  # noqa: F401
     part_like,
     embed_like,
     index_adjoint,
+    entry_cleared,
+    copy_adjoint,
     dict_entry,
     repeat_like,
 )

@@ -120,6 +120,37 @@ def index_adjoint(g, x, index):
 
 
 @_pure
+def copy_adjoint(g, x):
+    """The adjoint of ``x`` from that of ``x.copy()`` where ``x`` may be an array
+    (the adjoint shaped as ``x``) or a list or dict (it passes through)."""
+    if isinstance(x, (list, tuple, dict)) or g is None:
+        return g
+    return np.reshape(g, np.shape(x))
+
+
+@_pure
+def entry_cleared(g, index):
+    """A copy of the container adjoint ``g`` with a zero of its structure at
+    ``index``: the adjoint of a container before ``xs[index] = v`` replaced the
+    entry (a list or a dict of adjoints, where 0.0 would not add up)."""
+    if not isinstance(g, (list, tuple, dict)):
+        return g  # a zero already (None, 0.0)
+    out = dict(g) if isinstance(g, dict) else list(g)
+    out[index] = _zero_entries(g[index])
+    return _rebuild(g, out) if isinstance(g, tuple) else out
+
+
+def _zero_entries(g):
+    """``g``'s containers with 0.0 in place of each number or array (a zero that
+    adds to an adjoint of any shape)."""
+    if isinstance(g, (tuple, list)):
+        return _rebuild(g, [_zero_entries(v) for v in g])
+    if isinstance(g, dict):
+        return {k: _zero_entries(v) for k, v in g.items()}
+    return 0.0
+
+
+@_pure
 def dict_entry(g, key):
     """``g[key]`` of a dict of adjoints ``g`` (None where it has no entry there):
     the adjoint of a dict literal's value, from the dict's adjoint."""

@@ -47,6 +47,7 @@ from s2sad.rules import lookup
 from s2sad.rules.methods import astype as METHOD_ASTYPE, item as METHOD_ITEM
 from s2sad.rules.methods import tolist as METHOD_TOLIST
 from s2sad.rules.methods import container_copy as METHOD_COPY
+from s2sad.rules.methods import value_copy as VALUE_COPY
 
 from .cases import BINARY, CASES, LINALG_CASES, P, SPREAD, U, UNARY
 
@@ -236,6 +237,8 @@ spec(METHOD_COPY, "s = [x, y]\nt = s.copy()\nt[0] = x * y\nreturn t[0] + s[0] * 
      SCALAR, name="list.copy()")
 spec(METHOD_COPY, "d = {'a': x}\ne = d.copy()\ne['a'] = x * x\nreturn d['a'] * e['a']", [U], SCALAR,
      name="dict.copy()")
+spec(VALUE_COPY, "M = [[x, y], [y, x]]\nfor i in range(2):\n    M[i][0] = M[i][1] * x\n"
+     "return M[0][0] * M[1][0]", [U, U], SCALAR, name="list of lists written")
 spec(METHOD_ASTYPE, "x.astype(np.float64) * x", [U], [((3,),), ((2, 3),), ((2, 3, 4),)])
 spec(METHOD_ASTYPE, "x.astype(np.complex128) * x", [U], [((3,),), ((2, 3),)], complex=True)
 

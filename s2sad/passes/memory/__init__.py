@@ -66,6 +66,7 @@ class Memory(Flow, Calls, Writes, Values):
         self.frame: Optional[Frame] = None
         self.changed = False
         self.written = set()
+        self.write_sites: List = []  # (root, op, ref) of each write, in walk order
         self.inlining: List = []
         self.param_kinds = param_kinds
         self.merged: List[Root] = []

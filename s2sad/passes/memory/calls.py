@@ -108,6 +108,8 @@ class Calls:
                         raise self.error(op, f"'{mm.hint}' is an entry of the list popped here "
                                              "and is read later", "copy the entry first")
             if ref is None or self.stack_like(ref.root) or op.attrs.get("kw"):
+                if ref is not None:
+                    self.write_sites.append((ref.root, op, ref))
                 self.out.ops.append(Prim(op.kind, args, list(op.results), dict(op.attrs), loc))
                 for r in op.results:
                     self.fresh(r)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ...errors import NonDifferentiableError
 from ...ir.clone import substitute
-from ...ir.nodes import Block, Const, For, If, Prim, UNDEF, Value, While
-from .model import (Ref, Root, Step, changed_entries, defined_in, differing, ends_in_raise, entry,
-                    key_hint, set_entry)
+from ...ir.nodes import Block, Const, For, Global, If, Prim, UNDEF, Value, While
+from .model import (GROWING, Ref, Root, Step, changed_entries, defined_in, differing,
+                    ends_in_raise, entry, key_hint, set_entry)
 
 
 class _Diverged(Exception):
@@ -57,6 +57,12 @@ class Flow:
         if k == "callmethod" and self.method(op, args):
             return
         if k == "call" and self.call(op, args):
+            return
+        if k == "copy" and self.object_root(op.args[0]) is not None:
+            # o2 = o: a second name of an object kept as its attributes
+            self.alias(op.results[0], op.args[0])
+            self.state.cur[op.results[0]] = self.run_time(op.args[0])
+            self.changed = True
             return
         if k != "copy":
             self.check_escape(op, args)
@@ -376,6 +382,7 @@ class Flow:
     def dry_body(self, L):
         """Walk the body for nothing, to see what it changes."""
         saved_out, saved_changed, saved_written = self.out, self.changed, set(self.written)
+        sites = len(self.write_sites)
         for a in L.args:
             ref = self.refs.get(a)
             if ref is not None and ref.root.origin == "merged" and not ref.path:
@@ -387,7 +394,71 @@ class Flow:
         finally:
             self.out = saved_out
             self.changed = saved_changed
+        if isinstance(L, For):
+            self.check_iterated_unchanged(L, self.write_sites[sites:])
         return self.written - saved_written  # the objects the body writes
+
+    def check_iterated_unchanged(self, L, sites):
+        """Python's ``for v in xs`` reads ``xs[i]`` when it gets there (and goes on
+        over what is appended), s2sad's loop goes over ``xs`` as it was when the
+        loop started: a write into ``xs`` in the loop is refused, but at the
+        entry the loop is at (``xs[i] = ...`` with ``i`` from ``enumerate``, or
+        through the loop's item), which both see alike."""
+        iterated = {ref.root for ref in map(self.ref_of, self.iterated_live(L.iter))
+                    if ref is not None}
+        counter = self.enumerate_counter(L)
+        for root, op, wref in sites:
+            if root not in iterated or self.at_current_entry(L, op, wref, counter):
+                continue
+            name = root.hint
+            if op.kind == "callmethod" and op.attrs["method"] in GROWING:
+                hint = (f"loop with while over positions (i = 0, while i < len({name}): "
+                        f"v = {name}[i] ... i += 1), or over a copy (for v in list({name})) "
+                        "if the loop should not see the entries added")
+            else:
+                hint = (f"loop over positions and read the entry in the body (for i in "
+                        f"range(len({name})): v = {name}[i]), or over a copy (for v in "
+                        f"{name}.copy()) if the loop should not see the change")
+            raise self.error(op, f"this changes '{name}' while a for loop goes over it: "
+                                 "Python's loop sees the change in the entries it has not "
+                                 "reached yet (and goes on over entries added), s2sad's goes "
+                                 "over the entries as they were when the loop began", hint)
+
+    def iterated_live(self, it):
+        """The arrays and lists a loop over ``it`` reads as it goes: ``xs`` of
+        ``xs``, ``enumerate(xs)``, ``zip(xs, ys)``, ``reversed(xs)`` (not of
+        ``list(xs)``, a copy; a loop over a dict's items reads the version the
+        loop carries already)."""
+        made = self.defs.get(it) if isinstance(it, Value) else None
+        if made is not None and made.kind == "call" and isinstance(made.args[0], Global) and \
+                made.args[0].obj in (enumerate, zip, reversed, iter) and \
+                not made.attrs.get("kw"):
+            return [x for a in made.args[1:] for x in self.iterated_live(a)]
+        return [it] if self.arrayness(it) in ("nd", "list", None) else []
+
+    def enumerate_counter(self, L):
+        """``i`` of ``for i, v in enumerate(xs)``, or None."""
+        made = self.defs.get(L.iter) if isinstance(L.iter, Value) else None
+        if made is None or made.kind != "call" or not isinstance(made.args[0], Global) or \
+                made.args[0].obj is not enumerate or len(made.args) != 2:
+            return None
+        for reader in self.readers.get(L.item, ()):
+            if isinstance(reader, Prim) and reader.kind == "unpack" and reader.results:
+                return reader.results[0]
+        return None
+
+    def at_current_entry(self, L, op, ref, counter):
+        """The write goes into the entry the loop is at."""
+        if any(step.op.results and step.op.results[0] is L.item for step in ref.path):
+            return True
+        if counter is None:
+            return False
+        if not ref.path:
+            index = op.attrs.get("index") if op.kind in ("setitem", "augsetitem") else None
+            return index is not None and index[0] == "val" and op.args[index[1]] is counter
+        first = ref.path[0].op
+        return first.kind == "getitem" and len(first.args) == 2 and \
+            first.args[1] in (counter, self.val(counter))
 
     def loop_refs_settled(self, L) -> bool:
         settled = True

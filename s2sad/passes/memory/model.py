@@ -83,7 +83,8 @@ class Roots(dict):
 class Root:
     """One Python object: the values that are it, or views into it."""
 
-    __slots__ = ("origin", "hint", "members", "contiguous", "cls", "maybe", "holders", "obj")
+    __slots__ = ("origin", "hint", "members", "contiguous", "cls", "maybe", "holders", "obj",
+                 "aliasing", "stores")
 
     def __init__(self, origin, hint, contiguous=False, cls=None, obj=None):
         self.origin = origin  # param | fresh | global | merged | object
@@ -94,6 +95,10 @@ class Root:
         self.maybe = Roots()  # merged: the roots this may be
         self.holders = Roots()  # containers holding this object where we lost track
         self.obj = obj  # an object passed in: the value to read attributes from
+        # a container whose entries may be one object (stored twice, a list
+        # repeated) or an object another container holds too
+        self.aliasing = False
+        self.stores = set()  # where it was put in a container at a position not known
 
     def __repr__(self):
         return f"<root {self.hint} {self.origin}>"

@@ -151,6 +151,8 @@ class Values:
                 return "nd"
             if op.attrs["op"] == "+" and all(self.arrayness(x) == "list" for x in args):
                 return "list"
+            if op.attrs["op"] == "*" and any(self.arrayness(x) == "list" for x in args):
+                return "list"  # [a] * 3
             return None
         if k == "getitem":
             base = self.arrayness(args[0])
@@ -269,11 +271,16 @@ class Values:
                 if self.arrayness(r) == "scalar":
                     return
                 ref = self.ref_of(op.args[0])
-                # an entry that may be any of the arrays the container holds
+                # an entry that may be any of the objects the container holds: a
+                # write through it reaches the container at its position, which
+                # is exact where nothing else sees those objects
                 index = op.attrs["index"]
                 known = index[0] == "val" and isinstance(op.args[index[1]], Const)
+                if ref is not None and not known and not ref.path:
+                    self.forget_slots(ref.root)  # which entry it reads is not known
                 shared = ref is not None and ref.root.origin == "fresh" and (
-                    ref.root.maybe or not known and self.entries_of(ref.root))
+                    ref.root.maybe or not known and (ref.root.aliasing or any(
+                        self.read_later(e) or e.aliasing for e in self.entries_of(ref.root))))
                 kind = "index" if base_kind != "tuple" and not shared else "unknown"
                 self.child(r, op.args[0], new, kind)
             elif self.ref_of(op.args[0]) is not None and self.arrayness(r) != "scalar":
@@ -322,6 +329,9 @@ class Values:
                 self.fresh(r, not is_unhashable(f) and f in CONTIGUOUS_MAKERS)
                 if not is_unhashable(f) and f in SHARING_CALLS:
                     self.share_entries(r, op.args[1:])
+        elif k == "binop" and op.attrs["op"] in ("*", "+") and \
+                any(self.arrayness(a) == "list" for a in op.args):
+            self.joined_lists(r, op)
         elif k == "unpack":
             self.unpacked(op, new)
         elif k == "build":
@@ -335,7 +345,7 @@ class Values:
                 if exact:
                     self.state.slots[(container, i)] = (ref, a, len(op.args))
                 else:
-                    self.hold(ref, a, container)
+                    self.hold(ref, a, container, part=i)
         else:
             for v in op.results:
                 self.fresh(v)
@@ -344,6 +354,23 @@ class Values:
         """The view step of ``a.real``: ``a`` itself when it is a real array; of
         a complex array (or one s2sad cannot tell), a view it cannot place."""
         return "same" if self.kinds.get(a) in ("array", "intarray") else "unknown"
+
+    def joined_lists(self, r, op):
+        """``xs + ys`` and ``[a] * n`` hold the entries of the lists they join:
+        repeated, each entry is there n times."""
+        self.fresh(r)
+        if r not in self.refs:
+            return
+        # (a list of numbers, [0.0] * n, has no entries to share)
+        lists = [a for a in op.args if self.arrayness(a) == "list" and self.has_entries(a)]
+        self.share_entries(r, lists)
+        if op.attrs["op"] == "*" and lists:
+            self.refs[r].root.aliasing = True
+
+    def has_entries(self, a):
+        """``a`` may hold objects: it is not made here, or holds some."""
+        ref = self.ref_of(a)
+        return ref is not None and (ref.root.origin != "fresh" or bool(self.entries_of(ref.root)))
 
     def share_entries(self, r, sources):
         """``r`` (``enumerate(xs)``, ``list(xs)``, ``zip(xs, ys)``, ``d.values()``)
@@ -369,17 +396,55 @@ class Values:
                 return sref
         return None
 
-    def hold(self, ref, value, container):
+    def hold(self, ref, value, container, moved=False, part=0):
         """``container`` holds ``value`` where the analysis lost its position: a
-        write into it while the container is read later is refused."""
+        write into it while the container is read later is refused.  Stored
+        where it is held already (another entry, another container, again in a
+        loop), or being itself an entry of a container, the object is reached by
+        more than one entry: the containers are marked aliasing."""
+        root = ref.root
+        if not moved and self.arrayness(value) != "scalar":
+            # (a loop's body is walked more than once: a store is known by its place)
+            site = (id(self.frame), self.frame.current, part)
+            elsewhere = {c for (c, _), (s, _, _) in self.state.slots.items() if s.root is root}
+            if root.stores - {site}:
+                elsewhere.update(root.holders)
+            root.stores.add(site)
+            if ref.path and self.is_entry(ref.path[-1]):
+                elsewhere.add(root)  # d["b"] = d["a"]: an entry of a container
+            if self.stored_again_in_loop(value):
+                elsewhere.add(container)
+            if elsewhere:
+                for c in elsewhere | {container}:
+                    c.aliasing = True
         if self.arrayness(value) in ("nd", "list", "dict") or not ref.path:
-            ref.root.holders.add(container)
+            root.holders.add(container)
+
+    def is_entry(self, step):
+        """The view step reads an entry of a list, tuple or dict (the object
+        itself, not a copy of a slice of it)."""
+        op = step.op
+        return op.kind == "getitem" and self.arrayness(op.args[0]) in ("list", "tuple", "dict") \
+            and not has_slice(op.attrs["index"])
+
+    def stored_again_in_loop(self, value):
+        """``value`` was made outside a loop the store is in: each run of the
+        loop stores the same object again."""
+        frame = self.frame
+        if not isinstance(value, Value) or self.frame_of.get(value) is not frame:
+            return False
+        made = frame.defpos.get(value, -1)
+        return any(made < start for start, _ in frame.loops)
 
     def forget_slots(self, container):
         """Positions of a container's entries moved (insert, sort...)."""
+        seen = set()
         for key in [k for k in self.state.slots if k[0] is container]:
             ref, value, _ = self.state.slots.pop(key)
-            self.hold(ref, value, container)
+            if ref.root in seen or ref.root.holders.keys() - {container}:
+                container.aliasing = True  # one object at two places: no longer told apart
+            seen.add(ref.root)
+            self.hold(ref, value, container, moved=True)
 
     def unpacked(self, op, new):
         base = op.args[0]

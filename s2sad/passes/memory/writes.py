@@ -19,8 +19,11 @@ class Writes:
         index = op.attrs["index"]
         if op.kind == "augsetitem":
             self.check_entry_in_place(op)
-        if op.kind == "augsetitem" and op.attrs["op"] not in ("+", "-"):
-            # x[i] *= v is x[i] = x[i] * v (for a slice too: the view is written back)
+        if op.kind == "augsetitem" and (op.attrs["op"] not in ("+", "-") or
+                                        self.arrayness(op.args[0]) in ("list", "dict")):
+            # x[i] *= v is x[i] = x[i] * v (for a slice too: the view is written back);
+            # xs[i] += v too: an array there changes in place, which the reverse
+            # sweep must not see through the names it read it by
             self.changed = True
             got = self.emit("getitem", [base] + idx, hint_of(base), op.loc,
                             index=shift_index(index, -1)).result
@@ -57,11 +60,20 @@ class Writes:
             self.replace_entry(op, index)
         self.write(op, op.args[0], make)
         ref = self.ref_of(op.args[0])
+        vref = self.ref_of(op.args[1]) if kind == "setitem" else None
+        if ref is not None and vref is not None and (
+                ref.path or self.arrayness(op.args[0]) == "dict"):
+            # d[k] = a: d[k] is a (a value that may be a number is held when
+            # something else may reach it: another name, or as a part of another)
+            stored = self.arrayness(op.args[1])
+            if stored in ("nd", "list", "dict", "object") or stored is None and (
+                    vref.path or self.live(op.args[1])):
+                self.hold(vref, op.args[1], ref.root)
+            return
         if ref is not None and not ref.path and self.arrayness(op.args[0]) == "list":
             container = ref.root
             position = op.args[index[1]].value if index[0] == "val" and \
                 isinstance(op.args[index[1]], Const) else None
-            vref = self.ref_of(op.args[1]) if kind == "setitem" else None
             if not isinstance(position, int):
                 self.forget_slots(container)
                 if vref is not None:
@@ -83,15 +95,29 @@ class Writes:
         if ref is None or self.arrayness(op.args[0]) not in ("list", "dict") or \
                 self.slot_of(op) is not None:
             return
-        shared = sorted((e for e in self.entries_of(ref.root) if self.read_later(e)),
+        self.check_entry_aliases(op, ref.root, hint_of(op.args[0]))
+
+    def check_entry_aliases(self, op, container, name):
+        """A write into an entry of ``container`` changes the object there, which
+        other names, entries or containers may hold too (``xs = [a] * 3``,
+        ``d["b"] = d["a"]``, ``lst[0] = lst[1] = a``): refused where s2sad
+        cannot tell which of them see it."""
+        shared = sorted((e for e in self.entries_of(container) if self.read_later(e)),
                         key=lambda e: (e.origin != "param", e.hint))
         if shared:
-            name = hint_of(op.args[0])
             raise self.error(op, f"'{name}[...]' may be an array that is also '{shared[0].hint}', "
                                  f"and s2sad cannot tell which entry of '{name}' this changes "
                                  "in place",
                              f"write into '{shared[0].hint}' by its own name, or store "
                              f"copies in '{name}'")
+        in_slots = [s.root for (c, _), (s, _, _) in self.state.slots.items() if c is container]
+        if container.aliasing or any(e.aliasing for e in container.maybe) or \
+                len(set(in_slots)) < len(in_slots):
+            raise self.error(op, f"entries of '{name}' may be one and the same object (stored "
+                                 "in more than one place, or a list repeated with *), and "
+                                 "s2sad cannot tell which entries a write into one changes",
+                             f"store a copy in each place (.copy()), or build '{name}' "
+                             "with a comprehension ([... for _ in range(n)])")
 
     def entries_of(self, root):
         """The objects that may be entries of the container ``root``, or of the
@@ -306,11 +332,15 @@ class Writes:
         root and every live name of it their new versions."""
         root = ref.root
         self.written.add(root)
+        self.write_sites.append((root, op, ref))
         readonly = next((s.op for s in ref.path if plain(s.kind) == "readonly"), None)
         if readonly is not None:
             raise self.error(op, f"'{hint_of(base)}' is a read-only view (made by "
                                  f"{made_by(readonly)}): NumPy refuses to write into it",
                              "copy it first (.copy()) and write into the copy")
+        if ref.path and ref.path[0].op.kind == "getitem" and \
+                self.arrayness(ref.path[0].op.args[0]) in ("list", "dict"):
+            self.check_entry_aliases(op, root, root.hint)
         self.check_unplaced(op, ref, base)
         self.check_write(op, ref, base)
         old_root = self.state.roots.get(root)
