@@ -61,7 +61,8 @@ class Writes:
         self.write(op, op.args[0], make)
         ref = self.ref_of(op.args[0])
         vref = self.ref_of(op.args[1]) if kind == "setitem" else None
-        if ref is not None and vref is not None and (
+        # (an array written into copies the values: it holds no object)
+        if ref is not None and vref is not None and self.arrayness(op.args[0]) != "nd" and (
                 ref.path or self.arrayness(op.args[0]) == "dict"):
             # d[k] = a: d[k] is a (a value that may be a number is held when
             # something else may reach it: another name, or as a part of another)
