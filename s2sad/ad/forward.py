@@ -20,6 +20,7 @@ from .calls import derivative_of_call, keyword_call, user_function
 from .checkpoint import take_directives
 from .complexity import rule_for
 from .copies import place_copies
+from .iterators import iterating_reads
 from .sequences import sequence_form, sequence_jvp
 from .structure import rule_of
 from .transform import Derivative, Transform, primitive_key
@@ -50,7 +51,7 @@ class Forward(Transform):
         super().__init__(fn, active_params, kinds, callees)
         take_directives(self.fn)  # s2sad.checkpointed(range(n)): range(n), in forward mode
         self.tan: Dict[Value, object] = _Tangents(self.b.frozen, self.kinds)
-        self._uses = None
+        self._uses = self._reads = None
         self.tangent_writes = []  # in place into tangents: place_copies copies where needed
 
     # -- helpers --------------------------------------------------------------
@@ -82,6 +83,12 @@ class Forward(Transform):
             self._made = {r: op for op in self.fn.walk() if isinstance(op, Prim)
                           for r in op.results}
         return copied(self._made.get(base)) and self._uses.get(base, 0) == 1
+
+    def iterator_reads(self, v: Value) -> int:
+        """How many places of the primal may iterate over ``v``."""
+        if self._reads is None:
+            self._reads = iterating_reads(self.fn)
+        return self._reads[v]
 
     # -- driver ---------------------------------------------------------------
     def run(self, name: str) -> Function:

@@ -27,6 +27,7 @@ from collections import defaultdict
 import numpy as np
 from typing import Dict, List, Optional, Sequence, Set
 
+from .. import runtime
 from ..ir.analysis import is_mutation
 from ..ir.kinds import CONTAINER_KINDS, kind_of_object, rank_of, ranked
 from ..ir.nodes import (Block, Const, For, Function, Global, If, Param, Prim, UNDEF,
@@ -38,6 +39,7 @@ from .builder import Zero, is_zero, np_global, runtime_global
 from .calls import derivative_of_call, user_function
 from .complexity import real_cotangent, rule_for
 from .sequences import sequence_form, sequence_vjp
+from .iterators import check_read_once, iterated_sources, iterator_builtin
 from .structure import rule_of
 from .buffers import Buffers
 from .copies import Storage
@@ -93,6 +95,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
                  checkpoint=None):
         super().__init__(fn, active_params, kinds, callees)
         fn = self.fn
+        check_read_once(fn, self.active, self.error)
         self.service = callees  # companion functions of checkpointed loops (ad/checkpoint.py)
         self.b.maybe_unbound = _maybe_unbound(fn)
         self.produced: Set[Value] = set()
@@ -379,11 +382,6 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
             self.by_partials(rule, op, first, ybar)
         elif rule.vjp is not None:
             self.by_vjp(rule, op, first, ybar)
-        elif rule.name == "zip":  # read only by a for loop (Reverse.item_adjoint)
-            raise self.error(op, "zip(...) is differentiated only as what a for loop "
-                                 "iterates over", "iterate over it in a for loop (for a, b in "
-                                                  "zip(xs, ys)), or build the list of pairs in "
-                                                  "such a loop")
         else:
             raise self.error(op, f"{rule.name} has no reverse rule",
                              f"register one with @s2sad.defvjp({rule.name})")
@@ -640,14 +638,14 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
     def item_adjoint(self, it, g, index):
         """Add ``g``, the adjoint of item ``index`` of the iteration over ``it``, to
         the adjoint of the sequence the item comes from (through ``enumerate``,
-        ``zip`` and ``reversed``, whose iterators are consumed by then)."""
+        ``zip``, ``reversed`` and ``iter``, whose iterators are consumed by then)."""
         made = self.defs_outside.get(it) if isinstance(it, Value) else None
-        kw = made.attrs.get("kw", ()) if made is not None else ()
-        f = made.args[0].obj if made is not None and made.kind == "call" and \
-            isinstance(made.args[0], Global) and not made.attrs.get("star") and \
-            (not kw or kw == ("strict",) and made.args[0].obj is zip) else None
+        f = iterator_builtin(made)
         if f is reversed and len(made.args) == 2:
             self.item_adjoint(made.args[1], g, self.b.binop("-", Const(-1), index, "back"))
+            return
+        if f is iter and len(made.args) == 2:
+            self.item_adjoint(made.args[1], g, index)
             return
         if made is not None and made.kind == "call" and isinstance(made.args[0], Global) and \
                 made.args[0].obj is zip and made.attrs.get("star") == (1,) and \
@@ -659,8 +657,8 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
             self.accumulate(seqs, self.b.call(runtime_global("unzipped_adjoint"),
                                               [g, seqs, index], hint=_hint_of(seqs) + "_bar"))
             return
-        if f in (enumerate, zip) and len(made.args) > 1:
-            sources = made.args[1:2] if f is enumerate else made.args[1:len(made.args) - len(kw)]
+        if f in (enumerate, zip):
+            sources = iterated_sources(made)
             offset = 1 if f is enumerate else 0
             for j, src in enumerate(sources):
                 if not (isinstance(src, Value) and src in self.active):
@@ -679,8 +677,12 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
 
 
 # builtins that iterate over their first argument (zip and map: over all), which
-# may be a list when its kind is unknown; min and max only when given one
-_ITERATING = (enumerate, reversed, list, tuple, sorted, sum, iter, min, max)
+# may be a list when its kind is unknown; min and max only when given one; and
+# the helpers that take the adjoint list of an iterator (derivative code
+# differentiated again adds up adjoints of those lists)
+_ITERATING = (enumerate, reversed, list, tuple, sorted, sum, iter, min, max,
+              runtime.like_sequence, runtime.iterated_adjoint, runtime.reversed_adjoint,
+              runtime.zipped_adjoint, runtime.zipped_adjoint_transpose)
 
 
 def _iterated(op):

@@ -12,11 +12,12 @@ them up there, as they look up ``np.sin``'s.
 """
 from __future__ import annotations
 
-from ..ir.kinds import CONTAINER_KINDS, differentiable_kind, indexed_kind, kind_of_object
+from ..ir.kinds import CONTAINER_KINDS, indexed_kind, kind_of_object
 from ..ir.nodes import Const, Global, Value, shift_index
 from ..rules.registry import structural, structural_rule
 from .builder import Zero, is_zero, runtime_global
 from .complexity import has_complex
+from .iterators import iterated_sources, iterator_builtin
 
 
 def rule_of(op):
@@ -312,6 +313,8 @@ def setitem_vjp(rev, op, bars):
             if isinstance(part, Value):
                 rev.kinds[part] = entry  # a number, no view of the adjoint read
             rev.accumulate(value, part)  # one entry, one number: nothing broadcast
+        elif rev.kinds.get(base) in ("list", "dict") and shifted[0] == "val":
+            rev.accumulate(value, part)  # the entry is the value itself: nothing broadcast
         else:
             rev.contribute(value, part, op.result)
     if isinstance(base, Value) and base in rev.active:
@@ -444,24 +447,65 @@ def pop_vjp(rev, op, bars):
 
 
 # -- zip(xs, ys, ...), zip(*seqs) -------------------------------------------------
+def item_zeros(fwd, a):
+    """Zeros to iterate over in step with ``a``, which carries no derivative:
+    one per item it gives.  An iterator (``reversed(xs)``) cannot be read
+    ahead, so its zeros come from the same call over the zeros of its
+    arguments; that mirrors it only while nothing else reads it."""
+    made = fwd.b.defs.get(a) if isinstance(a, Value) else None
+    f = iterator_builtin(made)
+    if f is not None and (f is not iter or len(made.args) == 2):
+        if fwd.iterator_reads(a) > 1:
+            raise fwd.error(made, f"this {f.__name__}(...) is iterated over in more than "
+                                  "one place, and a zip(...) differentiated reads it",
+                            f"make it a list once (items = list({f.__name__}(...))) and "
+                            "read the list")
+        zeros = [item_zeros(fwd, x) for x in iterated_sources(made)]
+        if f is enumerate:
+            return fwd.b.call(runtime_global("enumerated_tangents"), zeros, hint="zeros")
+        strict = made.args[len(made.args) - len(made.attrs.get("kw", ())):]  # zip's strict=
+        return fwd.b.value("call", [made.args[0]] + zeros + strict, "zeros",
+                           **({"kw": made.attrs["kw"]} if strict else {}))
+    if fwd.kinds.get(a) in ("array", "carray") if isinstance(a, Value) else \
+            isinstance(a, Const) and kind_of_object(a.value) in ("array", "carray"):
+        return fwd.b.materialize(Zero(a))
+    return fwd.b.call(runtime_global("item_zeros"), [a], hint="zeros")
+
+
 def zip_jvp(fwd, op):
-    """The tangent of ``zip(xs, ys, ...)`` is the zip of the tangents (in reverse
-    mode a loop over it sends each entry's adjoint back to its sequence:
-    :meth:`~s2sad.ad.reverse.Reverse.item_adjoint`).  A sequence that carries no
-    derivative by its kind (``range(n)``) stands in for its own tangent: the
-    entries it gives carry none."""
+    """The tangent of ``zip(xs, ys, ...)`` is the zip of the tangents, consumed
+    in step with it (in reverse mode a loop over it sends each entry's adjoint
+    back to its sequence: :meth:`~s2sad.ad.reverse.Reverse.item_adjoint`).  A
+    sequence with no tangent (``range(n)``) gives zeros, one per item: its
+    items carry none, whatever their kinds are known to be."""
+    star = op.attrs.get("star", ())
     npos = len(op.args) - len(op.attrs.get("kw", ()))
     args = []
     for i, a in enumerate(op.args[1:], 1):
-        obj = a.obj if isinstance(a, Global) else getattr(a, "value", None)
-        if i >= npos or not differentiable_kind(fwd.kinds.get(a) if isinstance(a, Value)
-                                                else kind_of_object(obj)):
-            args.append(a)
-        else:
-            args.append(fwd.b.materialize(fwd.t(a)))
+        if i >= npos:
+            args.append(a)  # strict=
+            continue
+        t = fwd.t(a)
+        args.append(fwd.b.materialize(t) if i in star or not is_zero(t) else item_zeros(fwd, a))
     tv = fwd.b.value("call", [op.args[0]] + args, op.result.hint + "_dot", **op.attrs)
     tv.user = op.result.user
     fwd.tan[op.result] = tv
+
+
+def zip_vjp(rev, op, bars):
+    """``zip(xs, ys)`` read other than by a for loop (``list(zip(xs, ys))``,
+    ``sorted(...)``): its adjoint is the list of its items' adjoints, whose
+    entry ``j`` goes back to sequence ``j``."""
+    if op.attrs.get("star"):
+        raise rev.error(op, "zip(*seqs) is differentiated only as what a for loop iterates "
+                            "over", "iterate over it in a for loop (for a, b in zip(*seqs)), "
+                                    "or build the list of tuples in such a loop")
+    ybar = _packed(rev, bars[0])
+    npos = len(op.args) - len(op.attrs.get("kw", ()))
+    for j, src in enumerate(op.args[1:npos]):
+        if isinstance(src, Value) and src in rev.active:
+            rev.accumulate(src, rev.b.call(runtime_global("zipped_adjoint"),
+                                           [ybar, Const(j), src], hint=_hint(src) + "_bar"))
 
 
 def _attach(kind, jvp, vjp=None):
@@ -480,4 +524,4 @@ _attach("method:append", method_jvp, append_vjp)
 _attach("method:extend", method_jvp, extend_vjp)
 _attach("method:insert", method_jvp, insert_vjp)
 _attach("method:pop", pop_jvp, pop_vjp)
-_attach("call:zip", zip_jvp)
+_attach("call:zip", zip_jvp, zip_vjp)

@@ -17,6 +17,7 @@ from ..rules.methods import method_function
 from .activity import infer_activity
 from .builder import Builder, is_zero, np_global
 from .loops import rewrite_loops
+from .iterators import check_not_passed, list_read_iterators
 from .normalize import normalize_methods
 from .templates import rule_template
 
@@ -96,6 +97,7 @@ class Transform:
     def __init__(self, fn: Function, active_params: Sequence[Value], kinds: Dict, callees):
         fn, copies = clone_function(fn)
         normalize_methods(fn.body)  # x.reshape(2, 3) -> x.reshape((2, 3)), as np.reshape takes it
+        list_read_iterators(fn)  # sorted(zip(xs, ys)): its rule reads the items again
         active_params = [copies[p] for p in active_params]
         kinds = {copies.get(v, v): k for v, k in kinds.items()}
         self.fn = fn
@@ -108,6 +110,7 @@ class Transform:
         # differentiate: one adjoint, one entry on the tape
         cse(fn, self.kinds, Effects(fn, self.kinds))
         self.active = infer_activity(fn, set(active_params), self.kinds)
+        check_not_passed(fn, self.active, self.kinds, self.error)
         self.active_params = list(active_params)
         self.b = Builder()
         self.b.kinds = self.kinds

@@ -1,9 +1,10 @@
 """Python's operators and builtins."""
 import numpy as np
 
-from ..runtime import (extremum_index, index_adjoint, like_sequence, log_or_zero, permuted,
-                       repeat_like, scaled_power, sign, sort_order, unbroadcast, unpermuted,
-                       zeros_like_value)
+from ..runtime import (enumerated_tangents, extremum_index, index_adjoint, items_again,
+                       iterated_adjoint, like_sequence, log_or_zero, permuted, repeat_like,
+                       reversed_adjoint, scaled_power, sign, sort_order, unbroadcast,
+                       unpermuted, zeros_like_value, zipped_adjoint)
 from .registry import defjvp, defpartials, defvjp, deflinear, nondifferentiable
 
 L = "core"
@@ -155,17 +156,36 @@ def sum_(xs, start=0, *, xs_dot, start_dot):
 
 
 # Iterating over these gives the entries of their arguments: their tangents are
-# the same iterators over the tangents (the tangent of enumerate's count is the
-# count itself, which no one reads: the count is an int).  In reverse mode a loop
-# over one of them sends each item's adjoint back to the argument it came from.
+# iterators over the tangents, consumed in step with them; the count of
+# enumerate is an int and carries a zero.  The adjoint of an iterator is the
+# list of its items' adjoints, as many as were read; a loop over one of them
+# sends each item's adjoint back to the argument it came from instead
+# (Reverse.item_adjoint).  The transforms differentiate zip by its structural
+# rules (ad/structure.py: any number of sequences, strict=, sequences with no
+# tangent); its entry here holds its facts.
 @defjvp(enumerate, library=L)
-def enumerate_(xs, start=0, *, xs_dot):
-    return enumerate(xs_dot, start)
+def enumerate_(iterable, start=0, *, iterable_dot):
+    return enumerated_tangents(iterable_dot)
+
+
+@defvjp(enumerate, library=L)
+def enumerate_vjp(iterable, start=0, *, ans_bar):
+    return zipped_adjoint(ans_bar, 1, iterable), None
 
 
 @defjvp(reversed, library=L)
 def reversed_(xs, *, xs_dot):
     return reversed(xs_dot)
+
+
+@defjvp(iter, library=L)
+def iter_(xs, *, xs_dot):
+    return iter(xs_dot)
+
+
+@defvjp(iter, library=L)
+def iter_vjp(xs, *, ans_bar):
+    return iterated_adjoint(ans_bar, xs)
 
 
 @defjvp(zip, library=L)
@@ -203,19 +223,19 @@ def tuple_vjp(iterable=(), *, ans_bar):
 
 @defvjp(reversed, library=L)
 def reversed_vjp(xs, *, ans_bar):
-    # list(reversed(xs)): the adjoint list, reversed back
-    return like_sequence(list(reversed(ans_bar)), xs)
+    return reversed_adjoint(ans_bar, xs)
 
 
 # sorted(xs): xs's entries in another order (ties keep theirs, as Python's stable sort)
 @defjvp(sorted, library=L)
 def sorted_(iterable, *, reverse=False, ans, iterable_dot):
-    return permuted(list(iterable_dot), sort_order(list(iterable), None, reverse))
+    return permuted(list(iterable_dot), sort_order(items_again(iterable), None, reverse))
 
 
 @defvjp(sorted, library=L)
 def sorted_vjp(iterable, *, reverse=False, ans_bar):
-    return like_sequence(unpermuted(ans_bar, sort_order(list(iterable), None, reverse)), iterable)
+    return like_sequence(unpermuted(ans_bar, sort_order(items_again(iterable), None, reverse)),
+                         iterable)
 
 
 @defjvp(divmod, library=L)

@@ -28,6 +28,7 @@ from ..runtime import (copy_adjoint, entry_cleared, index_adjoint, matrix_power_
                        matrix_power_second, matrix_power_tangent, multi_dot_adjoint,
                        multi_dot_adjoint_tangent, multi_dot_second, multi_dot_tangent,
                        residual_adjoint, residuals_like, starred_adjoint)
+from ..runtime import like_sequence, zipped_adjoint, zipped_adjoint_transpose
 from ..trees import (jacobian_columns, jacobian_columns_adjoint, jacobian_rows,
                      jacobian_rows_adjoint)
 from .registry import defjvp, defpartials, defvjp, deflinear, nondifferentiable
@@ -445,6 +446,46 @@ deflinear(rt.like_sequence, (0,), library=L)
 @defvjp(rt.like_sequence, library=L)
 def like_sequence_vjp(g, xs, *, ans_bar):
     return list(ans_bar)
+
+
+# the tangents and adjoints of iterators (s2sad/rules/core.py, ad/structure.py)
+nondifferentiable(rt.item_zeros, library=L)
+deflinear(rt.items_again, (0,), library=L)
+deflinear(rt.enumerated_tangents, (0,), library=L)
+deflinear(rt.iterated_adjoint, (0,), library=L)
+deflinear(rt.reversed_adjoint, (0,), library=L)
+deflinear(rt.zipped_adjoint, (0,), library=L)
+deflinear(rt.zipped_adjoint_transpose, (0,), library=L)
+
+
+@defvjp(rt.items_again, library=L)
+def items_again_vjp(xs, *, ans_bar):
+    return like_sequence(ans_bar, xs)
+
+
+@defvjp(rt.enumerated_tangents, library=L)
+def enumerated_tangents_vjp(xs_dot, *, ans_bar):
+    return zipped_adjoint(ans_bar, 1, xs_dot)
+
+
+@defvjp(rt.iterated_adjoint, library=L)
+def iterated_adjoint_vjp(g, xs, *, ans_bar):
+    return list(ans_bar)[:len(g)]
+
+
+@defvjp(rt.reversed_adjoint, library=L)
+def reversed_adjoint_vjp(g, xs, *, ans_bar):
+    return list(ans_bar)[::-1][:len(g)]
+
+
+@defvjp(rt.zipped_adjoint, library=L)
+def zipped_adjoint_vjp(g, j, xs, *, ans_bar):
+    return zipped_adjoint_transpose(ans_bar, g, j)
+
+
+@defvjp(rt.zipped_adjoint_transpose, library=L)
+def zipped_adjoint_transpose_vjp(h, g, j, *, ans_bar):
+    return zipped_adjoint(ans_bar, j, h)
 
 
 # zip(*seqs) in reverse mode (s2sad/ad/reverse.py): each the other's transpose

@@ -142,6 +142,87 @@ def like_sequence(g, xs):
     return _rebuild(xs, items) if isinstance(xs, tuple) else items
 
 
+def enumerated_tangents(xs_dot):
+    """The tangent of ``enumerate(xs)``: ``(0.0, t)`` for each tangent ``t`` of
+    an item of ``xs``, since the count, an int, carries none.  An iterator, as
+    ``enumerate``'s result is, consumed in step with it (not pure: two calls
+    give two iterators, which must stay apart)."""
+    return ((0.0, t) for t in xs_dot)
+
+
+@_pure
+def item_zeros(xs):
+    """Zeros for the tangents of the items that iterating over ``xs`` gives
+    (``xs`` carries no derivative): 0.0 for each number of a ``range``, None for
+    each character of a string or key of a dict, zeros shaped like the entries
+    of a list, tuple or array.  An iterator cannot be read ahead without using
+    it up: its zeros are built when compiling, from the call that made it."""
+    if isinstance(xs, range):
+        return [0.0] * len(xs)
+    if isinstance(xs, (str, dict, set, frozenset)):
+        return [zeros_like_value(x) for x in xs]
+    if iter(xs) is xs:
+        raise TypeError("s2sad cannot make zero tangents for the items of an iterator "
+                        "it did not see made: pass a list instead (list(...))")
+    return zeros_like_value(xs)
+
+
+@_pure
+def items_again(xs):
+    """The items of ``xs`` as a list, for a derivative rule that reads again what
+    the primal call read: a list, tuple or array can be read twice, an iterator
+    only once (s2sad makes one a list before such a call when it sees it made)."""
+    if iter(xs) is xs:
+        raise TypeError("s2sad would iterate twice over an iterator it did not see made: "
+                        "pass a list instead (list(...))")
+    return list(xs)
+
+
+@_pure
+def iterated_adjoint(g, xs):
+    """The adjoint of ``xs`` from ``g``, the adjoints (None for none) of the
+    first ``len(g)`` items that iterating over it gave (``zip`` stops at its
+    shortest sequence, so the others' last items may never have been read):
+    :func:`like_sequence` of ``g`` with None for the items not read.  For an
+    iterator ``xs`` (``zip(reversed(a), b)``) the list ``g`` itself."""
+    if isinstance(xs, (list, tuple, np.ndarray)) and len(g) < len(xs):
+        g = list(g) + [None] * (len(xs) - len(g))
+    return like_sequence(g, xs)
+
+
+@_pure
+def reversed_adjoint(g, xs):
+    """The adjoint of the sequence ``xs`` from ``g``, the adjoints of the first
+    ``len(g)`` items of ``reversed(xs)`` (its last entries, last first)."""
+    g = list(g) + [None] * (len(xs) - len(g))
+    return like_sequence(g[::-1], xs)
+
+
+@_pure
+def zipped_adjoint(g, j, xs):
+    """The adjoint of ``xs`` from ``g``, the adjoints of the items of
+    ``zip(..., xs, ...)`` or ``enumerate(xs)`` (entry ``j`` of each is
+    ``xs``'s item; None for an item with none)."""
+    return iterated_adjoint([None if gi is None else gi[j] for gi in g], xs)
+
+
+@_pure
+def zipped_adjoint_transpose(h, g, j):
+    """The adjoint of ``g`` in ``zipped_adjoint(g, j, xs)`` from the adjoint
+    ``h`` of its result: entry ``j`` of item ``i`` gets ``h[i]``, the others
+    zeros (None for an item with no adjoint)."""
+    h = list(h)
+    out = []
+    for i, gi in enumerate(g):
+        if gi is None:
+            out.append(None)
+            continue
+        parts = [zeros_like_value(p) for p in gi]
+        parts[j] = h[i]
+        out.append(_rebuild(gi, parts) if isinstance(gi, tuple) else parts)
+    return out
+
+
 @_pure
 def unzipped_adjoint(g, seqs, index):
     """The adjoint of ``seqs`` from the adjoint ``g`` of entry ``index`` of

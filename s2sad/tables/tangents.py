@@ -7,6 +7,7 @@ import numpy as np
 from ..ad.templates import rule_template
 from ..ir.interpret import evaluate_prim, writable_copy
 from ..ir.nodes import Const, Global, Value
+from ..runtime import enumerated_tangents, item_zeros
 from .algebra import add_terms, forward_term
 from .expr import Attr, Call, Fmt, Index, Juxt, Lit, Partial, Seq, Sym
 from .nodes import Node, operand_expr, unpack_index_expr
@@ -131,10 +132,13 @@ def _container_tangent(node, what):
         obj = list(t[0].value) + [t[1].value]
         return Fmt("{} + [{}]", [t[0].expr, t[1].expr]), obj
     if what in ("zip", "enumerate", "reversed"):
-        args = t[1:]
+        # a sequence with no tangent (range(n)) gives a zero per item; so does the count
+        iterables = len(refs) - len(op.attrs.get("kw", ())) if what == "zip" else 2
+        args = [s if isinstance(r, Node) and r.active else
+                SymbolicValue(s.expr, item_zeros(r.value))
+                for r, s in zip(refs[1:iterables], t[1:iterables])]
         if what == "enumerate":
-            start = refs[2].value if len(refs) > 2 else 0
-            value = list(enumerate(args[0].value, start))
+            value = list(enumerated_tangents(args[0].value))
             return Call("enumerate", [args[0].expr] + [operand_expr(r) for r in refs[2:]]), value
         fn = zip if what == "zip" else reversed
         return Call(what, [s.expr for s in args]), list(fn(*[s.value for s in args]))

@@ -213,6 +213,8 @@ spec(reversed, "s = 0.0\nfor v in reversed(x):\n    s = s * 0.5 + v\nreturn s", 
      [((3,),), ((2, 3),)], name="reversed(x)")
 spec(zip, "s = 0.0\nfor a, b in zip(x, y):\n    s = s + a * b\nreturn s", [U, U],
      [((3,), (3,)), ((2, 3), (2, 3))], name="zip(x, y)")
+spec(iter, "s = 0.0\nfor v in iter(x):\n    s = s * 0.5 + v * v\nreturn s", [U],
+     [((3,),), ((2, 3),)], name="iter(x)")
 spec(range, "s = 0.0\nfor i in range(3):\n    s = s + x ** i\nreturn s", [U], SCALAR,
      name="range(3)")
 spec(len, "x * len(x)", [U], [((3,),), ((2, 3),)])
@@ -297,6 +299,14 @@ spec(rt.without, "s = [x, y, x * y]\na = s.pop(1)\nreturn a * s[0]", [U, U], SCA
      name="list.pop")
 spec(rt.zeros_like_value, "s = 0.0\nfor a, b in zip([x, y], [y, x]):\n    s = s + a * b\nreturn s",
      [U, U], SCALAR, name="for a, b in zip([x, y], [y, x])")
+spec(rt.zipped_adjoint, "s = 0.0\nfor i, v in list(enumerate(x, start=1)):\n    s = s + v * v * i\n"
+     "return s", [U], [((3,),), ((2, 3),)], name="list(enumerate(x, start=1))")
+spec(rt.iterated_adjoint, "s = 0.0\nfor v in list(iter(x)):\n    s = s + v * v * v\nreturn s", [U],
+     [((3,),), ((2, 3),)], name="list(iter(x))")
+spec(rt.reversed_adjoint, "a = list(reversed(x))\nreturn a[0] * a[1] * a[1]", [U], [((3,),)],
+     name="list(reversed(x))")
+spec(rt.items_again, "p = sorted(zip(x, y))\nreturn p[0][0] * p[1][1] + p[2][0] * p[0][1]",
+     [SPREAD, U], [((3,), (3,))], name="sorted(zip(x, y))")
 spec(rt.index_adjoint, "d = {'a': x, 'b': y}\nd['a'] = d['a'] * y\nreturn d['a'] + d['b']", [U, U],
      SCALAR, name="dict")
 

@@ -152,6 +152,10 @@ RUNTIME_COVERAGE = {
     "unpermuted": "sorted([x, y], key=abs)[0] [()+()]",
     "unstack": "np.stack([x, y]) [2x3,2x3]",
     "unzipped_adjoint": "for a, b in zip(*x) [2x3]",
+    "zipped_adjoint": "list(enumerate(x, start=1)) [2x3]",
+    "iterated_adjoint": "list(iter(x)) [2x3]",
+    "reversed_adjoint": "list(reversed(x)) [3]",
+    "items_again": "sorted(zip(x, y)) [3+3]",
     "vector_norm_gradient": "np.linalg.vector_norm(x) [2x3]",
     "with_entry": "list.pop [()+()]",
     "without": "list.pop [()+()]",
@@ -179,6 +183,11 @@ RUNTIME_NOT_REACHED = {
                          "reads: tests/ad/test_probe5_fixes.py differentiates it again",
     "attribute_entry": "the tangent of a named tuple's field, which no configuration "
                        "reads: tests/ad/test_probe5_fixes.py differentiates it again",
+    "enumerated_tangents": "forward-mode code only (enumerate's tangent): "
+                           "tests/ad/test_iterator_builtins.py differentiates it again",
+    "item_zeros": "nondifferentiable zeros, forward-mode code only (a zip's sequence "
+                  "with no tangent)",
+    "zipped_adjoint_transpose": _THIRD,
     "detached": "emitted by s2sad/derived.py for jacfwd/jacrev differentiated again",
     "jacobian_basis": "emitted by s2sad/derived.py for jacfwd/jacrev differentiated again",
     "jacobian_columns": "emitted by s2sad/derived.py (jacfwd differentiated again)",
