@@ -157,7 +157,6 @@ class Op:
         return []
 
 
-@dataclass(eq=False, slots=True)
 class Prim(Op):
     """One primitive operation.
 
@@ -179,11 +178,16 @@ class Prim(Op):
       raise    (exc,) or ()        no results
     """
 
-    kind: str
-    args: List[Operand]
-    results: List[Value] = field(default_factory=list)
-    attrs: Dict[str, Any] = field(default_factory=dict)
-    loc: Optional[Loc] = None
+    # slots, not a dataclass's dict: primitives are made by the ten thousand
+    __slots__ = ("kind", "args", "results", "attrs", "loc")
+
+    def __init__(self, kind: str, args: List[Operand], results: Optional[List[Value]] = None,
+                 attrs: Optional[Dict[str, Any]] = None, loc: Optional[Loc] = None):
+        self.kind = kind
+        self.args = args
+        self.results = [] if results is None else results
+        self.attrs = {} if attrs is None else attrs
+        self.loc = loc
 
     def operands(self):
         return list(self.args)
