@@ -16,7 +16,7 @@ from __future__ import annotations
 from ..ir.nodes import Const, Global, Value, shift_index
 from .builder import Zero, is_zero, np_global, runtime_global
 from .complexity import real_cotangent
-from .structure import index_object
+from .structure import copy_of_adjoint, index_object
 
 
 _BUFFER_KINDS = ("array", "carray", "list")
@@ -75,12 +75,8 @@ class Buffers:
         made = self.b.defs.get(g)
         return made is not None and made.kind == "call" and (
             made.args[0] == np_global("zeros_like") or
-            made.args[0] == runtime_global("zeros_like_value") and self.kinds.get(
-                self._zeros_of(made)) == "list")
-
-    @staticmethod
-    def _zeros_of(made):
-        return made.args[1] if len(made.args) > 1 else None
+            made.args[0] == runtime_global("zeros_like_value") and len(made.args) == 2 and
+            self.kinds.get(made.args[1]) == "list")
 
     def add_at(self, v, g, index_args, template, entry_kind=None):
         """Add ``g``, the adjoint of ``v[index]`` (of kind ``entry_kind``), to the
@@ -126,7 +122,7 @@ class Buffers:
         elif not self.is_buffer(cur):
             self.want_buffer(cur)
             if not self.is_buffer(cur):
-                cur = self.b.call(Global("list", list), [cur], hint=v.hint + "_bar")
+                cur = copy_of_adjoint(self, v, cur)
         entry = self.b.value("getitem", [cur] + list(index_args), v.hint + "_bar_entry",
                              index=template)
         total = self.b.call(runtime_global("add_any"), [entry, g], hint=v.hint + "_bar_entry")

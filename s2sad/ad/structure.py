@@ -336,7 +336,7 @@ def setitem_vjp(rev, op, bars):
                                      [ybar, op.args[shifted[1]]], hint=base.hint + "_bar")
                 rev.accumulate(base, cleared)
                 return
-            copied = ybar if own else _copy_of_adjoint(rev, base, ybar)
+            copied = ybar if own else copy_of_adjoint(rev, base, ybar)
             cleared = rev.b.value("setitem", [copied, Const(0.0)] + idx_args,
                                    base.hint + "_bar", index=shifted)
             if rev.kinds.get(base) in ("array", "carray"):
@@ -344,7 +344,7 @@ def setitem_vjp(rev, op, bars):
             rev.accumulate(base, cleared)
 
 
-def _copy_of_adjoint(rev, base, ybar):
+def copy_of_adjoint(rev, base, ybar):
     """A copy of ``base``'s adjoint to write into: a list's may be a tuple (the
     adjoints of its entries, packed), which has no ``copy``."""
     made = rev.b.defs.get(ybar) if isinstance(ybar, Value) else None
