@@ -45,7 +45,7 @@ from .buffers import Buffers
 from .copies import Storage
 from .split import SplitCalls
 from .checkpoint import Checkpointing
-from .tape import Tape, defined_deep, own_values, substitute, used_deep
+from .tape import Tape, defined_deep, own_values, read_tapes_backwards, substitute, used_deep
 from .transform import Derivative, Transform, primitive_key
 
 ARRAY_ATTRS = {"T", "real", "imag", "shape", "ndim", "size", "dtype"}
@@ -278,6 +278,7 @@ class Reverse(Tape, Buffers, SplitCalls, Checkpointing, Transform):
         main.yields = [ret]
         main.ops[:0] = self.stacks
         self.copy_before_writes(main)
+        read_tapes_backwards(main, [s.results[0] for s in self.stacks])
         default = Const(1.0) if self.kinds.get(out) in ("float", "complex") else None
         new = Function(name, params + [Param(out_bar, "positional", default)] + rest, main,
                        fn.filename, fn.firstlineno, None, fn.source)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..ir.nodes import Block, Function, Global, Param, Prim, Value
 from .calls import keyword_call
-from .tape import define_everywhere, defined_deep, substitute, used_deep
+from .tape import define_everywhere, defined_deep, read_tapes_backwards, substitute, used_deep
 
 
 def backward_name(forward_name: str) -> str:
@@ -65,6 +65,8 @@ class SplitCalls:
             for v, r in zip(kept, read):
                 self.kinds[r] = self.kinds.get(v)
             substitute(rev, dict(zip(kept, read)))
+            stacks = {s.results[0] for s in self.stacks}
+            read_tapes_backwards(rev, [r for v, r in zip(kept, read) if v in stacks])
             rev.ops.insert(0, Prim("unpack", [tape_param], read, {"star": None}, None))
         back_fn = Function(backward_name(name), [Param(tape_param, "positional", None),
                                                  Param(out_bar, "positional", None)],

@@ -5,7 +5,9 @@ A value goes on the tape only if the reverse sweep reads it and the forward loop
 redefines it every iteration; scalar arithmetic on taped values is done again
 instead of taped.  Each value has its own stack (a list), pushed as soon as the
 value is computed and popped at the start of each reverse iteration; loops
-whose trip count is not known in advance count it.
+whose trip count is not known in advance count it.  A reverse loop that
+runs once (none around it) reads its stacks backwards instead of popping them
+(:func:`read_tapes_backwards`).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Dict, List, Set
 
 from ..ir.analysis import is_mutation
 from ..ir.clone import substitute  # noqa: F401  (the reverse transform's, too)
-from ..ir.nodes import Block, Const, For, If, Prim, UNDEF, Value, While
+from ..ir.nodes import Block, Const, For, Global, If, Prim, UNDEF, Value, While
 
 
 def defined_deep(block: Block) -> Set[Value]:
@@ -246,3 +248,71 @@ def _reads_only_in(block: Block, v, inner: Block) -> bool:
                 return False
         return v not in b.yields
     return visit(block)
+
+
+def read_tapes_backwards(block: Block, stacks) -> None:
+    """Make each reverse loop that runs at most once (in ``block``, the reverse
+    sweep's top level, or in its ``If`` branches: in no loop) iterate over its
+    stacks backwards, ``for sin_x, x in zip(reversed(sin_x_stack),
+    reversed(x_stack))``, instead of popping them one entry per iteration: the
+    same values in the same order, without a method call each.  ``stacks``: the
+    lists of the tape (a stack read anywhere else, or popped twice, is left
+    alone).  When the loop's own item is not read, its trip count is the
+    stacks' length (its forward loop, in no loop either, pushed once an
+    iteration), and the iteration is over the stacks alone."""
+    stacks = set(stacks)
+    pops: Dict[Value, list] = {}
+    other = set()
+    for op in block.walk():
+        for a in op.operands():
+            if a not in stacks:
+                continue
+            if isinstance(op, Prim) and op.kind == "callmethod" and len(op.args) == 1 and \
+                    op.attrs.get("method") == "pop" and len(op.results) == 1:
+                pops.setdefault(a, []).append(op)
+            elif not (isinstance(op, Prim) and op.kind == "callmethod" and
+                      op.attrs.get("method") == "append"):
+                other.add(a)
+    once = {id(ops[0]) for s, ops in pops.items() if len(ops) == 1 and s not in other}
+    if once:
+        _backwards_in(block, once)
+
+
+def _backwards_in(block: Block, once) -> None:
+    new_ops = []
+    for op in block.ops:
+        if isinstance(op, If):
+            _backwards_in(op.then, once)
+            _backwards_in(op.orelse, once)
+        elif isinstance(op, For) and op.brk is None:
+            taken = [p for p in op.body.ops if id(p) in once]
+            if taken:
+                new_ops.extend(_iterate_backwards(op, taken))
+        new_ops.append(op)
+    block.ops = new_ops
+
+
+def _iterate_backwards(loop: For, pops) -> list:
+    """The ops that make ``loop`` iterate over the stacks of ``pops`` (taken
+    out of its body) backwards; ``loop`` is changed in place."""
+    made = []
+
+    def call(func, args, hint):
+        v = Value(hint)
+        made.append(Prim("call", [Global(func.__name__, func)] + args, [v], {}, loop.loc))
+        return v
+
+    backwards = [call(reversed, [p.args[0]], "backwards") for p in pops]
+    items = [p.results[0] for p in pops]
+    taken = set(map(id, pops))
+    loop.body.ops = [op for op in loop.body.ops if id(op) not in taken]
+    if loop.item in used_deep(loop.body):
+        backwards.insert(0, loop.iter)
+        items.insert(0, loop.item)
+    if len(backwards) == 1:
+        loop.iter, loop.item = backwards[0], items[0]
+        return made
+    loop.iter = call(zip, backwards, "steps")
+    loop.item = Value("step")
+    loop.body.ops.insert(0, Prim("unpack", [loop.item], items, {"star": None}, loop.loc))
+    return made

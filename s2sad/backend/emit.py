@@ -604,8 +604,9 @@ class Emitter:
         it = self.operand(op.iter)
         body = op.body
         first = body.ops[0] if body.ops else None
+        # (the item's variable, not written, may hold other values at other times)
         if isinstance(first, Prim) and first.kind == "unpack" and first.args[0] is op.item and \
-                self.uses.get(op.item) == 1 and len(self.storage.group(op.item)) == 1:
+                self.uses.get(op.item) == 1:
             star = first.attrs.get("star")
             elts = []
             for i, r in enumerate(first.results):

@@ -112,7 +112,8 @@ def _simple(node):
 def _tape_statements(tree, tapes):
     """For each tape of ``tapes`` (name -> kind) that a counted loop at the
     function's top level pushes to once per iteration: ``(loop, name, new,
-    push, pops)``, the statements that make it, push to it and pop from it.
+    push, pops, backwards)``, the statements that make it, push to it and pop
+    from it, and its ``reversed(tape)`` reads.
     Those become an array as long as the loop (the others stay lists: growing
     an array costs Numba more than a list's append)."""
     fn = tree.body[0]
@@ -137,6 +138,15 @@ def _tape_statements(tree, tapes):
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and \
                 call.func.attr == "pop" and not call.args and not call.keywords:
             pops.setdefault(name, []).append(node)
+    backwards = {}  # ``for ... in zip(reversed(tape), ...)``: the tape read backwards
+    for loop in fn.body:
+        if isinstance(loop, ast.For):
+            for node in ast.walk(loop.iter):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                        node.func.id == "reversed" and len(node.args) == 1 and \
+                        isinstance(node.args[0], ast.Name) and node.args[0].id in tapes and \
+                        node.lineno == node.end_lineno:
+                    backwards.setdefault(node.args[0].id, []).append(node)
     out = []
     for loop in fn.body:
         if not (isinstance(loop, ast.For) and not loop.orelse and
@@ -155,16 +165,17 @@ def _tape_statements(tree, tapes):
                 isinstance(call.func, ast.Attribute) and \
                 isinstance(call.func.value, ast.Name) else None
             if name in new and pushes.get(name) == [stmt] and \
-                    uses.get(name) == 2 + len(pops.get(name, ())) and \
-                    all(p.lineno == p.end_lineno for p in pops.get(name, ())):
-                out.append((loop, name, new[name], stmt, pops.get(name, [])))
+                    uses.get(name) == 2 + len(pops.get(name, ())) + len(backwards.get(name, ())) \
+                    and all(p.lineno == p.end_lineno for p in pops.get(name, ())):
+                out.append((loop, name, new[name], stmt, pops.get(name, []),
+                            backwards.get(name, [])))
     return out
 
 
 def _tape_pieces(tree, tapes, numpy_name):
     """The replacements that make the tapes of :func:`_tape_statements` arrays."""
     out = []
-    for loop, name, new, push, pops in _tape_statements(tree, tapes):
+    for loop, name, new, push, pops, backwards in _tape_statements(tree, tapes):
         count, indent = f"{name}_n", " " * loop.col_offset
         length = ast.unparse(ast.Call(ast.Name("len", ast.Load()), [loop.iter], []))
         out.append((new.lineno, new.col_offset, new.end_col_offset, f"{count} = 0"))
@@ -178,13 +189,19 @@ def _tape_pieces(tree, tapes, numpy_name):
             out.append((pop.lineno, pop.col_offset, pop.end_col_offset,
                         f"{count} -= 1\n{' ' * pop.col_offset}"
                         f"{ast.unparse(pop.targets[0])} = {name}[{count}]"))
+        for node in backwards:  # what was pushed (a break may end the loop early)
+            out.append((node.lineno, node.col_offset, node.end_col_offset,
+                        f"{name}[:{count}][::-1]"))
     return out
 
 
 def _replacements(tree, tapes=None, numpy_name=None):
     """``(line, start column, end column, new text)`` of every piece to rewrite."""
     out = _tape_pieces(tree, tapes, numpy_name) if tapes and numpy_name else []
+    taken = {(line, start) for line, start, _, _ in out}
     for node in ast.walk(tree):
+        if (getattr(node, "lineno", None), getattr(node, "col_offset", None)) in taken:
+            continue
         inner = node.args[0] if isinstance(node, ast.Call) and len(node.args) == 1 else None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                 node.func.id == "reversed" and not node.keywords and \
@@ -295,7 +312,7 @@ def _number_tapes(fn, source):
             if method == "append" and len(op.args) == 2:
                 pushed[a].add(kinds.get(op.args[1]) if isinstance(op.args[1], Value) else
                               kind_of_object(getattr(op.args[1], "value", None)))
-            elif method != "pop" or len(op.args) != 1:
+            elif not (method == "pop" and len(op.args) == 1 or _read_backwards(op)):
                 pushed[a].add(None)  # read some other way: stays a list
     taken = set(re.findall(r"\b\w+\b", source))
     out = {}
@@ -304,6 +321,12 @@ def _number_tapes(fn, source):
         if kind in _DTYPES and f"{name}_n" not in taken:
             out[name] = str(kind)
     return out
+
+
+def _read_backwards(op) -> bool:
+    """``reversed(tape)``: how a reverse loop that runs once reads its tape."""
+    return isinstance(op, Prim) and op.kind == "call" and len(op.args) == 2 and \
+        getattr(op.args[0], "obj", None) is reversed and not op.attrs
 
 
 def with_jitted_calls(fn, options=None):

@@ -590,21 +590,14 @@ def simulate_vjp(k, c, x0, steps, dt, loss_bar=1.0):
         x_i_stack.append(x_i)
     # for i in range(n):
     x_bar = zeros_like_value(x)
-    for i in range(n - 1, -1, -1):
-        t_13 = t_stack.pop()
-        t_14 = t_stack_1.pop()
-        x_i = x_i_stack.pop()
+    for i, t_13, t_14, x_i in zip(range(n - 1, -1, -1), t_stack[::-1], t_stack_1[::-1], x_i_stack[::-1]):
         # loss += (x[i] - (i + 1.0)) ** 2
         x_bar = add_any(x_bar, index_adjoint(unbroadcast(unbroadcast(unbroadcast(loss_bar, t_13) * (2 * t_14), t_14), x_i), x, i))
     # for _ in range(steps):
     f_bar = zeros_like_value(f)
     v_bar = zeros_like_value(v)
     k_bar = zeros_like_value(k)
-    for _ in range(steps - 1, -1, -1):
-        f = f_stack.pop()
-        t_15 = t_stack_12.pop()
-        x = x_stack.pop()
-        v = v_stack_1.pop()
+    for f, t_15, x, v in zip(f_stack[::-1], t_stack_12[::-1], x_stack[::-1], v_stack_1[::-1]):
         for i in range(n - 1, -1, -1):
             t_16 = t_stack_2.pop()
             v_i = v_i_stack.pop()

@@ -213,6 +213,17 @@ def _tape_calls(source, method):
             and node.func.value.id in names]
 
 
+def _tape_reads(source):
+    """Where the generated code reads a tape back: ``<tape>.pop()`` calls, and
+    ``reversed(<tape>)`` in the header of a reverse loop that runs once."""
+    names = set(_tape_names(source))
+    return _tape_calls(source, "pop") + [
+        node for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        and node.func.id == "reversed" and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name) and node.args[0].id in names]
+
+
 def _pushed_values(source):
     """How many values each push site of the generated code pushes."""
     out = []
@@ -238,6 +249,17 @@ class CountingTape(list):
         self.pushes += 1
         self.longest = max(self.longest, len(self))
 
+    def pop(self):
+        self.read += 1
+        return super().pop()
+
+    def __reversed__(self):
+        for v in super().__reversed__():
+            self.read += 1
+            yield v
+
+    read = 0
+
 
 def _run_with_counting_tape(func, argnums, args):
     """Run the generated reverse code of ``func`` with its tape lists replaced by
@@ -262,13 +284,47 @@ def test_long_loop_tapes_one_float_per_iteration():
     # s is read by cos(s) in the reverse sweep and overwritten every iteration:
     # it is the one thing on the tape
     assert _pushed_values(src) == [1], src
-    assert len(_tape_calls(src, "pop")) == 1, src
+    assert len(_tape_reads(src)) == 1, src
+    # the reverse loop, which runs once, reads the stack backwards (no pops)
+    assert "for s in reversed(s_stack):" in src, src
     (g,), tapes = _run_with_counting_tape(long_loop, (0,), (0.3, n))
     assert len(tapes) == 1
     assert tapes[0].pushes == n and tapes[0].longest == n
-    assert len(tapes[0]) == 0  # the reverse sweep popped everything
+    assert tapes[0].read == n  # the reverse sweep read every entry once
     expected = (long_loop(0.3 + 1e-6, n) - long_loop(0.3 - 1e-6, n)) / 2e-6
     assert g == pytest.approx(expected, rel=1e-5)
+
+
+def branches_and_nested_loops(x, n):
+    s = x
+    if x > 0:
+        for i in range(n):
+            s = math.sin(s) * x
+    else:
+        j = 0
+        while j < n:
+            s = s * s + x
+            j += 1
+    for k in range(3):
+        for m in range(n):
+            s = math.cos(s) + 0.1 * x
+    return s
+
+
+def test_reverse_loops_that_run_once_read_their_stacks_backwards():
+    src = s2sad.derivative_source(branches_and_nested_loops, "reverse", args=(0.7, 4))
+    # in a branch, a for and a while loop: no pops, no trip count
+    assert "for sin_s, s in zip(reversed(sin_s_stack), reversed(s_stack_1)):" in src, src
+    assert "for s in reversed(s_stack_2):" in src and "trips" not in src, src
+    # a loop in a loop pops: its stack holds the entries of every outer iteration
+    assert len(_tape_calls(src, "pop")) == 1, src
+    for x in (0.7, -0.3):
+        for n in (0, 1, 4):
+            h = 1e-6
+            expected = (branches_and_nested_loops(x + h, n) -
+                        branches_and_nested_loops(x - h, n)) / (2 * h)
+            assert s2sad.grad(branches_and_nested_loops)(x, n) == pytest.approx(expected,
+                                                                               rel=1e-7)
 
 
 def test_loop_without_overwritten_values_has_no_tape():
@@ -298,7 +354,7 @@ def test_while_with_data_dependent_trip_count_tapes_per_trip():
     # x and a / x, read by the partials of a / x (-ans / x); nothing else
     assert 1 <= sum(_pushed_values(src)) <= 2, src
     (g,), tapes = _run_with_counting_tape(corpus.newton_sqrt, (0,), (a,))
-    assert tapes and all(t.pushes == trips and len(t) == 0 for t in tapes) and trips > 3
+    assert tapes and all(t.pushes == trips == t.read for t in tapes) and trips > 3
     assert g == pytest.approx(0.5 / math.sqrt(a), rel=1e-9)
 
 
@@ -311,11 +367,17 @@ def test_while_whose_reverse_reads_nothing_has_no_tape():
 
 def _popped_but_unread(source):
     """Names popped off the tape that the rest of their reverse loop body never reads."""
-    pops = {id(call) for call in _tape_calls(source, "pop")}
     unread = []
     for loop in ast.walk(ast.parse(source)):
         if not isinstance(loop, ast.For):
             continue
+        # ``for a, b in zip(reversed(a_stack), reversed(b_stack))``: all of them
+        read = {n.id for stmt in loop.body for n in ast.walk(stmt)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        if any(isinstance(c, ast.Call) and getattr(c.func, "id", None) == "reversed" and
+               TAPE_NAME.match(getattr(c.args[0], "id", "")) for c in ast.walk(loop.iter)):
+            unread += [n.id for n in ast.walk(loop.target)
+                       if isinstance(n, ast.Name) and n.id not in read and n.id != "_"]
         for i, stmt in enumerate(loop.body):
             if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and \
                     isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "pop" \
@@ -335,8 +397,8 @@ def test_tape_holds_only_what_the_reverse_sweep_reads():
         compiled = compile_derivative(fn, "reverse", tuple(float_positions(pts[0])), kinds)
         src = compiled.source
         pushes = _tape_calls(src, "append")
-        pops = _tape_calls(src, "pop")
-        assert len(pops) == len(pushes), src  # one pop per push site
+        reads = _tape_reads(src)
+        assert len(reads) == len(pushes), src  # one read per push site
         for call in pushes:
             arg = call.args[0]
             items = [ast.unparse(e) for e in arg.elts] if isinstance(arg, ast.Tuple) else [arg]
