@@ -91,15 +91,19 @@ class Flow:
                                if not dead and y is not UNDEF])
         # two names of one array (z2 = z3 = ...) are one result: two variables
         # starting as one array would each miss the other's writes
-        first, kept = {}, []
+        # (``z = y`` in both branches, of different arrays: one object on each path)
+        kept = []
         for i, (r, a, b) in enumerate(zip(results, then.yields, orelse.yields)):
-            pair = (id(a), id(b))
-            if isinstance(a, Value) and isinstance(b, Value) and pair in first and \
-                    self.arrayness(r) != "scalar":
-                self.state.cur[r] = first[pair]
+            j = next((j for j in kept if self.same_object(a, then.yields[j]) and
+                      self.same_object(b, orelse.yields[j])), None) \
+                if isinstance(a, Value) and isinstance(b, Value) and \
+                self.arrayness(r) != "scalar" else None
+            if j is not None:
+                self.state.cur[r] = results[j]
+                if results[j] in self.refs:  # a write through either is seen by both
+                    self.add(r, self.refs[results[j]])
                 self.changed = True
                 continue
-            first.setdefault(pair, r)
             kept.append(i)
         if len(kept) < len(results):
             results = [results[i] for i in kept]
@@ -123,6 +127,15 @@ class Flow:
         self.out.ops.append(If(cond, then, orelse, results, F.loc))
         if extra:
             self.changed = True
+
+    def same_object(self, a, b) -> bool:
+        """Whether ``a`` and ``b``, yields of one branch, are one object (or one
+        view of it, along the same steps)."""
+        if a is b:
+            return True
+        ra, rb = self.ref_of(a), self.ref_of(b)
+        return ra is not None and rb is not None and ra.root is rb.root and \
+            ra.path == rb.path and ra.exact
 
     def merge_bookkeeping(self, s1, s2, raises):
         st = self.state

@@ -348,8 +348,17 @@ class Writes:
         self.commit_into(op, ref, base, new_child, old_root)
 
     def maybe_same(self, root):
-        """The objects ``root`` may be, or that may be it, by the path taken."""
-        return list(root.maybe) + [m for m in self.merged if root in m.maybe]
+        """The objects ``root`` may be, or that may be it, by the path taken (a
+        name that is one of two arrays, another that is one of them or a third
+        one: the two may be one object)."""
+        out = Roots()
+        out.update(root.maybe)
+        mine = _candidates(root)
+        for m in self.merged:
+            if m is not root and (root in m.maybe or any(c in mine for c in _candidates(m))):
+                out.add(m)
+        out.update(c for c in mine if c is not root)
+        return list(out)
 
     def follow_candidates(self, root, old_root, loc):
         """An array that is one of several by the path taken was written: each
@@ -626,3 +635,16 @@ def made_by(op):
     if op.kind == "getattr":
         return "." + op.attrs["attr"]
     return "." + op.attrs["method"] if op.kind == "callmethod" else "a call"
+
+
+def _candidates(root) -> Roots:
+    """The objects a root may be: itself, or those a merged one may be, through
+    merged roots of merged roots."""
+    out, todo = Roots(), [root]
+    while todo:
+        r = todo.pop()
+        if r in out:
+            continue
+        out.add(r)
+        todo.extend(r.maybe)
+    return out
