@@ -8,14 +8,19 @@ from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Sequence
 
 from ..errors import NonDifferentiableError, at_location
+from ..ir.analysis import is_pure
 from ..ir.clone import clone_function
 from ..ir.kinds import infer_kinds
 from ..ir.nodes import Const, Function, Global, Prim, Value
 from ..passes.cse import cse
 from ..passes.effects import Effects
+from ..rules import registry
+from ..rules.facts import writes_nothing
 from ..rules.methods import method_function
 from .activity import infer_activity
 from .builder import Builder, is_zero, np_global
+from .calls import user_function
+from .structure import rule_of
 from .loops import rewrite_loops
 from .iterators import check_not_passed, list_read_iterators
 from .normalize import normalize_methods
@@ -111,10 +116,27 @@ class Transform:
         cse(fn, self.kinds, Effects(fn, self.kinds))
         self.active = infer_activity(fn, set(active_params), self.kinds)
         check_not_passed(fn, self.active, self.kinds, self.error)
+        self.refuse_unknown_effects(fn)
         self.active_params = list(active_params)
         self.b = Builder()
         self.b.kinds = self.kinds
         self.callees = []  # derivatives of the user functions it calls
+
+    def refuse_unknown_effects(self, fn):
+        """A call without a rule that is given an active value and may change
+        what it is given (``heapq.heappush(h, x)``, ``q.update(b=x)``,
+        ``a.__setitem__(0, x)``): what it writes is read later, through
+        names the IR does not connect to it, whether or not its result is."""
+        for op in fn.body.walk():
+            if isinstance(op, Prim) and op.kind in ("call", "callmethod") and \
+                    any(type(a) is Value and a in self.active for a in op.args) and \
+                    not is_pure(op) and rule_of(op) is None and \
+                    not (op.kind == "call" and isinstance(op.args[0], Global) and
+                         writes_nothing(op.args[0].obj)):
+                key, _ = primitive_key(op)
+                if (key is None or registry.lookup(key) is None) and \
+                        user_function(op, self.kinds) is None:
+                    raise self.unknown(op)
 
     def error(self, op, message, hint=None):
         return at_location(NonDifferentiableError, message, op.loc, hint)

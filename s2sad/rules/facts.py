@@ -45,6 +45,19 @@ def is_pure_callable(obj) -> bool:
     return False
 
 
+# Builtins whose only effects are outside the program's values (output).
+_WRITES_NOTHING = {print, id, type, format, callable, hasattr, getattr, iter, next}
+
+
+def writes_nothing(obj) -> bool:
+    """True for callables that change none of their arguments (a pure one, or
+    one whose effects are output only, ``print``)."""
+    try:
+        return obj in _WRITES_NOTHING or is_pure_callable(obj)
+    except TypeError:
+        return False
+
+
 def is_pure_call(func, kw=(), dstar=()) -> bool:
     """True for a call of ``func`` with these keyword names (and ``**`` arguments)
     that has no side effects: a pure callable not asked to write into ``out=``."""
