@@ -114,9 +114,13 @@ def check_read_once(fn, active, error):
             continue
         reads = reads if reads is not None else iterating_reads(fn)
         if reads[op.results[0]] > 1:
-            raise error(op, f"this {f.__name__}(...) is read in more than one place, and "
+            generator = op.attrs.get("generator", False)
+            what = "generator" if generator else f"{f.__name__}(...)"
+            raise error(op, f"this {what} is read in more than one place, and "
                             "reverse mode follows each item of an iterator back from the "
                             "one place that reads it",
+                        "make it a list once (items = [... for ...]) and read the list in "
+                        "each place" if generator else
                         f"make it a list once (items = list({f.__name__}(...))) and read "
                         "the list in each place")
 

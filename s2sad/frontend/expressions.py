@@ -7,9 +7,12 @@ this half uses the statement half's ``branch``, ``assign`` and
 ``names``, ``nested``).
 """
 import builtins
+import inspect
 import operator
+import types
 
 import gast
+import numpy as np
 
 from ..errors import SourceError
 from ..ir.nodes import MISSING, Const, Global, shift_index
@@ -162,12 +165,16 @@ class ExpressionLowering:
             self.env[key] = saved
         return res
 
-    def call_args(self, node):
+    def call_args(self, node, reads_once=False):
+        """The call's operands and attributes; ``reads_once``: the callee reads
+        an iterable it is given once (a generator passed to it is its list)."""
         args, star, dstar, kw = [], [], [], []
         for a in node.args:
             if isinstance(a, gast.Starred):
                 star.append(len(args))
                 args.append(self.expr(a.value))
+            elif reads_once and isinstance(a, gast.GeneratorExp):
+                args.append(self.comprehension(a, None, "list"))
             else:
                 args.append(self.expr(a))
         for k in node.keywords:
@@ -200,11 +207,18 @@ class ExpressionLowering:
                 base.obj is not MISSING else None
             if folded is None and isinstance(base, Global) and base.obj is not MISSING:
                 folded = fold_member(base, f.attr, self.info.bindings)
+            if folded is None and _unbound_method(base, f.attr) and node.args and \
+                    not isinstance(node.args[0], gast.Starred):
+                # list.append(xs, v) is xs.append(v): a method of its first argument
+                args, attrs = self.call_args(node, reads_once=True)
+                return self.emit_call(node, "callmethod", args, hint or
+                                      member_hint(args[0], f.attr), hint is not None,
+                                      method=f.attr, **attrs)
             if folded is None:
                 entries = self.nested.method(node, base, f.attr)  # a dict of functions
                 if entries is not None:
                     return entries
-                args, attrs = self.call_args(node)
+                args, attrs = self.call_args(node, reads_once=True)
                 h = hint or member_hint(base, f.attr)
                 return self.emit_call(node, "callmethod", [base] + args, h, hint is not None,
                                       method=f.attr, **shift_attrs(attrs, 1))
@@ -220,7 +234,7 @@ class ExpressionLowering:
         check = False
         if is_einsum(func):  # the sublist form: subscripts as a string
             node, check = einsum_as_string(self, node)
-        args, attrs = self.call_args(node)
+        args, attrs = self.call_args(node, reads_once=_library(func))
         if check:
             args = checked_subscripts(self, args)
         done = self.nested.call(node, func, args, attrs, hint)  # functions as values
@@ -395,7 +409,11 @@ class ExpressionLowering:
         return self.comprehension(node, hint, "list")
 
     def expr_GeneratorExp(self, node, hint):
-        return self.comprehension(node, hint, "list")
+        # kept, or given to a function of the user's: an iterator over the items,
+        # which a second read finds exhausted, as Python's generator is
+        items = self.comprehension(node, None, "list")
+        return self.emit("call", [Global("iter", iter), items], hint or "items",
+                         user=hint is not None, generator=True).result
 
     def expr_SetComp(self, node, hint):
         return self.comprehension(node, hint, "set")
@@ -407,6 +425,31 @@ class ExpressionLowering:
         raise self.error(node, "a starred expression is only supported inside a call, "
                                "a list, a tuple or a set",
                          "build the sequence first (tuple(xs)) and use it")
+
+
+_CONTAINER_TYPES = (list, dict, set, tuple, str, np.ndarray)
+
+
+def _unbound_method(base, attr) -> bool:
+    """``list.append``, ``dict.__setitem__``, ``np.ndarray.fill``: an instance
+    method of a builtin container type, looked up on the type."""
+    if not (isinstance(base, Global) and any(base.obj is t for t in _CONTAINER_TYPES)):
+        return False
+    return isinstance(inspect.getattr_static(base.obj, attr, None),
+                      (types.MethodDescriptorType, types.WrapperDescriptorType))
+
+
+_LIBRARY_MODULES = ("numpy", "math", "cmath", "builtins", "functools", "itertools",
+                    "operator", "statistics", "scipy")
+
+
+def _library(func) -> bool:
+    """A callee that is not the user's: it reads a generator it is given once."""
+    if not isinstance(func, Global) or func.obj is MISSING:
+        return False
+    obj = func.obj
+    return lookup(obj) is not None if not isinstance(obj, (types.BuiltinFunctionType, type)) \
+        and not (getattr(obj, "__module__", None) or "").startswith(_LIBRARY_MODULES) else True
 
 
 def shift_attrs(attrs, k):

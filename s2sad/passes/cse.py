@@ -36,13 +36,15 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from .. import runtime
 from ..ir.nodes import Block, Const, Function, Global, If, Prim, Value, While
 from .effects import _UNHASHABLE, Effects, freeze, is_clean_global, operand_key
 
 # fresh mutable objects, and iterators (a second loop over a shared ``zip(a, b)``
 # would find it exhausted); ``range(n)`` is cheap and reads best where it is used
 _NOT_SHARED_CALLS = {list, dict, set, sorted, bytearray, vars, zip, enumerate, reversed, iter,
-                     map, filter, range, np.nditer, np.ndenumerate, np.ndindex}
+                     map, filter, range, np.nditer, np.ndenumerate, np.ndindex,
+                     runtime.enumerated_tangents}
 _COMMUTATIVE = {"+", "*"}
 _NUMERIC_KINDS = {"float", "int", "complex", "array"}
 

@@ -1,0 +1,82 @@
+"""Programs a probe of unseen code got wrong: each checked in both modes against
+central finite differences."""
+import numpy as np
+import pytest
+
+import s2sad
+from tests.ad.corpus import gradient_by_differences
+
+
+def _check(f, args, i=0):
+    expected = gradient_by_differences(f, args, i)
+    assert np.allclose(s2sad.grad(f, argnums=i)(*args), expected, rtol=1e-6, atol=1e-8)
+    assert np.allclose(s2sad.jacfwd(f, argnums=i)(*args), expected, rtol=1e-6, atol=1e-8)
+    value, _ = s2sad.jvp(f, args, tuple(np.ones_like(a) if k == i else np.zeros_like(a)
+                                        for k, a in enumerate(args)))
+    assert value == pytest.approx(f(*args))
+
+
+def enumerate_twice(c):
+    s = 0.0
+    for k, ck in enumerate(c):
+        s += k * ck
+    t = 0.0
+    for k, ck in enumerate(c):  # a second iterator over the same sequence
+        t += ck ** 2
+    return s + t
+
+
+def enumerate_then_comprehension(x):
+    s = 0.0
+    for i, t in enumerate(x):
+        s += i * t
+    m = [t ** 2 for i, t in enumerate(x)]
+    return s + m[0] * m[1]
+
+
+@pytest.mark.parametrize("f", [enumerate_twice, enumerate_then_comprehension])
+def test_two_enumerates_of_one_sequence_have_tangent_iterators_of_their_own(f):
+    _check(f, (np.array([0.5, -1.0, 0.3]),))
+
+
+def generator_read_twice(x):
+    g = (t ** 2 for t in x)
+    a = sum(g)
+    b = sum(g)  # exhausted: 0.0, as in Python
+    return a + 100.0 * b
+
+
+def test_a_generator_read_twice_is_exhausted_the_second_time():
+    x = np.array([0.5, -1.0, 0.3])
+    value, tangent = s2sad.jvp(generator_read_twice, (x,), (np.ones(3),))
+    assert value == pytest.approx(generator_read_twice(x)) == pytest.approx(1.34)
+    assert tangent == pytest.approx(np.sum(2 * x))
+    assert np.allclose(s2sad.jacfwd(generator_read_twice)(x), 2 * x)
+    with pytest.raises(s2sad.NonDifferentiableError, match="this generator is read in more"):
+        s2sad.grad(generator_read_twice)(x)
+
+
+def generator_kept_then_read(x):
+    g = (np.sin(t) for t in x)
+    s = 0.0
+    for v in g:
+        s += v * v
+    return s + max(t * 2.0 for t in x)
+
+
+def test_a_generator_kept_in_a_name_and_read_once():
+    _check(generator_kept_then_read, (np.array([0.5, -1.0, 0.3]),))
+    v, _ = s2sad.value_and_grad(generator_kept_then_read)(np.array([0.5, -1.0, 0.3]))
+    assert v == pytest.approx(generator_kept_then_read(np.array([0.5, -1.0, 0.3])))
+
+
+def unbound_methods(x):
+    xs = [1.0]
+    list.append(xs, x ** 2)
+    list.extend(xs, [x, 2.0 * x])
+    a = np.array([x, x * x])
+    return sum(xs) * 3.0 + np.ndarray.sum(a) * x
+
+
+def test_a_method_called_on_its_type_is_a_method_of_its_first_argument():
+    _check(unbound_methods, (0.7,))
