@@ -34,6 +34,26 @@ def comprehension_loop(node, acc, kind):
     return stmt
 
 
+def setdefault_statement(node, d, k, v):
+    """``if k not in d: d[k] = v``, what ``d.setdefault(k, v)`` does before it
+    gives ``d[k]`` back (``d``, ``k``, ``v``: the names of its evaluated
+    operands).  New nodes take the call's location."""
+    def name(n, ctx):
+        return gast.Name(id=n, ctx=ctx, annotation=None, type_comment=None)
+
+    stmt = gast.If(
+        test=gast.Compare(left=name(k, gast.Load()), ops=[gast.NotIn()],
+                          comparators=[name(d, gast.Load())]),
+        body=[gast.Assign(targets=[gast.Subscript(value=name(d, gast.Load()),
+                                                  slice=name(k, gast.Load()),
+                                                  ctx=gast.Store())],
+                          value=name(v, gast.Load()), type_comment=None)],
+        orelse=[])
+    for n in gast.walk(stmt):
+        gast.copy_location(n, node)
+    return stmt
+
+
 def comprehension_targets(node):
     """The names the comprehension's ``for`` clauses bind (they do not leak out)."""
     targets = set()

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import SourceError
 from ..ir.nodes import MISSING, Const, Global, shift_index
 from ..rules.registry import lookup
-from .desugar import comprehension_loop, comprehension_targets
+from .desugar import comprehension_loop, comprehension_targets, setdefault_statement
 from .functions import NOT_HANDLED, literal
 from .locations import call_loc
 from .naming import (ACCUMULATOR_HINTS, binop_hint, call_hint, member_hint,
@@ -214,6 +214,10 @@ class ExpressionLowering:
                 return self.emit_call(node, "callmethod", args, hint or
                                       member_hint(args[0], f.attr), hint is not None,
                                       method=f.attr, **attrs)
+            if folded is None and f.attr == "setdefault" and 1 <= len(node.args) <= 2 and \
+                    not node.keywords and not any(isinstance(a, gast.Starred)
+                                                  for a in node.args):
+                return self.setdefault(node, base)
             if folded is None:
                 entries = self.nested.method(node, base, f.attr)  # a dict of functions
                 if entries is not None:
@@ -403,6 +407,32 @@ class ExpressionLowering:
             else:
                 self.env[t] = v
         self.locals -= new_locals
+        return result
+
+    def setdefault(self, node, d):
+        """``d.setdefault(k, v)``: ``if k not in d: d[k] = v``, then ``d[k]``, which
+        is the dict's entry itself (a list appended to is the one in ``d``)."""
+        operands = [d] + [self.expr(a) for a in node.args]
+        if len(node.args) == 1:
+            operands.append(Const(None))
+        names = [self.names.fresh(".setdefault", hint) for hint in ("d", "k", "v")]
+        for n, value in zip(names, operands):
+            self.locals.add(n)
+            self.env[n] = value
+        loc = self.loc
+        self.lower_stmt_nested(setdefault_statement(node, *names))
+        self.loc = loc
+        entry = gast.Subscript(value=gast.Name(id=names[0], ctx=gast.Load(), annotation=None,
+                                               type_comment=None),
+                               slice=gast.Name(id=names[1], ctx=gast.Load(), annotation=None,
+                                               type_comment=None), ctx=gast.Load())
+        gast.copy_location(entry, node)
+        for n in gast.walk(entry):
+            gast.copy_location(n, node)
+        result = self.expr(entry)
+        for n in names:
+            self.env.pop(n, None)
+        self.locals -= set(names)
         return result
 
     def expr_ListComp(self, node, hint):

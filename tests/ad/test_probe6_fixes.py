@@ -80,3 +80,22 @@ def unbound_methods(x):
 
 def test_a_method_called_on_its_type_is_a_method_of_its_first_argument():
     _check(unbound_methods, (0.7,))
+
+
+def grouped_by_setdefault(x):
+    d = {}
+    for i, v in enumerate(x):
+        d.setdefault(i % 2, []).append(v ** 2)
+    return sum(d[0]) * 2.0 + sum(d[1])
+
+
+def set_default_values(x):
+    d = {"a": 1.0}
+    u = d.setdefault("a", x[0])  # there: d["a"], and x[0] is not stored
+    w = d.setdefault("b", x[1] ** 2)
+    return u * w + d["b"] + d.setdefault("b") * x[2]
+
+
+@pytest.mark.parametrize("f", [grouped_by_setdefault, set_default_values])
+def test_setdefault_gives_the_dicts_own_entry(f):
+    _check(f, (np.array([0.5, -1.0, 0.3, 0.8]),))
