@@ -7,13 +7,17 @@ from typing import Set
 
 from ..ir.kinds import differentiable_kind
 from ..ir.nodes import For, Function, Global, If, Prim, Value, While
+from ..rules.methods import CONSTANT_METHODS
 from ..rules.registry import lookup
 
 
 def _nondifferentiable_call(op: Prim) -> bool:
     """A call of a function declared to carry no derivative (``np.floor``, the
-    unit vectors of a Jacobian, ``jacobian_basis``): its results are constants
+    unit vectors of a Jacobian, ``jacobian_basis``), or of a string method
+    (``k.startswith("W")`` of a dict's key): its results are constants
     whatever it reads."""
+    if op.kind == "callmethod":
+        return op.attrs["method"] in CONSTANT_METHODS
     if op.kind != "call" or not isinstance(op.args[0], Global):
         return False
     rule = lookup(op.args[0].obj)

@@ -16,7 +16,7 @@ from ..passes.cse import cse
 from ..passes.effects import Effects
 from ..rules import registry
 from ..rules.facts import writes_nothing
-from ..rules.methods import method_function
+from ..rules.methods import CONSTANT_METHODS, method_function
 from .activity import infer_activity
 from .builder import Builder, is_zero, np_global
 from .calls import user_function
@@ -131,6 +131,7 @@ class Transform:
             if isinstance(op, Prim) and op.kind in ("call", "callmethod") and \
                     any(type(a) is Value and a in self.active for a in op.args) and \
                     not is_pure(op) and rule_of(op) is None and \
+                    not (op.kind == "callmethod" and op.attrs["method"] in CONSTANT_METHODS) and \
                     not (op.kind == "call" and isinstance(op.args[0], Global) and
                          writes_nothing(op.args[0].obj)):
                 key, _ = primitive_key(op)

@@ -77,6 +77,12 @@ class ExpressionLowering:
         return self.env[node.target.id]
 
     def expr_Attribute(self, node, hint):
+        if node.attr == "__dict__":
+            raise self.error(node, "s2sad does not follow an object's attributes through "
+                                   "its __dict__ (what is written there is not the "
+                                   "attribute s2sad keeps)",
+                             "set and read the attribute itself (obj.a = v, "
+                             "setattr(obj, 'a', v))")
         base = self.expr(node.value)
         if isinstance(base, Global) and base.obj is not MISSING:
             folded = fold_attribute(base, node.attr)

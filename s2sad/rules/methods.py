@@ -84,6 +84,16 @@ def value_copy_vjp(x, *, ans_bar):
 deflinear(value_copy, (0,), library="core")
 
 
+# Methods of strings (and the counting ones of lists and tuples) that NumPy
+# arrays lack: their results are strings, flags and counts, never derivatives,
+# and they change nothing.
+CONSTANT_METHODS = frozenset({
+    "startswith", "endswith", "lower", "upper", "casefold", "title", "capitalize",
+    "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "join", "format",
+    "replace", "find", "rfind", "isdigit", "isalpha", "isalnum", "isspace", "isupper",
+    "islower", "isidentifier", "count", "index", "encode", "zfill", "center", "ljust",
+    "rjust", "partition", "rpartition"})
+
 METHODS = {
     "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
     "std": np.std, "var": np.var, "cumsum": np.cumsum, "cumprod": np.cumprod,

@@ -99,3 +99,35 @@ def set_default_values(x):
 @pytest.mark.parametrize("f", [grouped_by_setdefault, set_default_values])
 def test_setdefault_gives_the_dicts_own_entry(f):
     _check(f, (np.array([0.5, -1.0, 0.3, 0.8]),))
+
+
+class Box:
+    def __init__(self, a):
+        self.a = a
+
+
+def written_through_dunder_dict(x):
+    b = Box(1.0)
+    b.__dict__["a"] = x ** 2
+    return b.a * 3.0
+
+
+@pytest.mark.parametrize("mode", ["grad", "jacfwd"])
+def test_writes_through_an_objects_dict_are_refused(mode):
+    with pytest.raises(s2sad.S2sadError, match="__dict__") as info:
+        getattr(s2sad, mode)(written_through_dunder_dict)(0.7)
+    assert "setattr(obj, 'a', v)" in str(info.value) and "^" in str(info.value)
+
+
+def weighted_by_key(params):
+    s = 0.0
+    for k in sorted(params):
+        s += np.sum(params[k] ** 2) * (2.0 if k.startswith("W") else 1.0)
+    return s
+
+
+@pytest.mark.parametrize("mode", ["grad", "jacfwd"])
+def test_string_methods_of_a_dicts_keys_carry_no_derivative(mode):
+    params = {"W1": np.array([0.3, 0.5]), "b1": np.array([0.1])}
+    g = getattr(s2sad, mode)(weighted_by_key)(params)
+    assert np.allclose(g["W1"], 4 * params["W1"]) and np.allclose(g["b1"], 2 * params["b1"])
