@@ -250,6 +250,8 @@ class ExpressionLowering:
         done = self.nested.call(node, func, args, attrs, hint)  # functions as values
         if done is not NOT_HANDLED:
             return done
+        if attrs.get("star") and not attrs.get("dstar") and not attrs.get("kw"):
+            args, attrs = self.spread_for(func, args, attrs)
         if isinstance(func, Global) and not attrs.get("star") and not attrs.get("dstar"):
             if func.obj is operator.getitem and len(args) == 2 and not attrs.get("kw"):
                 # operator.getitem(a, i) is a[i]
@@ -264,6 +266,26 @@ class ExpressionLowering:
         h = call_hint(func, args, attrs) if hint is None else hint
         return self.emit_call(node, "call", [func] + args, h, hint is not None,
                               **shift_attrs(attrs, 1))
+
+    def spread_for(self, func, args, attrs):
+        """``h(a, *t)`` of a function of the user's whose parameters after ``a``
+        are ordinary ones without defaults: ``t`` unpacked into that many values
+        (a tuple of another length is an error either way), given one by one."""
+        star = attrs["star"]
+        target = func.obj if isinstance(func, Global) else None
+        if star != (len(args) - 1,) or not isinstance(target, types.FunctionType) or \
+                _library(func):
+            return args, attrs
+        params = list(inspect.signature(target).parameters.values())
+        rest = params[len(args) - 1:]
+        if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or
+               p.default is not p.empty for p in params) or not rest:
+            return args, attrs
+        parts = self.emit("unpack", [args[-1]], getattr(args[-1], "hint", "t"),
+                          nresults=len(rest), star=None).results
+        for part, p in zip(parts, rest):
+            part.hint = p.name
+        return args[:-1] + parts, {}
 
     def emit_call(self, node, kind, args, hint, user, **attrs):
         """A call op at the call's own location (frontend/locations.py)."""

@@ -131,3 +131,31 @@ def test_string_methods_of_a_dicts_keys_carry_no_derivative(mode):
     params = {"W1": np.array([0.3, 0.5]), "b1": np.array([0.1])}
     g = getattr(s2sad, mode)(weighted_by_key)(params)
     assert np.allclose(g["W1"], 4 * params["W1"]) and np.allclose(g["b1"], 2 * params["b1"])
+
+
+def scaled_exp(sign, logdet):
+    return sign * np.exp(logdet)
+
+
+def det_by_slogdet(a):
+    return scaled_exp(*np.linalg.slogdet(a))
+
+
+def weighted(w, a, b):
+    return w * a * a + b
+
+
+def spread_of_a_pair(x):
+    pair = (np.sin(x), x * x)
+    return weighted(2.0, *pair)
+
+
+@pytest.mark.parametrize("f, args", [
+    (det_by_slogdet, (np.eye(3) * 2.0 + 0.1,)), (spread_of_a_pair, (0.7,))])
+def test_a_call_of_the_users_spreads_a_computed_tuple(f, args):
+    _check(f, args)
+
+
+def test_a_spread_of_the_wrong_length_is_still_an_error():
+    with pytest.raises((TypeError, ValueError)):
+        s2sad.grad(lambda x: weighted(*(x, x)))(0.7)

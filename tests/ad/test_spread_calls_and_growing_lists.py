@@ -36,8 +36,12 @@ def spread_list_literal(x):
     return h(*[x, x + 1.0, 0.5])
 
 
+def h_default(a, b, c=1.0):
+    return a * b - c * a
+
+
 def spread_argument(xs):
-    return h(*xs)
+    return h_default(*xs)  # how many of xs h_default takes is not known
 
 
 def keyword_only(t, *, scale=2.0):
@@ -221,3 +225,14 @@ def test_zip_outside_a_loop_is_differentiated():
                  sorts_pairs(xs[:i] + [v - h] + xs[i + 1:])) / (2 * h) for i, v in enumerate(xs)]
     assert s2sad.grad(sorts_pairs)(xs) == pytest.approx(expected, abs=1e-8)
     assert s2sad.jacfwd(sorts_pairs)(np.array(xs)) == pytest.approx(expected, abs=1e-8)
+
+
+def spread_list_argument(xs):
+    return h(*xs)  # h takes three, none with a default: xs is unpacked into them
+
+
+def test_a_spread_list_argument_is_unpacked_into_the_parameters():
+    xs = [1.0, 2.0, 3.0]
+    expected = differences(spread_list_argument, xs)
+    assert np.allclose(s2sad.grad(spread_list_argument)(xs), expected, rtol=1e-7)
+    assert np.allclose(s2sad.jacfwd(spread_list_argument)(xs), expected, rtol=1e-7)
