@@ -159,3 +159,42 @@ def test_a_call_of_the_users_spreads_a_computed_tuple(f, args):
 def test_a_spread_of_the_wrong_length_is_still_an_error():
     with pytest.raises((TypeError, ValueError)):
         s2sad.grad(lambda x: weighted(*(x, x)))(0.7)
+
+
+class Linear:
+    def __init__(self, w, b):
+        self.w = w
+        self.b = b
+
+    def __call__(self, x):
+        return x @ self.w + self.b
+
+
+class TwoLayers:
+    def __init__(self, w1, b1, w2, b2):
+        self.l1 = Linear(w1, b1)  # layer objects held as attributes, and called
+        self.l2 = Linear(w2, b2)
+        self.act = np.tanh
+
+    def __call__(self, x):
+        return self.l2(self.act(self.l1(x)))
+
+    def loss(self, x):
+        return np.sum(self(x) ** 2)
+
+
+def layers_built_inside(w1, b1, w2, b2, x):
+    net = TwoLayers(w1, b1, w2, b2)
+    return net.loss(x) + np.sum(net.l1(x))
+
+
+@pytest.mark.parametrize("i", range(5))
+def test_layer_objects_held_as_attributes_are_called(i):
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal((4, 2)),
+            rng.standard_normal(2), rng.standard_normal((5, 3)))
+    expected = gradient_by_differences(layers_built_inside, args, i)
+    assert np.allclose(s2sad.grad(layers_built_inside, argnums=i)(*args), expected,
+                       rtol=1e-6, atol=1e-8)
+    assert np.allclose(s2sad.jacfwd(layers_built_inside, argnums=i)(*args), expected,
+                       rtol=1e-6, atol=1e-8)

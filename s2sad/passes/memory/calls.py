@@ -490,6 +490,8 @@ class Calls:
         # c.add(v) as a statement (a name of list.append's kind: frontend/lower.py)
         # gives c a new version, not the method's result
         receiver = bool(op.attrs.get("mutates"))
+        if f is None and self.has_attribute(root, op.attrs["method"]):
+            return self.call_attribute(op, root)
         if f is None:
             raise self.error(op, f"cannot follow the method '{op.attrs['method']}' of "
                                  f"'{root.hint}'", "define it in Python in the class")
@@ -506,6 +508,24 @@ class Calls:
         if receiver:
             for r in op.results:
                 self.add(r, Ref(root))
+        return True
+
+    def has_attribute(self, root, attr) -> bool:
+        """Whether the object has ``attr`` of its own (set in the function, or an
+        object passed in or global: read from it, an error there if missing)."""
+        return (root, attr) in self.state.attrs or root.obj is not None
+
+    def call_attribute(self, op, root):
+        """``self.l1(x)``: a call of what the attribute holds (a layer object,
+        by its ``__call__``; a function), not a method of the class."""
+        value = self.attribute_value(op, root, op.attrs["method"])
+        attrs = {k: v for k, v in op.attrs.items() if k not in ("method", "mutates")}
+        if self.object_root(value) is not None:
+            call = Prim("callmethod", [value] + op.args[1:], list(op.results),
+                        dict(attrs, method="__call__"), op.loc)
+        else:
+            call = Prim("call", [value] + op.args[1:], list(op.results), attrs, op.loc)
+        self.prim(call)
         return True
 
     def shuffled(self, op, seq):
