@@ -198,3 +198,35 @@ def test_layer_objects_held_as_attributes_are_called(i):
                        rtol=1e-6, atol=1e-8)
     assert np.allclose(s2sad.jacfwd(layers_built_inside, argnums=i)(*args), expected,
                        rtol=1e-6, atol=1e-8)
+
+
+class Vec:
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+    def __add__(self, o):
+        return Vec(self.a + o.a, self.b + o.b)
+
+    def __mul__(self, k):
+        return Vec(self.a * k, self.b * k)
+
+    def __rmul__(self, k):
+        return Vec(k * self.a, k * self.b)
+
+    def __neg__(self):
+        return Vec(-self.a, -self.b)
+
+    def dot(self, o):
+        return self.a * o.a + self.b * o.b
+
+
+def vector_arithmetic(a, b):
+    v = 2.0 * Vec(a, b) + (-Vec(b, a)) * 3.0
+    w = v + v
+    return w.dot(Vec(np.sin(a), b))
+
+
+@pytest.mark.parametrize("i", [0, 1])
+def test_operators_of_a_users_class_call_its_methods(i):
+    _check(vector_arithmetic, (0.7, 1.3), i)

@@ -3,6 +3,7 @@ they change made their results and carried values."""
 from __future__ import annotations
 
 from ...errors import NonDifferentiableError
+from ...frontend.resolve import class_member
 from ...ir.clone import substitute
 from ...ir.nodes import Block, Const, For, Global, If, Prim, UNDEF, Value, While
 from .model import (GROWING, Ref, Root, Step, changed_entries, defined_in, differing,
@@ -54,6 +55,9 @@ class Flow:
         if k == "getattr" and self.object_root(op.args[0]) is not None and \
                 op.attrs["attr"] not in ("T", "real", "imag", "shape", "ndim", "size", "dtype"):
             return self.read_attribute(op, args)
+        if k in ("binop", "unary") and not op.attrs.get("inplace") and \
+                self.operator_method(op):
+            return
         if k == "callmethod" and self.method(op, args):
             return
         if k == "call" and self.call(op, args):
@@ -69,6 +73,24 @@ class Flow:
         new = Prim(k, args, list(op.results), dict(op.attrs), op.loc)
         self.out.ops.append(new)
         self.define(op, new)
+
+    def operator_method(self, op) -> bool:
+        """``u + v`` of an object kept as its attributes: its class's ``__add__``
+        (or ``v``'s ``__radd__``), inlined as the other methods are."""
+        name = _OPERATOR_METHODS.get((op.kind, op.attrs.get("op")))
+        if name is None:
+            return False
+        for receiver, other, method in ((0, 1, name), (1, 0, "__r" + name[2:])):
+            if receiver >= len(op.args):
+                continue
+            root = self.object_root(op.args[receiver])
+            if root is None or class_member(root.cls, method)[2] is None:
+                continue
+            operands = [op.args[receiver]] + ([op.args[other]] if len(op.args) > 1 else [])
+            self.prim(Prim("callmethod", operands, list(op.results), {"method": method},
+                           op.loc))
+            return True
+        return False
 
     # -- control flow ------------------------------------------------------------------
     def if_(self, F: If):
@@ -506,3 +528,10 @@ class Flow:
         step = Step(Prim("getitem", [L.iter, Const(0)], [L.item], {"index": ("val", 1)}),
                     "unknown")
         self.add(L.item, Ref(ref.root, ref.path + (step,)))
+
+
+_OPERATOR_METHODS = {("binop", "+"): "__add__", ("binop", "-"): "__sub__",
+                     ("binop", "*"): "__mul__", ("binop", "/"): "__truediv__",
+                     ("binop", "//"): "__floordiv__", ("binop", "%"): "__mod__",
+                     ("binop", "**"): "__pow__", ("binop", "@"): "__matmul__",
+                     ("unary", "-"): "__neg__", ("unary", "+"): "__pos__"}
