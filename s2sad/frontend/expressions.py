@@ -205,9 +205,17 @@ class ExpressionLowering:
         if isinstance(f, gast.Attribute):
             if isinstance(f.value, gast.Call) and isinstance(f.value.func, gast.Name) and \
                     f.value.func.id == "super" and resolve_is_super(self, f.value):
-                raise self.error(node, "s2sad does not follow super(): which class's "
-                                       "method it calls depends on the object's class",
-                                 super_hint(self.info, f.attr, node))
+                method = super_method(self.info, f.attr) if not f.value.args else None
+                if method is None:
+                    raise self.error(node, "s2sad does not follow super(): which class's "
+                                           "method it calls depends on the object's class",
+                                     super_hint(self.info, f.attr, node))
+                # Base.__init__(self, a): the same class for every subclass there is
+                first = self.info.node.args.args[0].id
+                args, attrs = self.call_args(node)
+                return self.emit_call(node, "call", [method, self.expr(gast.Name(
+                    id=first, ctx=gast.Load(), annotation=None, type_comment=None))] + args,
+                    hint or f.attr, hint is not None, **shift_attrs(attrs, 2))
             base = self.expr(f.value)
             folded = fold_attribute(base, f.attr) if isinstance(base, Global) and \
                 base.obj is not MISSING else None
@@ -522,6 +530,34 @@ def resolve_is_super(low, call):
     """Whether ``call`` is ``super()`` or ``super(C, self)`` (the builtin)."""
     return not call.keywords and "super" not in low.env and \
         low.info.globals.get("super", builtins.super) is builtins.super
+
+
+def super_method(info, attr):
+    """The function ``super().attr`` of the method being lowered calls, when it
+    is the same whatever the object's class: the next class after the method's
+    own in the order of every class that has it (the method's class and each of
+    its subclasses, single inheritance or not) defines ``attr`` as a plain
+    function.  None otherwise."""
+    cls = info.closure.get("__class__")
+    if not isinstance(cls, type) or not info.node.args.args:
+        return None
+    after = cls.__mro__[1:]
+    todo, seen = [cls], set()
+    while todo:
+        c = todo.pop()
+        if c in seen:
+            continue
+        seen.add(c)
+        mro = c.__mro__
+        if mro[mro.index(cls) + 1:] != after:
+            return None
+        todo.extend(c.__subclasses__())
+    owner = next((k for k in after if attr in vars(k)), None)
+    f = vars(owner).get(attr) if owner is not None else None
+    if not isinstance(f, types.FunctionType):
+        return None
+    info.bindings.append((vars(owner), attr, f))  # redefined: compiled again
+    return Global(f"{owner.__name__}.{attr}", f)
 
 
 def super_hint(info, attr, node):

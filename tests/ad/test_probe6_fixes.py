@@ -230,3 +230,62 @@ def vector_arithmetic(a, b):
 @pytest.mark.parametrize("i", [0, 1])
 def test_operators_of_a_users_class_call_its_methods(i):
     _check(vector_arithmetic, (0.7, 1.3), i)
+
+
+class Layer:
+    def __init__(self, w):
+        self.w = w
+
+    def forward(self, x):
+        return x * self.w
+
+
+class ScaledLayer(Layer):
+    def __init__(self, w, s):
+        super().__init__(w)
+        self.s = s
+
+    def forward(self, x):
+        return super().forward(x) * self.s + 1.0
+
+
+class SineLayer(ScaledLayer):
+    def forward(self, x):
+        return np.sin(super().forward(x))
+
+
+def layer_chain(w, x):
+    return SineLayer(w, 2.0).forward(x) + ScaledLayer(w, 0.5).forward(x)
+
+
+@pytest.mark.parametrize("i", [0, 1])
+def test_super_is_followed_where_every_subclass_resolves_it_alike(i):
+    _check(layer_chain, (0.7, 1.3), i)
+
+
+class Root:
+    def __init__(self, v):
+        self.v = v
+
+
+class Left(Root):
+    def __init__(self, v):
+        super().__init__(v * 2.0)
+
+
+class Right(Root):
+    def __init__(self, v):
+        super().__init__(v + 1.0)
+
+
+class Diamond(Left, Right):  # super() in Left.__init__ is Right's here, Root's in Left
+    pass
+
+
+def made_left(v):
+    return Left(v).v
+
+
+def test_super_that_depends_on_the_objects_class_is_refused():
+    with pytest.raises(s2sad.S2sadError, match="does not follow super"):
+        s2sad.grad(made_left)(0.7)
