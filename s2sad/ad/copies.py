@@ -92,8 +92,8 @@ class Storage:
                 for r, y1, y2 in zip(op.results, op.then.yields, op.orelse.yields):
                     self.union(r, y1)
                     self.union(r, y2)
-            for r in op.results:
-                self.defpos[r] = self.n
+            for r in op.results:  # after the op, before the next one (see memory's Frame)
+                self.defpos[r] = self.n - 0.5
         for y in block.yields:
             self._use(y, self.n)
         self.sides[self.n] = sides

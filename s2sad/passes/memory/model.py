@@ -207,8 +207,11 @@ class Frame:
             if isinstance(op, (For, While)) and op.brk is not None:
                 self._use(op.brk, self.n)
             self.end[id(op)] = self.n
+            # half a step before the next op: after every position the op
+            # covers, yet before the next op (and a loop that follows starts
+            # after what the op before it defines)
             for r in op.results:
-                self.defpos[r] = self.n
+                self.defpos[r] = self.n - 0.5
         for y in block.yields:
             self._use(y, self.n)
         self.end[id(block)] = self.n
