@@ -40,7 +40,7 @@ calls.  Names have a *kind*: a scalar, an array of shape (4,), (3,), (2,) or
                | s "=" L ".pop()" | L ".reverse()" | L "[" k "] =" sexpr
     rebind    := arr "=" fresh-aexpr                    (the name stops aliasing)
     if        := "if" sexpr (">" | "<") c ":" stmt+ ["else:" stmt+]
-    for       := "for" i "in range(" K "):" stmt+
+    for       := "for" i "in range(" K "):" stmt+ | "for" i "in (0, ..., K - 1,):" stmt+
     return    := "return" sexpr | "return" sexpr ", " arr | "return" arr
 
 Expressions (``sexpr`` of scalars, ``aexpr`` of a given shape) are built
@@ -220,7 +220,11 @@ def _render(stmts, depth, lines, instrument, amb):
                 lines.append(f"{pad}else:")
                 _render(s.orelse, depth + 1, lines, instrument, amb)
         elif isinstance(s, ForStmt):
-            lines.append(f"{pad}for {s.var} in range({s.count}):")
+            # every other loop over a tuple: no op between the statement before
+            # the loop and the loop itself (range(K) is a call of its own)
+            over = f"range({s.count})" if s.count % 2 else \
+                "(" + ", ".join(map(str, range(s.count))) + ",)"
+            lines.append(f"{pad}for {s.var} in {over}:")
             _render(s.body, depth + 1, lines, instrument, amb)
 
 
