@@ -239,6 +239,12 @@ class Forward(Transform):
     def by_linearity(self, rule, op, first):
         """f is linear in each of rule.linear: its tangent is the sum, over those
         arguments, of f with that argument replaced by its tangent."""
+        split = rule.without_offsets(list(op.args), op.attrs, first)
+        if split is None:
+            raise self.error(op, f"cannot tell which arguments of {rule.name} are its "
+                                 f"{', '.join(rule.offsets)}",
+                             f"pass {', '.join(rule.offsets)} by keyword")
+        args, attrs, offsets = split
         acc = Zero(op.result)
         for pos in rule.linear:
             k = first + pos
@@ -247,10 +253,18 @@ class Forward(Transform):
             td = self.t(op.args[k])
             if is_zero(td):
                 continue
-            args = list(op.args)
-            args[k] = self.b.materialize(td)
-            term = self.b.value(op.kind, args, "t", **op.attrs)
+            term_args = list(args)
+            term_args[k] = self.b.materialize(td)
+            term = self.b.value(op.kind, term_args, "t", **attrs)
             acc = self.b.add(acc, term)
+        for k in offsets:  # np.sum(x, initial=s): s_dot adds to every entry
+            td = self.t(op.args[k])
+            if is_zero(td):
+                continue
+            if is_zero(acc):
+                td = self.b.call(runtime_global("broadcast_like"),
+                                 [self.b.materialize(td), op.result])
+            acc = self.b.add(acc, td)
         return acc
 
     # -- control flow -----------------------------------------------------------

@@ -177,12 +177,22 @@ def where_vjp(condition, x, y, *, ans_bar):
 # ---------------------------------------------------------------------------
 # Reductions
 # ---------------------------------------------------------------------------
-def sum_vjp(a, axis=None, dtype=None, out=None, keepdims=False, *, ans_bar):
-    return spread(ans_bar, a, axis, keepdims)
+def sum_vjp(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True, *,
+            ans_bar):
+    # initial adds to every entry of the result; where= leaves entries out
+    # (as many entries on every path: initial may be None only at run time)
+    a_bar = spread(ans_bar, a, axis, keepdims) if where is True else \
+        spread(ans_bar, a, axis, keepdims) * where
+    if initial is None:
+        return a_bar, None, None, None, None, None, None
+    return a_bar, None, None, None, None, np.sum(ans_bar), None
 
 
-def mean_vjp(a, axis=None, dtype=None, out=None, keepdims=False, *, ans_bar):
-    return spread(ans_bar, a, axis, keepdims) / reduced_count(a, axis)
+def mean_vjp(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True, ans_bar):
+    if where is True:
+        return spread(ans_bar, a, axis, keepdims) / reduced_count(a, axis)
+    kept = np.broadcast_to(where, np.shape(a))
+    return spread(ans_bar, a, axis, keepdims) * kept / np.sum(kept, axis=axis, keepdims=True)
 
 
 @defjvp(np.prod, library=L)
@@ -310,7 +320,7 @@ def diff_vjp(a, n=1, axis=-1, prepend=None, append=None, *, ans_bar):
     return parts[0], None, None, parts[1], parts[2]
 
 
-deflinear(np.sum, (0,), transpose=sum_vjp, library=L)
+deflinear(np.sum, (0,), transpose=sum_vjp, offsets={"initial": 5}, library=L)
 deflinear(np.mean, (0,), transpose=mean_vjp, library=L)
 deflinear(np.cumsum, (0,), transpose=cumsum_vjp, library=L)
 

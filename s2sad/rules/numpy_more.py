@@ -125,8 +125,14 @@ def full_like_vjp(a, fill_value, dtype=None, order="K", subok=True, shape=None, 
 # by default, NumPy's.  s2sad/frontend/resolve.py folds np.add.reduce into the
 # method registered here.
 # ---------------------------------------------------------------------------
-def _add_reduce_vjp(array, axis=0, dtype=None, out=None, keepdims=False, *, ans_bar):
-    return spread(ans_bar, array, axis, keepdims)
+def _add_reduce_vjp(array, axis=0, dtype=None, out=None, keepdims=False, initial=None,
+                    where=True, *, ans_bar):
+    # (as np.sum's: initial adds to every entry, where= leaves entries out)
+    array_bar = spread(ans_bar, array, axis, keepdims) if where is True else \
+        spread(ans_bar, array, axis, keepdims) * where
+    if initial is None:
+        return array_bar, None, None, None, None, None, None
+    return array_bar, None, None, None, None, np.sum(ans_bar), None
 
 
 def _multiply_reduce_jvp(array, axis=0, dtype=None, out=None, keepdims=False, *, array_dot):
@@ -185,18 +191,18 @@ def _multiply_accumulate_vjp(array, axis=0, dtype=None, out=None, *, ans, ans_ba
     return reverse_cumsum(ans_bar * ans, axis, np.shape(array)) / array
 
 
-def _ufunc_method(ufunc, method, jvp=None, vjp=None, linear=False):
+def _ufunc_method(ufunc, method, jvp=None, vjp=None, linear=False, offsets=None):
     bound = getattr(ufunc, method)  # one bound method: the one resolve.py folds into
     name = f"{ufunc.__name__}.{method}"
     if linear:
-        deflinear(bound, (0,), transpose=vjp, library=L)
+        deflinear(bound, (0,), transpose=vjp, offsets=offsets, library=L)
         lookup(bound).name = name
         return
     defjvp(bound, library=L, name=name)(jvp)
     defvjp(bound, library=L, name=name)(vjp)
 
 
-_ufunc_method(np.add, "reduce", vjp=_add_reduce_vjp, linear=True)
+_ufunc_method(np.add, "reduce", vjp=_add_reduce_vjp, linear=True, offsets={"initial": 5})
 _ufunc_method(np.add, "accumulate", vjp=_add_accumulate_vjp, linear=True)
 _ufunc_method(np.multiply, "reduce", _multiply_reduce_jvp, _multiply_reduce_vjp)
 _ufunc_method(np.maximum, "reduce", _extremum_reduce_jvp, _extremum_reduce_vjp)

@@ -52,6 +52,9 @@ class Rule:
         self.vjp: Optional[Callable] = None
         self.nondiff = False
         self.linear: Optional[Tuple[int, ...]] = None
+        # a linear primitive's parameters that only add to its result (np.sum's
+        # initial=), by name and position: their tangents add to the tangent
+        self.offsets: Dict[str, int] = {}
         # facts (see rules/structure.py for the structural primitives')
         self.pure = False  # no effects: may be reordered, merged or dropped when unused
         self.writes = False  # changes its first operand in place
@@ -68,6 +71,33 @@ class Rule:
 
     def __repr__(self):
         return f"<Rule {self.library}.{self.name}>"
+
+    def without_offsets(self, args, attrs, first):
+        """The operands and attributes of a call of this linear primitive with
+        its offsets (``np.sum``'s ``initial=``) left out, and the indices of the
+        offsets in ``args``; None where an offset cannot be told apart (in
+        ``*args``) or left out (passed positionally before other operands)."""
+        if not self.offsets:
+            return args, attrs, []
+        if attrs.get("star") or attrs.get("dstar"):
+            return None
+        kw = attrs.get("kw", ())
+        npos = len(args) - len(kw)
+        dropped = [npos + j for j, name in enumerate(kw) if name in self.offsets]
+        for pos in self.offsets.values():
+            if first + pos < npos:
+                if first + pos != npos - 1:
+                    return None
+                dropped.append(first + pos)
+        if not dropped:
+            return args, attrs, []
+        attrs = dict(attrs)
+        kept = tuple(name for name in kw if name not in self.offsets)
+        if kept:
+            attrs["kw"] = kept
+        else:
+            attrs.pop("kw", None)
+        return [a for i, a in enumerate(args) if i not in dropped], attrs, sorted(dropped)
 
     @property
     def has_forward(self):
@@ -271,12 +301,16 @@ def nondifferentiable(*primitives, library: str = "user"):
         _invalidate()
 
 
-def deflinear(primitive, argnums=(0,), *, transpose: Callable = None, library: str = "user"):
+def deflinear(primitive, argnums=(0,), *, transpose: Callable = None,
+              offsets: Dict[str, int] = None, library: str = "user"):
     """Declare ``primitive`` linear in ``argnums``: its tangent is the primitive
     applied to their tangents (and a zero there gives zero); ``transpose`` is
-    its reverse rule (see :func:`defvjp`)."""
+    its reverse rule (see :func:`defvjp`). ``offsets`` names the parameters
+    (with their positions) that only add to the result, as ``np.sum``'s
+    ``initial=`` does: the tangent leaves them out and adds their tangents."""
     rule = _rule(primitive, library)
     rule.linear = tuple(argnums)
+    rule.offsets = dict(offsets or {})
     if transpose is not None:
         defvjp(primitive, library=library)(transpose)
     elif library == "user":

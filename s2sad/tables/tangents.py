@@ -6,7 +6,8 @@ import numpy as np
 
 from ..ad.templates import rule_template
 from ..ir.interpret import evaluate_prim, writable_copy
-from ..ir.nodes import Const, Global, Value
+from ..errors import S2sadError
+from ..ir.nodes import Const, Global, Prim, Value
 from ..runtime import enumerated_tangents, item_zeros
 from .algebra import add_terms, forward_term
 from .expr import Attr, Call, Fmt, Index, Juxt, Lit, Partial, Seq, Sym
@@ -58,9 +59,16 @@ def forward_tangent(node: Node):
         node.dot = zeros_like(node.value) if value is None else _fit(value, node.value)
         return
     if rule.jvp is None:  # linear in rule.linear: f applied to the tangents
+        split = rule.without_offsets(list(node.refs), op.attrs, first)
+        if split is None:
+            raise S2sadError(f"cannot tell which arguments of {rule.name} are its "
+                             f"{', '.join(rule.offsets)}; pass them by keyword")
+        refs, attrs, offsets = split
+        linear_op = Prim(op.kind, [a for i, a in enumerate(op.args) if i not in offsets],
+                         op.results, attrs, op.loc)
         terms, value = [], None
-        vals = [r.value for r in node.refs]
-        exprs = [operand_expr(r) for r in node.refs]
+        vals = [r.value for r in refs]
+        exprs = [operand_expr(r) for r in refs]
         for pos in rule.linear:
             k = first + pos
             if k >= len(op.args) or k in op.attrs.get("star", ()):
@@ -70,9 +78,14 @@ def forward_tangent(node: Node):
                 continue
             tv, te = list(vals), list(exprs)
             tv[k], te[k] = ref.dot, Sym(ref.index, "dot")
-            part = evaluate_prim(op, tv)
-            terms.append(symbolic_prim(op, te))
+            part = evaluate_prim(linear_op, tv)
+            terms.append(symbolic_prim(linear_op, te))
             value = part if value is None else value + part
+        for k in offsets:  # np.sum(x, initial=s): s_dot adds to every entry
+            ref = node.refs[k]
+            if isinstance(ref, Node) and ref.active:
+                terms.append(Sym(ref.index, "dot"))
+                value = zeros_like(node.value) + ref.dot if value is None else value + ref.dot
         node.dot_expr = add_terms(terms)
         node.dot = zeros_like(node.value) if value is None else value
         return
